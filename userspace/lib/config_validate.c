@@ -690,6 +690,8 @@ static void check_l4_service(struct config *cfg, struct cfg_l4_service *s,
 		return;
 	}
 	s->kind = CFG_SVC_LOADBALANCER;
+	if (!s->lb.forwarding_set)
+		s->lb.forwarding = cfg->dataplane.forwarding;
 	for (i = 0; i < s->lb.n_servers; i++) {
 		struct cfg_l4_server *sv = &s->lb.servers[i];
 

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +40,28 @@ static void timer_ms(struct conn *c, int64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* The last response is out: half-close and discard what the client still
+ * sends for a moment, so unread input does not turn our close into a
+ * reset that destroys the response in flight (lingering close).
+ */
+static void conn_linger(struct conn *c)
+{
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	c->lingering = true;
+	timer_ms(c, 2000);
+}
+
 /* Flushes what is queued for the client, then frees @c (from the loop,
  * never from inside a callback chain that still uses it).
  */
 static void conn_close_soon(struct conn *c)
 {
 	c->state = C_CLOSING;
-	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)))
-		timer_ms(c, 30000);	/* lingering bound for slow readers */
+		timer_ms(c, 30000);	/* bound for slow readers */
 	else
-		timer_ms(c, 0);
+		conn_linger(c);
 }
 
 static void request_finish(struct conn *c);
@@ -95,7 +107,7 @@ static void log_request(struct conn *c, uint64_t dur_us)
 		     (unsigned long long)c->bytes_out,
 		     c->log_referer[0] ? c->log_referer : "-",
 		     c->log_ua[0] ? c->log_ua : "-",
-		     (unsigned long long)atomic_load(&c->p->up_opened),
+		     (unsigned long long)atomic_fetch_add(&c->p->requests, 1) + 1,
 		     c->router ? c->router->name : "-",
 		     c->pick.server ? c->pick.server->url : "-",
 		     (unsigned long long)(dur_us / 1000));
@@ -701,7 +713,15 @@ void conn_resume(struct conn *c)
 
 static void client_read_cb(struct bufferevent *bev, void *arg)
 {
-	conn_process(arg);
+	struct conn *c = arg;
+
+	if (c->state == C_CLOSING) {
+		struct evbuffer *in = bufferevent_get_input(bev);
+
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	conn_process(c);
 }
 
 static void client_write_cb(struct bufferevent *bev, void *arg)
@@ -709,8 +729,9 @@ static void client_write_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	if (c->state == C_CLOSING) {
-		if (!evbuffer_get_length(bufferevent_get_output(bev)))
-			conn_free(c);
+		if (!c->lingering &&
+		    !evbuffer_get_length(bufferevent_get_output(bev)))
+			conn_linger(c);
 		return;
 	}
 	relay_client_drained(c);

@@ -40,6 +40,7 @@ struct conn {
 	struct bufferevent *bev;
 	struct event *timer;	/* header read and keep-alive timeouts */
 	bool timer_head;	/* timer runs for a partial head */
+	bool lingering;		/* half-closed, draining the client */
 	char client_ip[INET6_ADDRSTRLEN];
 	LIST_ENTRY(conn) link;
 	enum conn_state state;

@@ -86,6 +86,7 @@ struct l7proxy {
 	char hostname[256];		/* X-Forwarded-Server */
 	FILE *access_log;		/* NULL: off */
 	pthread_mutex_t log_lock;
+	atomic_uint_fast64_t requests;	/* access-log request count */
 	atomic_uint_fast64_t up_opened;
 	atomic_uint_fast64_t up_reused;
 };

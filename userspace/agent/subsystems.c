@@ -5,6 +5,9 @@
 
 #include "agent.h"
 
+extern const struct agent_subsys l7_subsys;
+
 const struct agent_subsys *const agent_subsystems[] = {
+	&l7_subsys,
 	NULL
 };

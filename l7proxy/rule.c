@@ -1220,8 +1220,10 @@ static int query_unescape(const char *s, size_t n, char *d)
 	return 0;
 }
 
-/* Does the query have @key with a value matching @pat? With @first_only only
- * the first occurrence of @key counts (mux), else any (v3 URL.Query()).
+/* Does the query have @key with a value matching @pat? With @first_only
+ * (v2, mux's findFirstQueryKey) only the first occurrence of @key counts and
+ * ';' separates pairs like '&'; otherwise (v3, Go's URL.Query()) any
+ * occurrence counts and pairs containing ';' are ignored.
  */
 static bool query_has(const char *q, const char *key, const struct rule_pat *pat,
 		      bool first_only)
@@ -1233,10 +1235,10 @@ static bool query_has(const char *q, const char *key, const struct rule_pat *pat
 
 	if (!buf)
 		return false;
-	for (; *q && !found; q += seg + (q[seg] == '&')) {
-		seg = strcspn(q, "&");
+	for (; *q && !found; q += seg + (q[seg] != '\0')) {
+		seg = strcspn(q, first_only ? "&;" : "&");
 		if (!seg || memchr(q, ';', seg))
-			continue;	/* Go skips pairs with ';' */
+			continue;
 		eq = memchr(q, '=', seg);
 		klen = eq ? (size_t)(eq - q) : seg;
 		if (query_unescape(q, klen, buf) || strcmp(buf, key))

@@ -357,17 +357,24 @@ const char *transport_tls_warning(const struct transport_tls *t, size_t i)
 	return t && i < t->n_warnings ? t->warnings[i] : NULL;
 }
 
-/* Strips [] from an IPv6 URL host into @buf. */
+/* The name to send and verify: @h without IPv6 brackets or a trailing dot
+ * (Go strips both), copied into @buf when changed.
+ */
 static const char *bare_host(const char *h, char *buf, size_t len)
 {
 	size_t n = strlen(h);
 
-	if (n >= 2 && h[0] == '[' && h[n - 1] == ']' && n - 2 < len) {
-		memcpy(buf, h + 1, n - 2);
-		buf[n - 2] = '\0';
-		return buf;
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	} else if (n > 1 && h[n - 1] == '.') {
+		n--;
 	}
-	return h;
+	if (n >= len)
+		return "";
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 static bool is_ip_literal(const char *h)

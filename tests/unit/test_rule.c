@@ -200,11 +200,14 @@ static void test_query(void **state)
 	NO_MATCH("Query(`a=`)", .query = "x=1");
 	MATCH("Query(`q=hello world`)", .query = "q=hello+world");
 	MATCH("Query(`q=a&b`)", .query = "q=a%26b");
+	MATCH("Query(`a=1`)", .query = "x=2;a=1");	/* mux splits on ';' too */
 	MATCH("Query(`id={id:[0-9]+}`)", .query = "id=42");
 	NO_MATCH("Query(`id={id:[0-9]+}`)", .query = "id=42x");
 	/* v3: (key, value), any value of the key */
 	MATCH("Query(`a`, `1`)", .query = "a=2&a=1");
 	NO_MATCH("Query(`a`, `1`)", .query = "a=2");
+	NO_MATCH("Query(`a`, `1`)", .query = "x=2;a=1");	/* Go drops ';' pairs */
+	MATCH("Query(`a`, `1`)", .query = "x=2;y=3&a=1");
 	MATCH("Query(`flag`)", .query = "flag");
 	MATCH("Query(`flag`)", .query = "flag=on");
 	NO_MATCH("Query(`flag`)", .query = "other");

@@ -254,6 +254,10 @@ static void test_right_ca_and_name(void **state)
 	server_free(&s);
 	run(&cfg, "server.crt", "LOCALHOST", err, NULL);
 	assert_string_equal(err, "");
+	run(&cfg, "server.crt", "backend.test.", err, &s);	/* FQDN form */
+	assert_string_equal(err, "");
+	assert_string_equal(s.sni, "backend.test");
+	server_free(&s);
 }
 
 static void test_wrong_ca(void **state)

@@ -497,7 +497,8 @@ void transport_tls_error(const SSL *ssl, char *err, size_t errlen)
 	const char *name;
 	char x[256], *ip = NULL;
 
-	if (code != X509_V_OK) {
+	/* under insecureSkipVerify a bad chain is not why it failed */
+	if (code != X509_V_OK && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER)) {
 		name = X509_VERIFY_PARAM_get0_host(vp, 0);
 		if (!name)
 			name = ip = X509_VERIFY_PARAM_get1_ip_asc(vp);

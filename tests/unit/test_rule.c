@@ -184,6 +184,11 @@ static void test_headers(void **state)
 	MATCH("HeaderRegexp(`X-Id`, `^[0-9]+$`)", .headers = { "X-Id: 123" });
 	NO_MATCH("HeaderRegexp(`X-Id`, `^[0-9]+$`)", .headers = { "X-Id: 12a" });
 	MATCH("HeaderRegexp(`X-Id`, `(?i)^abc$`)", .headers = { "X-Id: ABC" });
+	MATCH("HeaderRegexp(`X-Id`, `^\\w+\\s\\w+$`)", .headers = { "X-Id: ab_1 c" });
+	NO_MATCH("HeaderRegexp(`X-Id`, `^\\w+$`)", .headers = { "X-Id: a-b" });
+	MATCH("HeaderRegexp(`X-Id`, `^a[\\.]b$`)", .headers = { "X-Id: a.b" });
+	NO_MATCH("HeaderRegexp(`X-Id`, `^a[\\.]b$`)", .headers = { "X-Id: a\\b" });
+	MATCH("HeaderRegexp(`X-Id`, `^a.+?b$`)", .headers = { "X-Id: axxb" });
 }
 
 static void test_query(void **state)

@@ -775,7 +775,7 @@ static int build_query(struct parser *p, const struct matcher_def *def,
 		perr(p, a->pos[0], "out of memory");
 		return -1;
 	}
-	if (a->n == 1 || (def->kind == M_QUERY_REGEXP && !a->v[1][0])) {
+	if (a->n == 1) {
 		n->pats[0].kind = PAT_ANY;
 		return 0;
 	}
@@ -843,10 +843,6 @@ static int build_matcher(struct parser *p, const struct matcher_def *def,
 		}
 		if (def->kind == M_HEADER_REGEXP)
 			return build_regex(p, def, a->pos[1], a->v[1], &n->pats[0]);
-		if (!a->v[1][0]) {
-			n->pats[0].kind = PAT_ANY;	/* mux: empty value = present */
-			return 0;
-		}
 		return build_lit(p, a->pos[1], strdup(a->v[1]), &n->pats[0]);
 	default:
 		for (size_t i = 0; i < a->n; i++)
@@ -978,6 +974,13 @@ static struct rule_node *parse_matcher(struct parser *p)
 	}
 	if (parse_args(p, def, &a) || check_arg_count(p, def, name_pos, a.n))
 		goto out_free_args;
+	for (size_t i = 0; i < a.n; i++) {
+		if (!a.v[i][0]) {
+			/* Traefik's checkRule: "empty args for matcher" */
+			perr(p, a.pos[i], "%s: empty argument", def->name);
+			goto out_free_args;
+		}
+	}
 	lex(p);
 	n = calloc(1, sizeof(*n));
 	if (!n) {

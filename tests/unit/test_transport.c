@@ -57,10 +57,31 @@ static char *slurp(const char *path)
 	return s;
 }
 
+/* The source tree: $SLUICE_SRC, the current directory (tests/run.sh runs
+ * from the top), or four levels above build/tests/unit/<this binary>.
+ */
+static const char *source_dir(void)
+{
+	static char exe[4096];
+	ssize_t n;
+
+	if (getenv("SLUICE_SRC"))
+		return getenv("SLUICE_SRC");
+	if (!access("tests/l7/tls/gen-certs.sh", R_OK))
+		return ".";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return ".";
+	exe[n] = '\0';
+	for (int i = 0; i < 4 && strrchr(exe, '/'); i++)
+		*strrchr(exe, '/') = '\0';
+	return exe;
+}
+
 static int pki_setup(void **state)
 {
-	char cmd[256];
-	const char *src = getenv("SLUICE_SRC") ? getenv("SLUICE_SRC") : ".";
+	char cmd[4200];
+	const char *src = source_dir();
 
 	strcpy(pki, "/tmp/slrl-tls.XXXXXX");
 	if (!mkdtemp(pki))

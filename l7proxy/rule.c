@@ -181,7 +181,8 @@ static bool str_is_ascii(const char *s)
 
 /* Translates the Go (RE2) syntax people write in rules into a glibc ERE:
  * a leading (?i) becomes REG_ICASE, (?:...) and (?P<n>...) become plain
- * groups, \d and \D become classes, and lazy quantifiers become greedy
+ * groups, \d and \D become classes (and \d, \w, \s work inside [...]),
+ * and lazy quantifiers become greedy
  * (equivalent for a yes/no match of an unanchored or fully anchored regex
  * only in most cases; see docs/l7-rules-tls.md).
  */
@@ -199,6 +200,10 @@ static void go_to_ere(const char *re, struct sbuf *out, bool *icase)
 			p++;
 			if (*p == 'd')
 				sb_puts(out, in_class ? "0-9" : "[0-9]");
+			else if (*p == 'w' && in_class)
+				sb_puts(out, "[:alnum:]_");
+			else if (*p == 's' && in_class)
+				sb_puts(out, "[:space:]");
 			else if (*p == 'D' && !in_class)
 				sb_puts(out, "[^0-9]");
 			else if (in_class && *p != '\\' && ispunct((unsigned char)*p) &&

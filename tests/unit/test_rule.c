@@ -121,6 +121,9 @@ static void test_host_regexp_v3(void **state)
 	MATCH("HostRegexp(`(?:www\\.)?example\\.com$`)", .host = "www.example.com");
 	MATCH("HostRegexp(`^[a-z]{2,3}\\.test$`)", .host = "abc.test");
 	NO_MATCH("HostRegexp(`^[a-z]{2,3}\\.test$`)", .host = "abcd.test");
+	MATCH("HostRegexp(`^[\\w-]+\\.example\\.com$`)", .host = "my-app_1.example.com");
+	NO_MATCH("HostRegexp(`^[\\w-]+\\.example\\.com$`)", .host = "a.b.example.com");
+	MATCH("HostRegexp(`^[\\d]+\\.n$`)", .host = "42.n");
 }
 
 static void test_path(void **state)

@@ -272,11 +272,7 @@ static int transport_init(struct l7_transport *lt,
 static void transports_tls(struct l7_graph *g, const struct config *cfg,
 			   char *warn, size_t warnlen)
 {
-	struct cfg_servers_transport dflt = {
-		.name = (char *)DEFAULT_TRANSPORT,
-		.max_idle_conns_per_host = 200,
-	};
-	size_t i, j, k;
+	size_t i, j;
 
 	for (i = 0; i < g->n_services; i++) {
 		struct lb_node *lb = (struct lb_node *)g->services[i];
@@ -290,13 +286,14 @@ static void transports_tls(struct l7_graph *g, const struct config *cfg,
 			;
 		if (j == lb->n_servers)
 			continue;
-		ct = &dflt;
-		for (k = 0; k < cfg->n_transports; k++)
-			if (!strcmp(cfg->transports[k].name,
-				    lb->transport->name))
-				ct = &cfg->transports[k];
-		lb->transport->tls = transport_tls_new(ct, err, sizeof(err));
+		ct = cfg_transport(cfg, lb->transport->name);
+		lb->transport->tls = calloc(1, sizeof(*lb->transport->tls));
 		if (!lb->transport->tls)
+			continue;
+		atomic_init(&lb->transport->tls->refs, 1);
+		lb->transport->tls->tls = transport_tls_new(ct, err,
+							    sizeof(err));
+		if (!lb->transport->tls->tls)
 			set_warn(warn, warnlen, "servers transport %s: %s",
 				 lb->transport->name, err);
 	}
@@ -430,6 +427,15 @@ out_free:
 	return NULL;
 }
 
+void tls_ref_put(struct tls_ref *r)
+{
+	if (!r || atomic_fetch_sub_explicit(&r->refs, 1,
+					    memory_order_acq_rel) != 1)
+		return;
+	transport_tls_free(r->tls);
+	free(r);
+}
+
 void graph_unref(struct l7_graph *g)
 {
 	size_t i;
@@ -448,7 +454,7 @@ void graph_unref(struct l7_graph *g)
 	free(g->services);
 	for (i = 0; i < g->n_transports; i++) {
 		free(g->transports[i].name);
-		transport_tls_free(g->transports[i].tls);
+		tls_ref_put(g->transports[i].tls);
 	}
 	free(g->transports);
 	free(g);

@@ -24,6 +24,23 @@ struct l7_stats;
 struct stats_reg;
 struct l7_eps;
 
+/* A transport's TLS context, shared by the snapshot and every backend
+ * connection made from it (their SSLs must die first).
+ */
+struct tls_ref {
+	atomic_long refs;
+	struct transport_tls *tls;
+};
+
+static inline struct tls_ref *tls_ref_get(struct tls_ref *r)
+{
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
+/* Drops a reference; the last frees the context. NULL-safe. */
+void tls_ref_put(struct tls_ref *r);
+
 struct l7_transport {
 	char *name;		/* qualified */
 	int max_idle;		/* per backend, per worker; < 0: no reuse */
@@ -31,8 +48,7 @@ struct l7_transport {
 	int64_t rh_timeout;	/* responseHeaderTimeout, ns; 0: none */
 	int64_t idle_timeout;	/* ns */
 	uint64_t hash;		/* of every setting, for idle-pool keys */
-	struct transport_tls *tls;	/* NULL until an https server uses it */
-	struct cfg_servers_transport *cfg;	/* private copy for TLS */
+	struct tls_ref *tls;	/* NULL unless an https server uses it */
 };
 
 struct lb_node;

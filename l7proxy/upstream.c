@@ -89,6 +89,9 @@ void upstream_free(struct upstream *u)
 	idle_unlink(u);
 	if (u->bev)
 		bufferevent_free(u->bev);
+	else if (u->ssl)
+		SSL_free(u->ssl);
+	tls_ref_put(u->tls);
 	if (u->timer)
 		event_free(u->timer);
 	free(u->key);
@@ -116,11 +119,12 @@ static struct upstream *upstream_dial(struct worker *w,
 	if (!u->key || !u->timer)
 		goto out_free;
 	if (s->tls) {
-		if (!t->tls) {
+		if (!t->tls || !t->tls->tls) {
 			*status = 500;
 			goto out_free;
 		}
-		u->ssl = transport_tls_ssl(t->tls, s->host);
+		u->tls = tls_ref_get(t->tls);
+		u->ssl = transport_tls_ssl(t->tls->tls, s->host);
 		if (!u->ssl) {
 			*status = 500;
 			goto out_free;
@@ -128,10 +132,8 @@ static struct upstream *upstream_dial(struct worker *w,
 		u->bev = bufferevent_openssl_socket_new(w->base, -1, u->ssl,
 				BUFFEREVENT_SSL_CONNECTING,
 				BEV_OPT_CLOSE_ON_FREE);
-		if (!u->bev) {
-			SSL_free(u->ssl);
+		if (!u->bev)
 			goto out_free;
-		}
 		bufferevent_openssl_set_allow_dirty_shutdown(u->bev, 1);
 	} else {
 		u->bev = bufferevent_socket_new(w->base, -1,
@@ -179,8 +181,8 @@ int upstream_connected(struct upstream *u, const struct l7_transport *t,
 	u->connected = true;
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (u->ssl && t->tls &&
-	    transport_tls_verify_peer(t->tls, u->ssl, err, errlen))
+	if (u->ssl && u->tls &&
+	    transport_tls_verify_peer(u->tls->tls, u->ssl, err, errlen))
 		return 500;
 	return 0;
 }

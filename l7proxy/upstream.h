@@ -20,12 +20,14 @@ struct l7_transport;
 struct bufferevent;
 struct event;
 struct pool_bucket;
+struct tls_ref;
 
 struct upstream {
 	struct worker *w;
 	struct bufferevent *bev;
 	struct event *timer;
 	SSL *ssl;		/* TLS backends; freed with bev */
+	struct tls_ref *tls;	/* held while ssl lives */
 	bool connected;
 	bool idle;
 	char *key;		/* idle-pool key */

@@ -76,13 +76,6 @@ struct decoder {
 /* Records a diagnostic at @node (may be NULL) under the current path. */
 void dec_diag(struct decoder *d, enum cfg_severity sev, yaml_node_t *node,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Records a diagnostic not tied to a decoder (validation). @pos may be
- * NULL; @path may be NULL.
- */
-void cfg_diag_add(struct config *cfg, enum cfg_severity sev,
-		  const struct cfg_pos *pos, const char *path,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
 /* Path stack: push ".key" or "[i]"; returns the old length for pop. */
 size_t dec_push(struct decoder *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

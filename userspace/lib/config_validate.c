@@ -18,9 +18,9 @@
 #include "config_internal.h"
 
 #define err_at(cfg, pos, path, ...) \
-	cfg_diag_add(cfg, CFG_ERROR, pos, path, __VA_ARGS__)
+	config_diag_add(cfg, CFG_ERROR, pos, path, __VA_ARGS__)
 #define warn_at(cfg, pos, path, ...) \
-	cfg_diag_add(cfg, CFG_WARNING, pos, path, __VA_ARGS__)
+	config_diag_add(cfg, CFG_WARNING, pos, path, __VA_ARGS__)
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -21,6 +21,8 @@
 #include "errors.h"
 #include "internal.h"
 #include "rule.h"
+#include "svc.h"
+#include "svc_mirror.h"
 #include "upstream.h"
 
 static void conn_process(struct conn *c);
@@ -140,6 +142,12 @@ static void request_finish(struct conn *c)
 			     c->bytes_out, dur);
 	if (c->p->access_log && c->t0_us)
 		log_request(c, dur);
+	if (c->pick.lb)
+		svc_server_result(c->pick.lb, c->pick.server, c->status);
+	if (c->pick.mirror && c->resp_done && c->req_done &&
+	    c->status != 499)
+		mirror_dispatch(c);
+	svc_pick_release(&c->pick);
 	graph_unref(c->g);
 	c->g = NULL;
 	c->router = NULL;
@@ -413,8 +421,12 @@ static int request_start(struct conn *c, const char *path,
 	}
 	status = c->router->svc->ops->pick(c->router->svc, &rq, &c->pick);
 	if (status) {
+		int kind = c->pick.unavailable ? L7_ERR_UNAVAILABLE :
+			   status == 503 ? L7_ERR_NO_SERVER : L7_ERR_PROXY;
+
+		svc_pick_release(&c->pick);
 		memset(&c->pick, 0, sizeof(c->pick));
-		conn_fail(c, status, L7_ERR_NO_SERVER);
+		conn_fail(c, status, kind);
 		return 0;
 	}
 	c->in_flight = true;
@@ -540,6 +552,8 @@ static int on_body(http_parser *hp, const char *at, size_t len)
 	struct conn *c = hp->data;
 
 	c->bytes_in += len;
+	if (c->pick.mirror)
+		mirror_req_body(c->pick.mirror, at, len);
 	if (c->up)
 		relay_body(c, at, len);
 	return 0;

@@ -24,6 +24,11 @@ void l7_error_response(struct evbuffer *out, int status,
 		snprintf(body, sizeof(body), "no available server\n");
 		nosniff = true;
 		break;
+	case L7_ERR_UNAVAILABLE:
+		/* http.Error(w, http.StatusText(503), 503) */
+		snprintf(body, sizeof(body), "Service Unavailable\n");
+		nosniff = true;
+		break;
 	case L7_ERR_SERVER:
 		/* net/http server refusals: "400 Bad Request" */
 		snprintf(body, sizeof(body), "%d %s", status,

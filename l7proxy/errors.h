@@ -15,6 +15,7 @@ enum l7_err_kind {
 	L7_ERR_NOT_FOUND,	/* no router: "404 page not found\n" */
 	L7_ERR_NO_SERVER,	/* empty pool: "no available server\n" */
 	L7_ERR_SERVER,		/* request refused by the HTTP server */
+	L7_ERR_UNAVAILABLE,	/* failover, both down: "Service Unavailable\n" */
 };
 
 /* Appends a complete response with status @status to @out; @close adds

@@ -13,6 +13,7 @@
 #include "graph.h"
 #include "metrics.h"
 #include "rule.h"
+#include "svc.h"
 #include "transport.h"
 
 #define DEFAULT_TRANSPORT "default@internal"
@@ -30,11 +31,7 @@ static void set_warn(char *warn, size_t len, const char *fmt, const char *a,
 static int lb_pick(struct svc_node *n, const struct rule_req *req,
 		   struct svc_pick *out)
 {
-	struct lb_node *lb = (struct lb_node *)n;
-
-	out->server = edf_next(&lb->edf);
-	out->lb = lb;
-	return out->server ? 0 : 503;
+	return svc_lb_pick((struct lb_node *)n, req, out);
 }
 
 static void lb_free(struct svc_node *n)
@@ -50,6 +47,8 @@ static void lb_free(struct svc_node *n)
 	}
 	free(lb->servers);
 	edf_fini(&lb->edf);
+	svc_lb_fini(lb);
+	svc_ext_free(n->x);
 	free(n->name);
 	free(lb);
 }
@@ -192,6 +191,8 @@ static struct svc_node *lb_build(struct l7_graph *g,
 	shuffle(lb->servers, lb->n_servers);
 	for (i = 0; i < lb->n_servers; i++)
 		edf_add(&lb->edf, &lb->servers[i], lb->servers[i].weight);
+	if (svc_lb_init(lb, cs))
+		goto out_free;
 	return &lb->node;
 
 out_free:
@@ -403,20 +404,14 @@ struct l7_graph *graph_build(const struct config *cfg,
 		const struct cfg_http_service *cs = &cfg->http_services[i];
 		struct svc_node *n;
 
-		if (cs->broken)
-			continue;
-		if (cs->kind != CFG_SVC_LOADBALANCER) {
-			set_warn(warn, warnlen,
-				 "service %s: %s services are not supported yet",
-				 cs->name, cs->kind == CFG_SVC_WEIGHTED ? "weighted" :
-				 cs->kind == CFG_SVC_MIRRORING ? "mirroring" :
-				 cs->kind == CFG_SVC_FAILOVER ? "failover" : "untyped");
-			continue;
-		}
+		if (cs->broken || cs->kind != CFG_SVC_LOADBALANCER)
+			continue;	/* the others: svc_build_compound() */
 		n = lb_build(g, cs, reg, warn, warnlen);
 		if (n)
 			g->services[g->n_services++] = n;
 	}
+	if (svc_build_compound(g, cfg, reg, warn, warnlen))
+		goto out_free;
 	transports_tls(g, cfg, warn, warnlen);
 	if (routers_build(g, cfg, ep_names, n_eps, reg, warn, warnlen))
 		goto out_free;

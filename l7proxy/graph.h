@@ -3,8 +3,8 @@
  * flight keep the snapshot they started with across a reload.
  *
  * Services are nodes behind one interface (struct svc_ops): a node picks
- * the server a request goes to. Today only the servers load balancer
- * exists; weighted, mirroring and failover (issue 5) are further kinds.
+ * the server a request goes to: the servers load balancer here, weighted,
+ * mirroring and failover in svc_*.c (svc.h).
  */
 #ifndef LB_L7_GRAPH_H
 #define LB_L7_GRAPH_H
@@ -67,12 +67,21 @@ struct l7_server {
 };
 
 struct svc_node;
+struct svc_ext;
+struct lb_ext;
+struct mirror_req;
 
 /* Where one request goes: the server and the balancer that owns it. */
 struct svc_pick {
 	struct l7_server *server;
 	struct lb_node *lb;
+	char *set_cookie;	/* sticky "Set-Cookie: ..\r\n" lines, owned */
+	bool unavailable;	/* 503 is failover's "Service Unavailable" */
+	struct mirror_req *mirror;	/* mirrors to send after, owned */
 };
+
+/* Frees what a pick owns (set_cookie, mirror) and clears it. */
+void svc_pick_release(struct svc_pick *p);
 
 struct svc_ops {
 	/* Picks a server for @req. Returns 0, or the HTTP status to answer
@@ -88,6 +97,7 @@ struct svc_node {
 	char *name;		/* qualified */
 	enum cfg_service_kind kind;
 	struct l7_stats *stats;
+	struct svc_ext *x;	/* health and parents (svc.h) */
 };
 
 struct lb_node {
@@ -98,6 +108,7 @@ struct lb_node {
 	bool pass_host;
 	int64_t flush_interval;
 	struct l7_transport *transport;
+	struct lb_ext *x;	/* strategy, sticky, server state (svc.h) */
 };
 
 struct l7_router {

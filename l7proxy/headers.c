@@ -257,6 +257,8 @@ int fwd_response_head(struct evbuffer *out, const struct fwd_resp *r)
 			continue;
 		add_header(out, h->name, h->nlen, h->val, h->vlen);
 	}
+	if (r->extra)
+		evbuffer_add(out, r->extra, strlen(r->extra));
 	if (r->upgrade) {
 		v = hdr_get(r->h, r->n, "upgrade", &vlen);
 		add_str(out, "Connection", "Upgrade");

@@ -61,6 +61,7 @@ struct fwd_resp {
 	bool close;		/* send Connection: close */
 	bool keep_alive_10;	/* HTTP/1.0 client keeping the connection */
 	bool upgrade;		/* 101: keep Upgrade, Connection: Upgrade */
+	const char *extra;	/* whole header lines to add (Set-Cookie) */
 };
 
 /* Writes the status line and head for the client. Returns 0 or -ENOMEM. */

@@ -89,7 +89,15 @@ struct l7proxy {
 	atomic_uint_fast64_t requests;	/* access-log request count */
 	atomic_uint_fast64_t up_opened;
 	atomic_uint_fast64_t up_reused;
+	struct svc_state *svc;		/* health source, overrides (svc_state.c) */
 };
+
+/* A new graph replaces the old: applies health and runtime overrides
+ * (svc_state.c). Frees the state with svc_state_free().
+ */
+struct svc_state;
+void svc_attach(struct svc_state *s, struct l7_graph *g);
+void svc_state_free(struct svc_state *s);
 
 /* The current snapshot with a reference the caller drops with
  * graph_unref(). Never NULL once the proxy is built.

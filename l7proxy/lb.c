@@ -85,14 +85,15 @@ int edf_add(struct edf *e, void *item, int weight)
 
 void *edf_next(struct edf *e)
 {
+	return edf_next_if(e, NULL, NULL, 0);
+}
+
+/* One pop and push back; the caller holds the lock and e->n > 0. */
+static void *edf_step(struct edf *e)
+{
 	struct edf_entry top;
 	size_t last;
 
-	pthread_mutex_lock(&e->lock);
-	if (!e->n) {
-		pthread_mutex_unlock(&e->lock);
-		return NULL;
-	}
 	/* heap.Pop: swap root with last, sift down over n-1, take last */
 	last = e->n - 1;
 	edf_swap(e, 0, last);
@@ -103,6 +104,37 @@ void *edf_next(struct edf *e)
 	/* heap.Push: append and sift up */
 	e->heap[last] = top;
 	edf_up(e, last);
-	pthread_mutex_unlock(&e->lock);
 	return top.item;
+}
+
+void *edf_next_if(struct edf *e, bool (*ok)(void *item, void *arg),
+		  void *arg, unsigned long max_tries)
+{
+	unsigned long tries = 0;
+	void *item = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	while (e->n) {
+		item = edf_step(e);
+		if (!ok || ok(item, arg))
+			break;
+		item = NULL;
+		if (max_tries && ++tries >= max_tries)
+			break;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return item;
+}
+
+void edf_reset(struct edf *e, void *const *items, const int *weights,
+	       size_t n)
+{
+	size_t i;
+
+	pthread_mutex_lock(&e->lock);
+	e->n = 0;
+	e->cur_deadline = 0;
+	for (i = 0; i < n; i++)
+		edf_add(e, items[i], weights[i]);
+	pthread_mutex_unlock(&e->lock);
 }

@@ -8,6 +8,7 @@
 #define LB_L7_LB_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct edf_entry {
@@ -37,5 +38,18 @@ int edf_add(struct edf *e, void *item, int weight);
 
 /* Next item in EDF order, or NULL when the balancer is empty. */
 void *edf_next(struct edf *e);
+
+/* As Traefik's WRR: pops in EDF order until @ok(item, @arg) holds (every
+ * popped entry's deadline advances). Gives up with NULL after @max_tries
+ * refusals (0: no limit; only safe when @ok holds for some entry).
+ */
+void *edf_next_if(struct edf *e, bool (*ok)(void *item, void *arg),
+		  void *arg, unsigned long max_tries);
+
+/* Replaces the content with @n items and weights, deadlines from zero
+ * (runtime weight changes). Thread-safe.
+ */
+void edf_reset(struct edf *e, void *const *items, const int *weights,
+	       size_t n);
 
 #endif /* LB_L7_LB_H */

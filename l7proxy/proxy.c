@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "json_writer.h"
 #include "proxy.h"
+#include "svc.h"
 #include "upstream.h"
 
 struct lis_ctx {
@@ -121,6 +122,7 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 			       err, errlen);
 	if (!p->graph)
 		goto out_free;
+	svc_attach(p->svc, p->graph);
 	return p;
 
 out_free:
@@ -301,6 +303,7 @@ int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	svc_attach(p->svc, g);
 	pthread_mutex_lock(&p->lock);
 	if (p->started && p->workers)
 		ret = listen_used(p, g->ep_used, err, errlen);
@@ -363,6 +366,7 @@ void l7proxy_free(struct l7proxy *p)
 	if (p->access_log && p->access_log != stdout)
 		fclose(p->access_log);
 	stats_reg_fini(&p->stats);
+	svc_state_free(p->svc);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->log_lock);
 	free(p);
@@ -380,11 +384,16 @@ static void service_json(const struct svc_node *n, struct json_writer *w)
 	const struct lb_node *lb = (const struct lb_node *)n;
 	size_t i;
 
+	if (n->kind != CFG_SVC_LOADBALANCER) {
+		svc_node_json(n, w);
+		return;
+	}
 	jsonw_start_object(w);
 	jsonw_string_field(w, "name", n->name);
 	jsonw_string_field(w, "kind", "loadbalancer");
 	jsonw_bool_field(w, "pass_host_header", lb->pass_host);
 	jsonw_string_field(w, "servers_transport", lb->transport->name);
+	svc_lb_json(lb, -1, w);
 	stats_json(n->stats, w);
 	jsonw_name(w, "servers");
 	jsonw_start_array(w);
@@ -394,6 +403,7 @@ static void service_json(const struct svc_node *n, struct json_writer *w)
 		jsonw_start_object(w);
 		jsonw_string_field(w, "url", s->url);
 		jsonw_s64_field(w, "weight", s->weight);
+		svc_lb_json(lb, (long)i, w);
 		stats_json(s->stats, w);
 		jsonw_end_object(w);
 	}
@@ -470,10 +480,13 @@ void proxy_prom(struct l7proxy *p, struct evbuffer *out)
 		const struct lb_node *lb = (const struct lb_node *)g->services[i];
 
 		stats_prom(lb->node.stats, "service", lb->node.name, out);
+		if (lb->node.kind != CFG_SVC_LOADBALANCER)
+			continue;
 		for (j = 0; j < lb->n_servers; j++)
 			stats_prom(lb->servers[j].stats, "server",
 				   lb->servers[j].stats->name, out);
 	}
+	svc_prom(g, out);
 	graph_unref(g);
 }
 

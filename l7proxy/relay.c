@@ -212,6 +212,7 @@ static int on_resp_headers_complete(http_parser *rp)
 		c->close_after = true;
 	r.close = !r.upgrade && (c->close_after || !c->keep_alive);
 	r.keep_alive_10 = c->http10 && c->keep_alive;
+	r.extra = c->pick.set_cookie;
 	c->resp_body = r.body;
 	fwd_response_head(bufferevent_get_output(c->bev), &r);
 	c->resp_head_done = true;

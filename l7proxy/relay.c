@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "errors.h"
 #include "internal.h"
+#include "svc.h"
 #include "upstream.h"
 
 static void up_read_cb(struct bufferevent *bev, void *arg);
@@ -374,8 +375,9 @@ static bool retry(struct conn *c)
 {
 	int status;
 
-	if (!c->up_reused || c->retried || c->resp_head_done ||
-	    c->req_body != BODY_NONE)
+	if (!svc_retry_other(c) &&
+	    (!c->up_reused || c->retried || c->resp_head_done ||
+	     c->req_body != BODY_NONE))
 		return false;
 	c->retried = true;
 	upstream_free(c->up);

@@ -147,6 +147,13 @@ void svc_server_result(struct lb_node *lb, struct l7_server *s, int status);
 /* Picks a server of @lb other than @not for a retry, or NULL. */
 struct l7_server *svc_lb_repick(struct lb_node *lb, struct l7_server *not);
 
+struct conn;
+/* The backend connection of @c failed before it was established: moves
+ * @c->pick to another server when the request may be retried there
+ * (svc_retry.c). Returns true if it did.
+ */
+bool svc_retry_other(struct conn *c);
+
 /* ---- sticky (svc_sticky.c) ---- */
 
 /* Finds the sticky cookie @c->name in @req. */

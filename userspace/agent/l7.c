@@ -17,6 +17,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "proxy.h"
+#include "svcctl.h"
 
 static long env_long(const char *name)
 {
@@ -95,7 +96,8 @@ static int l7_start(struct agent *a)
 	a->subsys[AGENT_L7] = p;
 	if (ctl_register(a->ctl, "service show", ctl_service_show, a) ||
 	    ctl_register(a->ctl, "server show", ctl_server_show, a) ||
-	    ctl_register(a->ctl, "l7 metrics", ctl_metrics, a))
+	    ctl_register(a->ctl, "l7 metrics", ctl_metrics, a) ||
+	    svcctl_attach(a, p))
 		return -ENOMEM;
 	return 0;
 }

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
 B=${BUILD:-build}
 L7=tests/l7
+# the distribution's interpreter: version managers' shims start slowly
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP l7: needs root for a network namespace"
@@ -40,7 +43,7 @@ $NX ip neigh add 10.99.0.2 lladdr 02:00:00:00:00:99 dev bh0 nud permanent
 
 bash $L7/tls/gen-certs.sh "$TMP/pki"
 P=$TMP/pki
-backend() { $NX python3 $L7/backend.py "$@" 2>>"$TMP/backends.log" & PIDS+=($!); }
+backend() { $NX $PY $L7/backend.py "$@" 2>>"$TMP/backends.log" & PIDS+=($!); }
 conns() { c "http://127.0.0.1:$1/_conns" | jq .conns; }
 backend a 18101
 backend b 18102
@@ -149,7 +152,7 @@ fi
 
 WEB=http://127.0.0.1:18100
 c() { $NX timeout 10 curl -s -m 8 "$@"; }
-raw() { $NX timeout 10 python3 $L7/raw.py 127.0.0.1 18100 "${RAW_T:-3}"; }
+raw() { $NX timeout 10 $PY $L7/raw.py 127.0.0.1 18100 "${RAW_T:-3}"; }
 # the backend's view of one request: header NAME
 hdr() { jq -r --arg n "$1" '[.headers[] | select(.[0] | ascii_downcase == ($n | ascii_downcase)) | .[1]] | join("|")'; }
 
@@ -299,12 +302,12 @@ echo "$out" | grep -q '^sluice_service_requests_total{service="rr@file",code_cla
 	t_pass || t_fail "$(echo "$out" | head -5)"
 
 t_case l7_service_show_counts
-n=$($NX python3 $L7/ctl.py "$TMP/s.sock" "service show" | jq '[.services[] | select(.name == "rr@file") | .servers[].responses["2xx"]] | add')
+n=$($NX $PY $L7/ctl.py "$TMP/s.sock" "service show" | jq '[.services[] | select(.name == "rr@file") | .servers[].responses["2xx"]] | add')
 [ "${n:-0}" -ge 8 ] && t_pass || t_fail "rr@file 2xx = $n"
 
 t_case l7_reload_keeps_keepalive_and_inflight
 c -o "$TMP/inflight" -H 'Host: hdr.test' "$WEB/slow?ms=1500" & IF=$!
-$NX python3 - "$TMP" >"$TMP/ka.out" 2>&1 <<'PY' & KA=$!
+$NX $PY - "$TMP" >"$TMP/ka.out" 2>&1 <<'PY' & KA=$!
 import http.client, json, os, sys, time
 t = sys.argv[1]
 c = http.client.HTTPConnection("127.0.0.1", 18100, timeout=8)

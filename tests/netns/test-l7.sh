@@ -271,7 +271,7 @@ printf 'GET / HTTP/1.1\r\nHost: hdr.test\r\nX-Slow: 1\r\n' |
 	RAW_T=3 limit_case l7_limit_header_timeout_408 "HTTP/1.1 408 Request Timeout"
 
 t_case l7_keepalive_pipelining_in_order
-out=$(printf 'GET /p1 HTTP/1.1\r\nHost: rr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 4\r\n\r\nbodyGET /p3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |
+out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 4\r\n\r\nbodyGET /p3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |
 	raw | grep -aoE '"path": "[^"]*"|"body_len": [0-9]+' | tr '\n' ' ')
 [ "$out" = '"path": "/p1" "body_len": 0 "path": "/p2" "body_len": 4 "path": "/p3" "body_len": 0 ' ] && t_pass || t_fail "got $out"
 
@@ -301,9 +301,15 @@ echo "$out" | grep -q '^sluice_service_requests_total{service="rr@file",code_cla
 	echo "$out" | grep -q '^sluice_router_request_duration_seconds_bucket{router="rr@file",le="+Inf"} [1-9]' &&
 	t_pass || t_fail "$(echo "$out" | head -5)"
 
-t_case l7_service_show_counts
-n=$($NX $PY $L7/ctl.py "$TMP/s.sock" "service show" | jq '[.services[] | select(.name == "rr@file") | .servers[].responses["2xx"]] | add')
-[ "${n:-0}" -ge 8 ] && t_pass || t_fail "rr@file 2xx = $n"
+t_case l7_cli_service_show_counts
+# the round-robin case sent exactly 8 requests to rr@file, 4 per server
+out=$($B/sluice -s "$TMP/s.sock" -j service show)
+got=$(echo "$out" | jq -c '[.services[] | select(.name == "rr@file") | .responses["2xx"], (.servers | map(.responses["2xx"]) | sort)]')
+[ "$got" = '[8,[4,4]]' ] && t_pass || t_fail "got $got"
+
+t_case l7_cli_server_show
+got=$($B/sluice -s "$TMP/s.sock" -j server show w@file | jq -c '[.servers[] | [.url, .weight, .requests]] | sort')
+[ "$got" = '[["http://127.0.0.1:18101",3,6],["http://127.0.0.1:18102",1,2]]' ] && t_pass || t_fail "got $got"
 
 t_case l7_reload_keeps_keepalive_and_inflight
 c -o "$TMP/inflight" -H 'Host: hdr.test' "$WEB/slow?ms=1500" & IF=$!

@@ -58,5 +58,7 @@ void print_reply_json(const struct jnode *reply);
 int do_config(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_version(int argc, char **argv);
+int do_service(int argc, char **argv);
+int do_server(int argc, char **argv);
 
 #endif /* LB_CLI_CMD_H */

@@ -17,6 +17,8 @@ static int do_help(int argc, char **argv);
 static const struct lb_cmd objects[] = {
 	{ "config",	do_config },
 	{ "daemon",	do_daemon },
+	{ "service",	do_service },
+	{ "server",	do_server },
 	{ "version",	do_version },
 	{ "help",	do_help },
 	{ NULL }
@@ -25,7 +27,7 @@ static const struct lb_cmd objects[] = {
 static const char usage_text[] =
 	"Usage: sluice [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       sluice help\n"
-	"OBJECT := { config | daemon | version }\n"
+	"OBJECT := { config | daemon | service | server | version }\n"
 	"OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"             {-s|--socket} PATH | {-P|--pin-dir} DIR | {-V|--version} }\n"
 	"\n"

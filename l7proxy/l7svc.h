@@ -30,9 +30,14 @@ void l7proxy_health_source(struct l7proxy *p,
 int l7proxy_server_health(struct l7proxy *p, const char *service,
 			  const char *server, bool up);
 
+/* Does load balancer @service have @server in the current graph? */
+bool l7proxy_has_server(struct l7proxy *p, const char *service,
+			const char *server);
+
 /* Runtime change of one server without a reload, kept across reloads
  * while the server exists: @op "weight" (with @weight >= 0), "drain" (no
- * new picks, sticky sessions stay), "up" (undrain, mark up), "down".
+ * new picks, sticky sessions stay), "undrain", "up" (undrain, mark up),
+ * "down". With a health registry, up/down belong to it instead.
  * Returns 0, -ENOENT (unknown service or server) or -EINVAL with @err.
  */
 int l7proxy_server_set(struct l7proxy *p, const char *service,

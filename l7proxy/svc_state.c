@@ -139,6 +139,17 @@ static long find_server(struct l7_graph *g, const char *service,
 	return -1;
 }
 
+bool l7proxy_has_server(struct l7proxy *p, const char *service,
+			const char *server)
+{
+	struct l7_graph *g = proxy_graph(p);
+	struct lb_node *lb;
+	long i = find_server(g, service, server, &lb);
+
+	graph_unref(g);
+	return i >= 0;
+}
+
 int l7proxy_server_health(struct l7proxy *p, const char *service,
 			  const char *server, bool up)
 {
@@ -176,7 +187,7 @@ int l7proxy_server_set(struct l7proxy *p, const char *service,
 		goto out;
 	}
 	if (strcmp(op, "weight") && strcmp(op, "drain") && strcmp(op, "up") &&
-	    strcmp(op, "down")) {
+	    strcmp(op, "down") && strcmp(op, "undrain")) {
 		snprintf(err, errlen,
 			 "unknown change %s: expected weight N, drain, up or down",
 			 op);
@@ -208,9 +219,9 @@ int l7proxy_server_set(struct l7proxy *p, const char *service,
 		atomic_store(&lb->x->srv[i].weight, weight);
 		svc_lb_reweight(lb);
 		svc_lb_recompute(lb, s->ev, s->ev_arg);
-	} else if (!strcmp(op, "drain")) {
-		o->drain = 1;
-		atomic_store(&lb->x->srv[i].drain, true);
+	} else if (!strcmp(op, "drain") || !strcmp(op, "undrain")) {
+		o->drain = !strcmp(op, "drain");
+		atomic_store(&lb->x->srv[i].drain, o->drain);
 	} else {
 		bool up = !strcmp(op, "up");
 

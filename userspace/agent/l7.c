@@ -117,6 +117,7 @@ static int l7_reload(struct agent *a, const struct config *next)
 
 static void l7_stop(struct agent *a)
 {
+	svcctl_detach(a);
 	l7proxy_free(a->subsys[AGENT_L7]);
 	a->subsys[AGENT_L7] = NULL;
 }

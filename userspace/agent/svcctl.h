@@ -7,9 +7,12 @@
 struct agent;
 struct l7proxy;
 
-/* Registers "l7 server set" and the health-flip logger. Returns 0 or
- * -ENOMEM.
+/* Registers "l7 server set", feeds @p from the health registry and logs
+ * health flips. Returns 0 or -ENOMEM.
  */
 int svcctl_attach(struct agent *a, struct l7proxy *p);
+
+/* Stops the registry's notifications (before the proxy is freed). */
+void svcctl_detach(struct agent *a);
 
 #endif /* LB_AGENT_SVCCTL_H */

@@ -22,6 +22,9 @@ lock = threading.Lock()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # one write per response, no Nagle: no delayed-ACK stalls on keep-alive
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass

@@ -349,6 +349,20 @@ esac
 [ "$ok" = "weighted up foo@file=1:up,bar@file=1:up" ] && [ $lbok = 1 ] && t_pass ||
 	t_fail "root: $ok rt: $lbj"
 
+t_case svc_cli_server_set_and_show_text
+S="$NX timeout 10 $B/sluice -s $TMP/s.sock"
+$S server set rt@file http://127.0.0.1:22102 drain >/dev/null
+txt=$($S server show rt@file | grep 22102)
+$S server set rt@file http://127.0.0.1:22102 up >/dev/null
+$S server set rt@file http://127.0.0.1:22101 weight 1 >/dev/null
+$S server set rt@file http://127.0.0.1:22101 bogus >/dev/null 2>&1; rc=$?
+ftxt=$($S service show fohc@file | sed -n 2,3p | tr '\n' '|')
+w=$(counts rt 4)
+case "$txt" in *"health up runtime_weight 1 drain requests"*) t1=1 ;; *) t1=0 ;; esac
+[ $t1 = 1 ] && [ $rc = 2 ] && [ "$w" = "a:2 b:2" ] &&
+   [ "$ftxt" = "  main mainhc@file status up|  fallback fbhc@file status up|" ] &&
+	t_pass || t_fail "show: [$txt] rc $rc counts $w failover: [$ftxt]"
+
 t_case svc_health_transitions_logged_and_counted
 n=$(grep -c 'l7: service foo@file is down' "$TMP/sluiced.log")
 m=$(ctl "l7 metrics" | jq -r .text | grep '^sluice_service_health_transitions_total{service="foo@file"}' | awk '{print $2}')

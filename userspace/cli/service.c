@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "jtree.h"
 #include "output.h"
+#include "svc_print.h"
 
 static int service_help(int argc, char **argv)
 {
@@ -23,8 +24,10 @@ static int service_help(int argc, char **argv)
 static int server_help(int argc, char **argv)
 {
 	return cmd_help_text(
-		"Usage: sluice server { show SERVICE | help }\n"
-		"  show     the servers of SERVICE with request counters\n");
+		"Usage: sluice server { show SERVICE | set SERVICE URL CHANGE | help }\n"
+		"  show     the servers of SERVICE with health and request counters\n"
+		"  set      CHANGE := { weight N | drain | up | down }: changes an\n"
+		"           http server at once, without a reload\n");
 }
 
 static uint64_t u64(const struct jnode *n, const char *key)
@@ -56,12 +59,15 @@ static void print_service(const struct jnode *s)
 	size_t i;
 
 	printf("service %s (%s)", jnode_str(s, "name"), jnode_str(s, "kind"));
+	svc_print_status(s);
 	print_counts(s);
+	svc_print_children(s);
 	for (i = 0; servers && i < servers->n_kids; i++) {
 		const struct jnode *sv = servers->kids[i];
 
 		printf("  server %s weight %s", jnode_str(sv, "url"),
 		       jnode_str(sv, "weight"));
+		svc_print_server(sv);
 		print_counts(sv);
 	}
 }
@@ -125,6 +131,7 @@ static const struct lb_cmd service_cmds[] = {
 
 static const struct lb_cmd server_cmds[] = {
 	{ "show",	server_show },
+	{ "set",	svc_server_set },
 	{ "list",	server_show },
 	{ "help",	server_help },
 	{ NULL }

@@ -650,6 +650,32 @@ static bool process_body(struct conn *c, struct evbuffer *in)
 	struct evbuffer_iovec v;
 	size_t n;
 
+	if (c->req_body == BODY_LENGTH) {
+		/* as relay.c does for responses: move, no parsing */
+		uint64_t left = c->req_p.content_length;
+
+		n = evbuffer_get_length(in);
+		if (!n)
+			return false;
+		if (n > left)
+			n = (size_t)left;
+		if (c->up)
+			evbuffer_remove_buffer(in,
+				bufferevent_get_output(c->up->bev), n);
+		else
+			evbuffer_drain(in, n);
+		c->req_p.content_length -= n;
+		c->bytes_in += n;
+		if (!c->req_p.content_length) {
+			c->req_done = true;
+			if (c->up)
+				relay_body_end(c);
+			c->state = C_WAIT;
+			if (c->resp_done)
+				conn_request_done(c);
+		}
+		return true;
+	}
 	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || !v.iov_len)
 		return false;
 	n = http_parser_execute(&c->req_p, &req_settings, v.iov_base,
@@ -797,6 +823,10 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 		return;
 	}
 	LIST_INSERT_HEAD(&w->conns, c, link);
+	/* libevent moves 16 KiB per syscall by default: a 64 KiB response
+	 * would take four loop iterations */
+	bufferevent_set_max_single_read(c->bev, 256 * 1024);
+	bufferevent_set_max_single_write(c->bev, 256 * 1024);
 	c->state = C_HEAD;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 			  client_event_cb, c);

@@ -319,6 +319,24 @@ static int read_head(struct conn *c, struct evbuffer *in)
 	return 1;
 }
 
+/* A Content-Length body needs no parsing: its buffers move to the client
+ * as they are (no copy). http_parser counts content_length down the same
+ * way, so the parser is bypassed only for the body.
+ */
+static void move_length_body(struct conn *c, struct evbuffer *in)
+{
+	uint64_t left = c->resp_p.content_length;
+	size_t n = evbuffer_get_length(in);
+
+	if (n > left)
+		n = (size_t)left;
+	evbuffer_remove_buffer(in, bufferevent_get_output(c->bev), n);
+	c->resp_p.content_length -= n;
+	c->bytes_out += n;
+	if (!c->resp_p.content_length)
+		c->resp_done = true;
+}
+
 static void up_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
@@ -335,6 +353,14 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 				return;
 			continue;
 		}
+		if (c->resp_body == BODY_LENGTH) {
+			move_length_body(c, in);
+			if (c->resp_done) {
+				response_done(c);
+				return;
+			}
+			goto check_backpressure;
+		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			return;
 		n = http_parser_execute(&c->resp_p, &resp_settings,
@@ -349,6 +375,7 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 			response_done(c);
 			return;
 		}
+check_backpressure:
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
 		    c->p->lim.buf_high) {
 			bufferevent_disable(bev, EV_READ);

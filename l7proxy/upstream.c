@@ -141,6 +141,8 @@ static struct upstream *upstream_dial(struct worker *w,
 		if (!u->bev)
 			goto out_free;
 	}
+	bufferevent_set_max_single_read(u->bev, 256 * 1024);
+	bufferevent_set_max_single_write(u->bev, 256 * 1024);
 	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&s->addr,
 				       s->addrlen) < 0)
 		goto out_free;

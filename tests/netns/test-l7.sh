@@ -60,6 +60,7 @@ entryPoints:
     address: "127.0.0.1:18106"
     forwardedHeaders: {insecure: true}
   metrics: {address: "127.0.0.1:18107"}
+  late: {address: "127.0.0.1:18110"}
 metrics:
   prometheus: {entryPoint: metrics}
 accessLog:
@@ -80,6 +81,7 @@ http:
     reload: {rule: "Host(\`reload.test\`)", service: rl, entryPoints: [web]}
     api: {rule: "Host(\`prio.test\`) && PathPrefix(\`/api\`)", service: rl, entryPoints: [web]}
     catch: {rule: "Host(\`prio.test\`)", service: hdr, entryPoints: [web]}
+$([ "$1" = 18102 ] && echo '    late: {rule: "PathPrefix(`/`)", service: hdr, entryPoints: [late]}')
     tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok}
     tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca}
     tlswrongname: {rule: "Host(\`wrongname.tls\`)", service: tlswrongname}
@@ -142,7 +144,7 @@ for port in 18104 18105; do
 done
 
 $NX env SLUICE_L7_WORKERS=1 SLUICE_L7_HEADER_TIMEOUT_MS=500 \
-	$B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
+	${SLUICED_WRAP:-} $B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
 	>"$TMP/sluiced.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
@@ -155,6 +157,10 @@ c() { $NX timeout 10 curl -s -m 8 "$@"; }
 raw() { $NX timeout 10 $PY $L7/raw.py 127.0.0.1 18100 "${RAW_T:-3}"; }
 # the backend's view of one request: header NAME
 hdr() { jq -r --arg n "$1" '[.headers[] | select(.[0] | ascii_downcase == ($n | ascii_downcase)) | .[1]] | join("|")'; }
+
+t_case l7_unused_entrypoint_not_listening
+c -o /dev/null http://127.0.0.1:18110/; rc=$?
+[ $rc -eq 7 ] && t_pass || t_fail "curl exit $rc, want 7 (refused)"
 
 t_case l7_round_robin_equal_weights
 out=$(for i in $(seq 8); do c -H 'Host: rr.test' $WEB/ | jq -r .name; done | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
@@ -275,6 +281,12 @@ out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHos
 	raw | grep -aoE '"path": "[^"]*"|"body_len": [0-9]+' | tr '\n' ' ')
 [ "$out" = '"path": "/p1" "body_len": 0 "path": "/p2" "body_len": 4 "path": "/p3" "body_len": 0 ' ] && t_pass || t_fail "got $out"
 
+t_case l7_head_then_http10_close
+out=$(printf 'HEAD /big?n=500 HTTP/1.1\r\nHost: hdr.test\r\n\r\nGET /p2 HTTP/1.0\r\nHost: hdr.test\r\n\r\n' | raw | tr -d '\r')
+if [ "$(echo "$out" | grep -c '^HTTP/1.1 200 OK')" = 2 ] && echo "$out" | grep -q '^Content-Length: 500' &&
+   ! echo "$out" | grep -q xxxxx && echo "$out" | grep -q '"path": "/p2"' &&
+   echo "$out" | grep -q '^Connection: close'; then t_pass; else t_fail "got $out"; fi
+
 t_case l7_streams_chunked_request_body
 head -c 300000 /dev/urandom >"$TMP/body"
 n=$(c -H 'Host: hdr.test' -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/body" $WEB/up | jq .body_len)
@@ -335,5 +347,9 @@ touch "$TMP/ka.go"
 wait $KA; wait $IF
 got="$(tr '\n' ' ' <"$TMP/ka.out")|$(jq -r .name "$TMP/inflight" 2>/dev/null)"
 [ "$got" = "a b |a" ] && t_pass || t_fail "got $got; $(tail -3 "$TMP/sluiced.log")"
+
+t_case l7_reload_opens_new_entrypoint
+j=$(c -H 'Host: any.test' http://127.0.0.1:18110/late)
+[ "$(echo "$j" | jq -r .path 2>/dev/null)" = /late ] && t_pass || t_fail "got [$j]"
 
 t_done

@@ -82,13 +82,13 @@ http:
     api: {rule: "Host(\`prio.test\`) && PathPrefix(\`/api\`)", service: rl, entryPoints: [web]}
     catch: {rule: "Host(\`prio.test\`)", service: hdr, entryPoints: [web]}
 $([ "$1" = 18102 ] && echo '    late: {rule: "PathPrefix(`/`)", service: hdr, entryPoints: [late]}')
-    tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok}
-    tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca}
-    tlswrongname: {rule: "Host(\`wrongname.tls\`)", service: tlswrongname}
-    tlsnocert: {rule: "Host(\`nocert.tls\`)", service: tlsnocert}
-    tlsmtls: {rule: "Host(\`mtls.tls\`)", service: tlsmtls}
-    tlsuriok: {rule: "Host(\`uriok.tls\`)", service: tlsuriok}
-    tlsuribad: {rule: "Host(\`uribad.tls\`)", service: tlsuribad}
+    tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok, entryPoints: [web]}
+    tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca, entryPoints: [web]}
+    tlswrongname: {rule: "Host(\`wrongname.tls\`)", service: tlswrongname, entryPoints: [web]}
+    tlsnocert: {rule: "Host(\`nocert.tls\`)", service: tlsnocert, entryPoints: [web]}
+    tlsmtls: {rule: "Host(\`mtls.tls\`)", service: tlsmtls, entryPoints: [web]}
+    tlsuriok: {rule: "Host(\`uriok.tls\`)", service: tlsuriok, entryPoints: [web]}
+    tlsuribad: {rule: "Host(\`uribad.tls\`)", service: tlsuribad, entryPoints: [web]}
   serversTransports:
     short:
       forwardingTimeouts: {dialTimeout: 300ms, responseHeaderTimeout: 300ms}

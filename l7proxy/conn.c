@@ -594,19 +594,33 @@ static void request_reset(struct conn *c)
 	c->t0_us = l7_now_us();
 }
 
+int conn_head_pull(struct evbuffer *in, const struct head_limits *lim,
+		   char **buf, size_t *head_len)
+{
+	size_t len = evbuffer_get_length(in), cap = lim->max_head + 1;
+	size_t want = len < 4096 ? len : 4096;
+	int r;
+
+	for (;;) {
+		*buf = (char *)evbuffer_pullup(in, want);
+		r = http_head_scan(*buf, want, lim, head_len);
+		if (r != 1 || want == len || want >= cap)
+			return r;
+		want = len < cap ? len : cap;
+	}
+}
+
 /* Parses one request head from the input. Returns true to go on. */
 static bool process_head(struct conn *c, struct evbuffer *in)
 {
-	size_t len = evbuffer_get_length(in), head_len = 0, want, n;
+	size_t len = evbuffer_get_length(in), head_len = 0, n;
 	const struct head_limits *lim = &c->p->lim.head;
 	char *buf;
 	int r;
 
 	if (!len)
 		return false;
-	want = len < lim->max_head + 1 ? len : lim->max_head + 1;
-	buf = (char *)evbuffer_pullup(in, want);
-	r = http_head_scan(buf, want, lim, &head_len);
+	r = conn_head_pull(in, lim, &buf, &head_len);
 	if (r == 1) {
 		if (!c->timer_head) {
 			c->timer_head = true;
@@ -747,6 +761,9 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	if (c->state == C_BODY &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) >= 4096)
+		sock_read_more(bev, c->p->lim.buf_high);
 	conn_process(c);
 }
 

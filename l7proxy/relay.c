@@ -281,12 +281,11 @@ static void response_done(struct conn *c)
  */
 static int read_head(struct conn *c, struct evbuffer *in)
 {
-	size_t len = evbuffer_get_length(in), head_len = 0;
+	size_t head_len = 0;
 	char *buf;
 	int r;
 
-	buf = (char *)evbuffer_pullup(in, len);
-	r = http_head_scan(buf, len, &resp_limits, &head_len);
+	r = conn_head_pull(in, &resp_limits, &buf, &head_len);
 	if (r == 1)
 		return 0;
 	if (r) {
@@ -342,6 +341,8 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (!c->up->ssl && evbuffer_get_length(in) >= 4096)
+		sock_read_more(bev, c->p->lim.buf_high);
 	while (evbuffer_get_length(in)) {
 		struct evbuffer_iovec v;
 		size_t n;

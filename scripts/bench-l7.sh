@@ -6,11 +6,15 @@
 # Every proxy gets one worker thread/process; results are ratios to
 # HAProxy. Rows go to $BUILD/bench/l7.tsv, the table into
 # docs/performance.md between the "bench-l7" markers.
-#   DURATION=seconds per run (default 5), CONNS=wrk connections (default 50)
+# Each row is the median of ROUNDS runs, the proxies interleaved within a
+# round, so a noisy machine skews them alike.
+#   DURATION=seconds per run (default 3), ROUNDS (default 3),
+#   CONNS=wrk connections (default 50)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-DURATION=${DURATION:-5}
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 for t in wrk haproxy nginx; do
 	command -v $t >/dev/null || { echo "bench-l7: $t not installed" >&2; exit 1; }
@@ -133,6 +137,7 @@ to_ms() {
 		else print v }'
 }
 
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
 mkdir -p "$BUILD/bench"
 OUT=$BUILD/bench/l7.tsv
 printf 'scenario\tproxy\treq_s\tp50_ms\tp99_ms\trss_kib\n' >"$OUT"
@@ -152,32 +157,43 @@ run() { # scenario proxy port path extra-wrk-args...
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$rps" "$p50" "$p99" \
 		"$(rss $pid)" >>"$OUT"
 }
-for scen in "small keep-alive|/small|" "64KiB keep-alive|/big|" \
-	    "small new conn|/small|close" "64KiB new conn|/big|close"; do
-	IFS='|' read -r label path close <<<"$scen"
-	for proxy in haproxy:19002 sluice:19004 nginx:19003; do
-		if [ -n "$close" ]; then
-			run "$label" "${proxy%%:*}" "${proxy##*:}" "$path" -H 'Connection: close'
-		else
-			run "$label" "${proxy%%:*}" "${proxy##*:}" "$path"
-		fi
+for round in $(seq "$ROUNDS"); do
+	for scen in "small keep-alive|/small|" "64KiB keep-alive|/big|" \
+		    "small new conn|/small|close" "64KiB new conn|/big|close"; do
+		IFS='|' read -r label path close <<<"$scen"
+		for proxy in haproxy:19002 sluice:19004 nginx:19003; do
+			if [ -n "$close" ]; then
+				run "$label" "${proxy%%:*}" "${proxy##*:}" "$path" -H 'Connection: close'
+			else
+				run "$label" "${proxy%%:*}" "${proxy##*:}" "$path"
+			fi
+		done
 	done
 done
+# median of the rounds per (scenario, proxy), in first-seen order
+MED=$BUILD/bench/l7-median.tsv
+awk -F'\t' 'function med(list,   a, n, i, j, t) { n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return a[int((n + 1) / 2)] }
+NR > 1 { k = $1 "\t" $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; rss[k] = $6 }
+END { for (i = 1; i <= n; i++) { k = order[i]
+	printf "%s\t%s\t%s\t%s\t%s\n", k, med(rps[k]), med(p50[k]), med(p99[k]), rss[k] } }' "$OUT" >"$MED"
 
 # table: every value with its ratio to HAProxy in the same scenario
-table=$(awk -F'\t' 'NR > 1 {
+table=$(awk -F'\t' 'NR > 0 {
 	key = $1; rows[NR] = $0
 	if ($2 == "haproxy") { h_rps[key] = $3; h_p50[key] = $4; h_p99[key] = $5; h_rss[key] = $6 }
 } END {
 	print "| scenario | proxy | req/s | x HAProxy | p50 ms | p99 ms | p99 x HAProxy | RSS KiB | RSS x HAProxy |"
 	print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for (i = 2; i <= NR; i++) {
+	for (i = 1; i <= NR; i++) {
 		split(rows[i], f, "\t"); k = f[1]
 		printf "| %s | %s | %.0f | %.2f | %.3f | %.3f | %.2f | %d | %.2f |\n", k, f[2], f[3],
 			f[3] / h_rps[k], f[4], f[5], (h_p99[k] > 0 ? f[5] / h_p99[k] : 0), f[6],
 			(h_rss[k] > 0 ? f[6] / h_rss[k] : 0)
 	}
-}' "$OUT")
+}' "$MED")
 echo "$table"
 
 DOC=docs/performance.md
@@ -188,10 +204,11 @@ section=$(cat <<S
 \`scripts/bench-l7.sh\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(uname -r)): sluice,
 HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}') and nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')
 as reverse proxies to one nginx backend on a namespace's loopback, one
-worker each, wrk -t1 -c$CONNS for ${DURATION}s per row; client, proxy and
-backend share the machine's CPUs. "new conn" sends \`Connection: close\`
-(a new client connection per request; proxies keep backend connections).
-RSS is measured after each row.
+worker each, wrk -t1 -c$CONNS for ${DURATION}s per run, each row the median
+of $ROUNDS interleaved rounds; client, proxy and backend share the machine's
+CPUs (load average at the start: $LOAD). "new conn" sends
+\`Connection: close\` (a new client connection per request; proxies keep
+backend connections). RSS is measured after the row's last run.
 
 $table
 <!-- bench-l7 end -->

@@ -545,11 +545,21 @@ static int on_body(http_parser *hp, const char *at, size_t len)
 	return 0;
 }
 
+/* The whole request is in: its read timeout stops. */
+static void request_read(struct conn *c)
+{
+	c->req_done = true;
+	if (c->timer_head) {
+		evtimer_del(c->timer);
+		c->timer_head = false;
+	}
+}
+
 static int on_message_complete(http_parser *hp)
 {
 	struct conn *c = hp->data;
 
-	c->req_done = true;
+	request_read(c);
 	if (c->up)
 		relay_body_end(c);
 	http_parser_pause(hp, 1);
@@ -624,12 +634,16 @@ static bool process_head(struct conn *c, struct evbuffer *in)
 	if (r == 1) {
 		if (!c->timer_head) {
 			c->timer_head = true;
-			timer_ms(c, c->p->lim.header_timeout_ms);
+			timer_ms(c, c->p->lim.read_timeout_ms);
 		}
 		return false;
 	}
-	evtimer_del(c->timer);
-	c->timer_head = false;
+	/* readTimeout covers the whole request: the timer started with the
+	 * head's first bytes runs on until the body is read */
+	if (!c->timer_head) {
+		c->timer_head = true;
+		timer_ms(c, c->p->lim.read_timeout_ms);
+	}
 	request_reset(c);
 	c->state = C_BODY;
 	if (r) {
@@ -681,7 +695,7 @@ static bool process_body(struct conn *c, struct evbuffer *in)
 		c->req_p.content_length -= n;
 		c->bytes_in += n;
 		if (!c->req_p.content_length) {
-			c->req_done = true;
+			request_read(c);
 			if (c->up)
 				relay_body_end(c);
 			c->state = C_WAIT;
@@ -796,6 +810,12 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->state == C_CLOSING || !c->timer_head) {
 		conn_free(c);
+		return;
+	}
+	c->timer_head = false;
+	if (c->state != C_HEAD) {
+		/* the body did not arrive in time */
+		conn_fail(c, 408, L7_ERR_SERVER);
 		return;
 	}
 	/* a partial head did not complete in time */

@@ -99,8 +99,8 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 	p->lim.head.max_line = 16 * 1024;
 	p->lim.head.max_head = 64 * 1024;
 	p->lim.head.max_headers = L7_MAX_HEADERS;
-	p->lim.header_timeout_ms = opts && opts->header_timeout_ms > 0 ?
-				   opts->header_timeout_ms : 60000;
+	p->lim.read_timeout_ms = opts && opts->read_timeout_ms > 0 ?
+				   opts->read_timeout_ms : 60000;
 	p->lim.idle_timeout_ms = opts && opts->idle_timeout_ms > 0 ?
 				 opts->idle_timeout_ms : 180000;
 	p->lim.buf_high = 256 * 1024;

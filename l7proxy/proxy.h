@@ -24,7 +24,7 @@ struct json_writer;
 /* Knobs that Traefik's file format does not carry; 0 means default. */
 struct l7proxy_opts {
 	int workers;			/* default: online CPUs */
-	int64_t header_timeout_ms;	/* reading a request head: 60000 */
+	int64_t read_timeout_ms;	/* reading one request, head and body: 60000 */
 	int64_t idle_timeout_ms;	/* idle keep-alive: 180000 */
 };
 

@@ -143,7 +143,7 @@ for port in 18104 18105; do
 		{ echo "FAIL l7_setup: TLS backend $port did not start"; exit 1; }
 done
 
-$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_HEADER_TIMEOUT_MS=500 \
+$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_READ_TIMEOUT_MS=500 \
 	${SLUICED_WRAP:-} $B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
 	>"$TMP/sluiced.log" 2>&1 &
 SPID=$!
@@ -275,6 +275,9 @@ printf 'GET / HTTP/1.1\r\nX-A: a\r\n\r\n' |
 	limit_case l7_limit_header_count_431 "HTTP/1.1 431 Request Header Fields Too Large"
 printf 'GET / HTTP/1.1\r\nHost: hdr.test\r\nX-Slow: 1\r\n' |
 	RAW_T=3 limit_case l7_limit_header_timeout_408 "HTTP/1.1 408 Request Timeout"
+
+printf 'POST / HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 10\r\n\r\nabc' |
+	RAW_T=3 limit_case l7_limit_body_read_timeout_408 "HTTP/1.1 408 Request Timeout"
 
 t_case l7_keepalive_pipelining_in_order
 out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 4\r\n\r\nbodyGET /p3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |

@@ -39,9 +39,10 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 			    const struct l7proxy_opts *opts, char *err,
 			    size_t errlen);
 
-/* Opens the listeners and starts the worker threads. Returns 0, or -errno
- * with a message in @err (e.g. -EADDRINUSE). A proxy that has no http
- * router starts no worker and returns 0.
+/* Opens the listeners (entryPoints used by an http router, and the
+ * Prometheus entryPoint) and starts the worker threads, also when there is
+ * no router yet, so that a reload can add some. Returns 0, or -errno with
+ * a message in @err (e.g. -EADDRINUSE).
  */
 int l7proxy_start(struct l7proxy *p, char *err, size_t errlen);
 

@@ -840,7 +840,12 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	c->w = w;
 	c->p = w->p;
 	c->ep = ep;
-	if (sa->sa_family == AF_INET6)
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)sa)->sin6_addr))
+		inet_ntop(AF_INET,
+			  &((struct sockaddr_in6 *)sa)->sin6_addr.s6_addr[12],
+			  c->client_ip, sizeof(c->client_ip));
+	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
 			  c->client_ip, sizeof(c->client_ip));
 	else

@@ -160,8 +160,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	conn_accept(lc->w, lc->ep, fd, sa, salen);
 }
 
-static int bind_addr(const struct l7_ep *ep, struct sockaddr_storage *ss,
-		     socklen_t *len)
+static int bind_addr(const struct l7_ep *ep, bool ipv6,
+		     struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
@@ -169,8 +169,11 @@ static int bind_addr(const struct l7_ep *ep, struct sockaddr_storage *ss,
 	char port[8];
 
 	snprintf(port, sizeof(port), "%u", ep->port);
-	if (!ep->host[0])
-		hints.ai_family = AF_INET;	/* ":port": every IPv4 address */
+	if (!ep->host[0]) {
+		/* ":port": every address; "::" is dual-stack on Linux
+		 * (IPv4 clients appear v4-mapped), as Go's listener is */
+		hints.ai_family = ipv6 ? AF_INET6 : AF_INET;
+	}
 	if (getaddrinfo(ep->host[0] ? ep->host : NULL, port, &hints, &ai))
 		return -EINVAL;
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
@@ -179,13 +182,14 @@ static int bind_addr(const struct l7_ep *ep, struct sockaddr_storage *ss,
 	return 0;
 }
 
-static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
+static int listen_ep_family(struct l7proxy *p, int ep, bool ipv6, char *err,
+			    size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int i;
 
-	if (bind_addr(&p->eps[ep], &ss, &len)) {
+	if (bind_addr(&p->eps[ep], ipv6, &ss, &len)) {
 		snprintf(err, errlen, "entryPoint %s: bad address",
 			 p->eps[ep].name);
 		return -EINVAL;
@@ -204,6 +208,13 @@ static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
 				LEV_OPT_THREADSAFE, 1024,
 				(struct sockaddr *)&ss, len);
 		w->lis_arg[ep] = lc;
+		if (!w->lis[ep] && ipv6 && !p->eps[ep].host[0] && i == 0 &&
+		    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+			/* no IPv6 here: every IPv4 address instead */
+			free(lc);
+			w->lis_arg[ep] = NULL;
+			return listen_ep_family(p, ep, false, err, errlen);
+		}
 		if (!w->lis[ep]) {
 			int e = errno;
 
@@ -215,6 +226,11 @@ static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
 	}
 	p->eps[ep].listening = true;
 	return 0;
+}
+
+static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
+{
+	return listen_ep_family(p, ep, true, err, errlen);
 }
 
 /* Opens listeners for entryPoints that routers (or metrics) now use. */

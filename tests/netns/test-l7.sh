@@ -61,6 +61,7 @@ entryPoints:
     forwardedHeaders: {insecure: true}
   metrics: {address: "127.0.0.1:18107"}
   late: {address: "127.0.0.1:18110"}
+  dual: {address: ":18111"}
 metrics:
   prometheus: {entryPoint: metrics}
 accessLog:
@@ -81,6 +82,7 @@ http:
     reload: {rule: "Host(\`reload.test\`)", service: rl, entryPoints: [web]}
     api: {rule: "Host(\`prio.test\`) && PathPrefix(\`/api\`)", service: rl, entryPoints: [web]}
     catch: {rule: "Host(\`prio.test\`)", service: hdr, entryPoints: [web]}
+    dual: {rule: "PathPrefix(\`/\`)", service: hdr, entryPoints: [dual]}
 $([ "$1" = 18102 ] && echo '    late: {rule: "PathPrefix(`/`)", service: hdr, entryPoints: [late]}')
     tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok, entryPoints: [web]}
     tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca, entryPoints: [web]}
@@ -181,6 +183,15 @@ t_case l7_forwarded_headers_trusted_entrypoint
 j=$(c -H 'Host: hdr.test:8443' -H 'X-Forwarded-For: 6.6.6.6' -H 'X-Real-Ip: 6.6.6.6' http://127.0.0.1:18106/)
 got="$(echo "$j" | hdr x-forwarded-for)|$(echo "$j" | hdr x-real-ip)|$(echo "$j" | hdr x-forwarded-port)"
 [ "$got" = "6.6.6.6, 127.0.0.1|6.6.6.6|8443" ] && t_pass || t_fail "got $got"
+
+t_case l7_dual_stack_entrypoint
+if $NX ip -6 addr show dev lo | grep -q '::1'; then
+	a=$(c http://127.0.0.1:18111/ | hdr x-real-ip)
+	b=$(c 'http://[::1]:18111/' | hdr x-real-ip)
+	[ "$a|$b" = "127.0.0.1|::1" ] && t_pass || t_fail "got $a|$b"
+else
+	t_skip "no IPv6 on the namespace's loopback"
+fi
 
 t_case l7_hop_by_hop_removed
 j=$(c -H 'Host: hdr.test' -H 'Connection: X-Hop' -H 'X-Hop: 1' -H 'Keep-Alive: timeout=5' \

@@ -430,94 +430,115 @@ static int request_start(struct conn *c, const char *path,
 	return -1;	/* go on: the caller builds the upstream head */
 }
 
+/* Splits the request target into the decoded path and the raw query
+ * (without '?'), both NUL-terminated in @buf (room for 2 * url_len + 4).
+ * Returns 0 or 400.
+ */
+static int split_target(struct conn *c, char *buf, const char **path,
+			const char **query)
+{
+	struct http_parser_url u;
+	char *q;
+
+	http_parser_url_init(&u);
+	if (!c->url || http_parser_parse_url(c->url, c->url_len, 0, &u))
+		return 400;
+	*path = buf;
+	if (u.field_set & (1 << UF_PATH)) {
+		long dl = http_pct_decode(c->url + u.field_data[UF_PATH].off,
+					  u.field_data[UF_PATH].len, buf);
+
+		if (dl < 0)
+			return 400;
+		q = buf + dl + 1;
+	} else {
+		strcpy(buf, "/");
+		q = buf + 2;
+	}
+	*query = q;
+	q[0] = '\0';
+	if (u.field_set & (1 << UF_QUERY)) {
+		memcpy(q, c->url + u.field_data[UF_QUERY].off,
+		       u.field_data[UF_QUERY].len);
+		q[u.field_data[UF_QUERY].len] = '\0';
+	}
+	return 0;
+}
+
+/* Builds the head the backend gets into c->reqhead. Returns 0 or -ENOMEM. */
+static int upstream_head(struct conn *c, const char *hv, size_t hlen)
+{
+	struct fwd_req r = {
+		.method = http_method_str(c->req_p.method),
+		.target = c->url,
+		.tlen = c->url_len,
+		.h = c->hdrs,
+		.n = c->n_hdrs,
+		.host = hv,
+		.hostlen = hlen,
+		.client_ip = c->client_ip,
+		.server_name = c->p->hostname,
+		.trusted = ip_trusted(&c->p->eps[c->ep], c->client_ip),
+		.upgrade = c->upgrade,
+		.body = c->req_body,
+		.clen = c->req_p.content_length,
+		.host_out = hv,
+		.host_outlen = hlen,
+	};
+	const char *upg;
+	size_t vlen;
+
+	upg = hdr_get(c->hdrs, c->n_hdrs, "upgrade", &vlen);
+	r.websocket = upg && http_list_has(upg, vlen, "websocket");
+	if (!c->pick.lb->pass_host) {
+		r.host_out = c->pick.server->hostport;
+		r.host_outlen = strlen(r.host_out);
+	}
+	c->reqhead = evbuffer_new();
+	if (!c->reqhead || fwd_request_head(c->reqhead, &r))
+		return -ENOMEM;
+	return 0;
+}
+
+/* A complete request head: checks, routing, and the start of forwarding.
+ * Returns 0 (also after an error response was queued) or the status of a
+ * server refusal.
+ */
 static int request_head(struct conn *c)
 {
-	struct l7_ep *ep = &c->p->eps[c->ep];
-	struct http_parser_url u;
-	char host[256], *path;
-	const char *hv, *port, *query = "";
+	const char *hv, *port, *path, *query;
 	size_t hlen = 0, plen;
-	long dl;
+	char host[256], *buf;
 	int status;
 
 	terminate_fields(c);
 	c->http10 = c->req_p.http_major == 1 && c->req_p.http_minor == 0;
 	c->keep_alive = http_should_keep_alive(&c->req_p);
 	c->head_req = c->req_p.method == HTTP_HEAD;
+	c->upgrade = c->req_p.upgrade;
 	log_fields(c);
 	status = check_framing(c);
 	if (status)
 		return status;
 	if (c->req_p.method == HTTP_CONNECT)
 		return 501;
-	c->upgrade = c->req_p.upgrade;
-	http_parser_url_init(&u);
-	if (!c->url || http_parser_parse_url(c->url, c->url_len, 0, &u))
-		return 400;
 	hv = hdr_get(c->hdrs, c->n_hdrs, "host", &hlen);
 	if (!hv)
 		hv = "";
 	if (!http_split_host(hv, hlen, host, sizeof(host), &port, &plen))
 		return 400;
-	path = malloc(c->url_len + 2);
-	if (!path)
+	buf = malloc(2 * c->url_len + 4);
+	if (!buf)
 		return 500;
-	if (u.field_set & (1 << UF_PATH)) {
-		dl = http_pct_decode(c->url + u.field_data[UF_PATH].off,
-				     u.field_data[UF_PATH].len, path);
-		if (dl < 0) {
-			free(path);
-			return 400;
-		}
-	} else {
-		strcpy(path, "/");
-	}
-	if (u.field_set & (1 << UF_QUERY)) {
-		((char *)c->url)[u.field_data[UF_QUERY].off +
-				 u.field_data[UF_QUERY].len] = '\0';
-		query = c->url + u.field_data[UF_QUERY].off;
-	}
-	status = request_start(c, path, query, host);
-	if (u.field_set & (1 << UF_QUERY))
-		((char *)c->url)[u.field_data[UF_QUERY].off +
-				 u.field_data[UF_QUERY].len] =
-			u.field_data[UF_QUERY].off + u.field_data[UF_QUERY].len
-			== c->url_len ? '\0' : '#';
-	free(path);
+	status = split_target(c, buf, &path, &query);
+	if (!status)
+		status = request_start(c, path, query, host);
+	free(buf);
 	if (status >= 0)
 		return status;
-	{
-		struct fwd_req r = {
-			.method = http_method_str(c->req_p.method),
-			.target = c->url,
-			.tlen = c->url_len,
-			.h = c->hdrs,
-			.n = c->n_hdrs,
-			.host = hv,
-			.hostlen = hlen,
-			.client_ip = c->client_ip,
-			.server_name = c->p->hostname,
-			.trusted = ip_trusted(ep, c->client_ip),
-			.upgrade = c->upgrade,
-			.body = c->req_body,
-			.clen = c->req_p.content_length,
-		};
-		size_t vlen;
-		const char *upg = hdr_get(c->hdrs, c->n_hdrs, "upgrade", &vlen);
-
-		r.websocket = upg && http_list_has(upg, vlen, "websocket");
-		if (c->pick.lb->pass_host || !c->pick.server->hostport) {
-			r.host_out = hv;
-			r.host_outlen = hlen;
-		} else {
-			r.host_out = c->pick.server->hostport;
-			r.host_outlen = strlen(r.host_out);
-		}
-		c->reqhead = evbuffer_new();
-		if (!c->reqhead || fwd_request_head(c->reqhead, &r)) {
-			conn_fail(c, 500, L7_ERR_PROXY);
-			return 0;
-		}
+	if (upstream_head(c, hv, hlen)) {
+		conn_fail(c, 500, L7_ERR_PROXY);
+		return 0;
 	}
 	relay_start(c);
 	return 0;

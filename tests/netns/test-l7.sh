@@ -145,7 +145,7 @@ for port in 18104 18105; do
 		{ echo "FAIL l7_setup: TLS backend $port did not start"; exit 1; }
 done
 
-$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_READ_TIMEOUT_MS=500 \
+$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_READ_TIMEOUT_MS=500 SLUICE_L7_IDLE_TIMEOUT_MS=4000 \
 	${SLUICED_WRAP:-} $B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
 	>"$TMP/sluiced.log" 2>&1 &
 SPID=$!
@@ -250,6 +250,12 @@ tls_case l7_tls_peer_cert_uri_match 'uriok.tls' 200
 tls_case l7_tls_peer_cert_uri_mismatch_500 'uribad.tls' 500
 
 # Each /_conns query is itself one direct connection.
+t_case l7_tls_pool_reuses_backend_connection
+n0=$(c -k https://127.0.0.1:18104/_conns | jq .conns)
+for i in $(seq 3); do c -o /dev/null -H 'Host: ok.tls' $WEB/x; done
+n=$(( $(c -k https://127.0.0.1:18104/_conns | jq .conns) - n0 - 1 ))
+[ "$n" = 0 ] && t_pass || t_fail "proxy opened $n new TLS connections for 3 requests, want 0 (pooled from the earlier case)"
+
 t_case l7_pool_reuses_backend_connection
 n0=$(conns 18103)
 for i in $(seq 5); do c -o /dev/null -H 'Host: pool.test' $WEB/x; done
@@ -289,6 +295,10 @@ printf 'GET / HTTP/1.1\r\nHost: hdr.test\r\nX-Slow: 1\r\n' |
 
 printf 'POST / HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 10\r\n\r\nabc' |
 	RAW_T=3 limit_case l7_limit_body_read_timeout_408 "HTTP/1.1 408 Request Timeout"
+
+t_case l7_idle_keepalive_closed
+out=$(printf 'GET /idle HTTP/1.1\r\nHost: hdr.test\r\n\r\n' | RAW_EOF=1 RAW_T=7 raw | tr -d '\r')
+echo "$out" | grep -q '^HTTP/1.1 200' && echo "$out" | grep -q '@@EOF@@$' && t_pass || t_fail "got $out"
 
 t_case l7_keepalive_pipelining_in_order
 out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 4\r\n\r\nbodyGET /p3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |
@@ -337,6 +347,7 @@ t_case l7_cli_server_show
 got=$($B/sluice -s "$TMP/s.sock" -j server show w@file | jq -c '[.servers[] | [.url, .weight, .requests]] | sort')
 [ "$got" = '[["http://127.0.0.1:18101",3,6],["http://127.0.0.1:18102",1,2]]' ] && t_pass || t_fail "got $got"
 
+# (the keep-alive connection below stays idle well under the 4 s idle timeout)
 t_case l7_reload_keeps_keepalive_and_inflight
 c -o "$TMP/inflight" -H 'Host: hdr.test' "$WEB/slow?ms=1500" & IF=$!
 $NX $PY - "$TMP" >"$TMP/ka.out" 2>&1 <<'PY' & KA=$!

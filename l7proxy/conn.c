@@ -442,94 +442,115 @@ static int request_start(struct conn *c, const char *path,
 	return -1;	/* go on: the caller builds the upstream head */
 }
 
+/* Splits the request target into the decoded path and the raw query
+ * (without '?'), both NUL-terminated in @buf (room for 2 * url_len + 4).
+ * Returns 0 or 400.
+ */
+static int split_target(struct conn *c, char *buf, const char **path,
+			const char **query)
+{
+	struct http_parser_url u;
+	char *q;
+
+	http_parser_url_init(&u);
+	if (!c->url || http_parser_parse_url(c->url, c->url_len, 0, &u))
+		return 400;
+	*path = buf;
+	if (u.field_set & (1 << UF_PATH)) {
+		long dl = http_pct_decode(c->url + u.field_data[UF_PATH].off,
+					  u.field_data[UF_PATH].len, buf);
+
+		if (dl < 0)
+			return 400;
+		q = buf + dl + 1;
+	} else {
+		strcpy(buf, "/");
+		q = buf + 2;
+	}
+	*query = q;
+	q[0] = '\0';
+	if (u.field_set & (1 << UF_QUERY)) {
+		memcpy(q, c->url + u.field_data[UF_QUERY].off,
+		       u.field_data[UF_QUERY].len);
+		q[u.field_data[UF_QUERY].len] = '\0';
+	}
+	return 0;
+}
+
+/* Builds the head the backend gets into c->reqhead. Returns 0 or -ENOMEM. */
+static int upstream_head(struct conn *c, const char *hv, size_t hlen)
+{
+	struct fwd_req r = {
+		.method = http_method_str(c->req_p.method),
+		.target = c->url,
+		.tlen = c->url_len,
+		.h = c->hdrs,
+		.n = c->n_hdrs,
+		.host = hv,
+		.hostlen = hlen,
+		.client_ip = c->client_ip,
+		.server_name = c->p->hostname,
+		.trusted = ip_trusted(&c->p->eps[c->ep], c->client_ip),
+		.upgrade = c->upgrade,
+		.body = c->req_body,
+		.clen = c->req_p.content_length,
+		.host_out = hv,
+		.host_outlen = hlen,
+	};
+	const char *upg;
+	size_t vlen;
+
+	upg = hdr_get(c->hdrs, c->n_hdrs, "upgrade", &vlen);
+	r.websocket = upg && http_list_has(upg, vlen, "websocket");
+	if (!c->pick.lb->pass_host) {
+		r.host_out = c->pick.server->hostport;
+		r.host_outlen = strlen(r.host_out);
+	}
+	c->reqhead = evbuffer_new();
+	if (!c->reqhead || fwd_request_head(c->reqhead, &r))
+		return -ENOMEM;
+	return 0;
+}
+
+/* A complete request head: checks, routing, and the start of forwarding.
+ * Returns 0 (also after an error response was queued) or the status of a
+ * server refusal.
+ */
 static int request_head(struct conn *c)
 {
-	struct l7_ep *ep = &c->p->eps[c->ep];
-	struct http_parser_url u;
-	char host[256], *path;
-	const char *hv, *port, *query = "";
+	const char *hv, *port, *path, *query;
 	size_t hlen = 0, plen;
-	long dl;
+	char host[256], *buf;
 	int status;
 
 	terminate_fields(c);
 	c->http10 = c->req_p.http_major == 1 && c->req_p.http_minor == 0;
 	c->keep_alive = http_should_keep_alive(&c->req_p);
 	c->head_req = c->req_p.method == HTTP_HEAD;
+	c->upgrade = c->req_p.upgrade;
 	log_fields(c);
 	status = check_framing(c);
 	if (status)
 		return status;
 	if (c->req_p.method == HTTP_CONNECT)
 		return 501;
-	c->upgrade = c->req_p.upgrade;
-	http_parser_url_init(&u);
-	if (!c->url || http_parser_parse_url(c->url, c->url_len, 0, &u))
-		return 400;
 	hv = hdr_get(c->hdrs, c->n_hdrs, "host", &hlen);
 	if (!hv)
 		hv = "";
 	if (!http_split_host(hv, hlen, host, sizeof(host), &port, &plen))
 		return 400;
-	path = malloc(c->url_len + 2);
-	if (!path)
+	buf = malloc(2 * c->url_len + 4);
+	if (!buf)
 		return 500;
-	if (u.field_set & (1 << UF_PATH)) {
-		dl = http_pct_decode(c->url + u.field_data[UF_PATH].off,
-				     u.field_data[UF_PATH].len, path);
-		if (dl < 0) {
-			free(path);
-			return 400;
-		}
-	} else {
-		strcpy(path, "/");
-	}
-	if (u.field_set & (1 << UF_QUERY)) {
-		((char *)c->url)[u.field_data[UF_QUERY].off +
-				 u.field_data[UF_QUERY].len] = '\0';
-		query = c->url + u.field_data[UF_QUERY].off;
-	}
-	status = request_start(c, path, query, host);
-	if (u.field_set & (1 << UF_QUERY))
-		((char *)c->url)[u.field_data[UF_QUERY].off +
-				 u.field_data[UF_QUERY].len] =
-			u.field_data[UF_QUERY].off + u.field_data[UF_QUERY].len
-			== c->url_len ? '\0' : '#';
-	free(path);
+	status = split_target(c, buf, &path, &query);
+	if (!status)
+		status = request_start(c, path, query, host);
+	free(buf);
 	if (status >= 0)
 		return status;
-	{
-		struct fwd_req r = {
-			.method = http_method_str(c->req_p.method),
-			.target = c->url,
-			.tlen = c->url_len,
-			.h = c->hdrs,
-			.n = c->n_hdrs,
-			.host = hv,
-			.hostlen = hlen,
-			.client_ip = c->client_ip,
-			.server_name = c->p->hostname,
-			.trusted = ip_trusted(ep, c->client_ip),
-			.upgrade = c->upgrade,
-			.body = c->req_body,
-			.clen = c->req_p.content_length,
-		};
-		size_t vlen;
-		const char *upg = hdr_get(c->hdrs, c->n_hdrs, "upgrade", &vlen);
-
-		r.websocket = upg && http_list_has(upg, vlen, "websocket");
-		if (c->pick.lb->pass_host || !c->pick.server->hostport) {
-			r.host_out = hv;
-			r.host_outlen = hlen;
-		} else {
-			r.host_out = c->pick.server->hostport;
-			r.host_outlen = strlen(r.host_out);
-		}
-		c->reqhead = evbuffer_new();
-		if (!c->reqhead || fwd_request_head(c->reqhead, &r)) {
-			conn_fail(c, 500, L7_ERR_PROXY);
-			return 0;
-		}
+	if (upstream_head(c, hv, hlen)) {
+		conn_fail(c, 500, L7_ERR_PROXY);
+		return 0;
 	}
 	relay_start(c);
 	return 0;
@@ -559,11 +580,21 @@ static int on_body(http_parser *hp, const char *at, size_t len)
 	return 0;
 }
 
+/* The whole request is in: its read timeout stops. */
+static void request_read(struct conn *c)
+{
+	c->req_done = true;
+	if (c->timer_head) {
+		evtimer_del(c->timer);
+		c->timer_head = false;
+	}
+}
+
 static int on_message_complete(http_parser *hp)
 {
 	struct conn *c = hp->data;
 
-	c->req_done = true;
+	request_read(c);
 	if (c->up)
 		relay_body_end(c);
 	http_parser_pause(hp, 1);
@@ -608,28 +639,46 @@ static void request_reset(struct conn *c)
 	c->t0_us = l7_now_us();
 }
 
+int conn_head_pull(struct evbuffer *in, const struct head_limits *lim,
+		   char **buf, size_t *head_len)
+{
+	size_t len = evbuffer_get_length(in), cap = lim->max_head + 1;
+	size_t want = len < 4096 ? len : 4096;
+	int r;
+
+	for (;;) {
+		*buf = (char *)evbuffer_pullup(in, want);
+		r = http_head_scan(*buf, want, lim, head_len);
+		if (r != 1 || want == len || want >= cap)
+			return r;
+		want = len < cap ? len : cap;
+	}
+}
+
 /* Parses one request head from the input. Returns true to go on. */
 static bool process_head(struct conn *c, struct evbuffer *in)
 {
-	size_t len = evbuffer_get_length(in), head_len = 0, want, n;
+	size_t len = evbuffer_get_length(in), head_len = 0, n;
 	const struct head_limits *lim = &c->p->lim.head;
 	char *buf;
 	int r;
 
 	if (!len)
 		return false;
-	want = len < lim->max_head + 1 ? len : lim->max_head + 1;
-	buf = (char *)evbuffer_pullup(in, want);
-	r = http_head_scan(buf, want, lim, &head_len);
+	r = conn_head_pull(in, lim, &buf, &head_len);
 	if (r == 1) {
 		if (!c->timer_head) {
 			c->timer_head = true;
-			timer_ms(c, c->p->lim.header_timeout_ms);
+			timer_ms(c, c->p->lim.read_timeout_ms);
 		}
 		return false;
 	}
-	evtimer_del(c->timer);
-	c->timer_head = false;
+	/* readTimeout covers the whole request: the timer started with the
+	 * head's first bytes runs on until the body is read */
+	if (!c->timer_head) {
+		c->timer_head = true;
+		timer_ms(c, c->p->lim.read_timeout_ms);
+	}
 	request_reset(c);
 	c->state = C_BODY;
 	if (r) {
@@ -664,6 +713,32 @@ static bool process_body(struct conn *c, struct evbuffer *in)
 	struct evbuffer_iovec v;
 	size_t n;
 
+	if (c->req_body == BODY_LENGTH) {
+		/* as relay.c does for responses: move, no parsing */
+		uint64_t left = c->req_p.content_length;
+
+		n = evbuffer_get_length(in);
+		if (!n)
+			return false;
+		if (n > left)
+			n = (size_t)left;
+		if (c->up)
+			evbuffer_remove_buffer(in,
+				bufferevent_get_output(c->up->bev), n);
+		else
+			evbuffer_drain(in, n);
+		c->req_p.content_length -= n;
+		c->bytes_in += n;
+		if (!c->req_p.content_length) {
+			request_read(c);
+			if (c->up)
+				relay_body_end(c);
+			c->state = C_WAIT;
+			if (c->resp_done)
+				conn_request_done(c);
+		}
+		return true;
+	}
 	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || !v.iov_len)
 		return false;
 	n = http_parser_execute(&c->req_p, &req_settings, v.iov_base,
@@ -735,6 +810,9 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	if (c->state == C_BODY &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) >= 4096)
+		sock_read_more(bev, c->p->lim.buf_high);
 	conn_process(c);
 }
 
@@ -769,6 +847,12 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free(c);
 		return;
 	}
+	c->timer_head = false;
+	if (c->state != C_HEAD) {
+		/* the body did not arrive in time */
+		conn_fail(c, 408, L7_ERR_SERVER);
+		return;
+	}
 	/* a partial head did not complete in time */
 	request_reset(c);
 	c->t0_us = 0;
@@ -791,7 +875,12 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	c->w = w;
 	c->p = w->p;
 	c->ep = ep;
-	if (sa->sa_family == AF_INET6)
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)sa)->sin6_addr))
+		inet_ntop(AF_INET,
+			  &((struct sockaddr_in6 *)sa)->sin6_addr.s6_addr[12],
+			  c->client_ip, sizeof(c->client_ip));
+	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
 			  c->client_ip, sizeof(c->client_ip));
 	else
@@ -811,6 +900,10 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 		return;
 	}
 	LIST_INSERT_HEAD(&w->conns, c, link);
+	/* libevent moves 16 KiB per syscall by default: a 64 KiB response
+	 * would take four loop iterations */
+	bufferevent_set_max_single_read(c->bev, 256 * 1024);
+	bufferevent_set_max_single_write(c->bev, 256 * 1024);
 	c->state = C_HEAD;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 			  client_event_cb, c);

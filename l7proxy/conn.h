@@ -15,6 +15,7 @@
 
 #include "graph.h"
 #include "headers.h"
+#include "http.h"
 
 #define L7_MAX_HEADERS	100
 
@@ -122,6 +123,13 @@ void conn_resume(struct conn *c);
 /* http_parser header callbacks filling c->hdrs (requests and responses). */
 int conn_hdr_field(http_parser *hp, const char *at, size_t len);
 int conn_hdr_value(http_parser *hp, const char *at, size_t len);
+
+/* Pulls up just enough of @in to hold a message head (4 KiB first, then
+ * up to the limit, never the body behind it) and scans it with
+ * http_head_scan(), whose result it returns; *@buf is the contiguous head.
+ */
+int conn_head_pull(struct evbuffer *in, const struct head_limits *lim,
+		   char **buf, size_t *head_len);
 
 uint64_t l7_now_us(void);
 

@@ -44,7 +44,7 @@ struct l7_ep {
 /* Client-side limits and timeouts, the same for every entryPoint. */
 struct l7_limits {
 	struct head_limits head;
-	int64_t header_timeout_ms;	/* reading a request head */
+	int64_t read_timeout_ms;	/* reading one request (Traefik readTimeout) */
 	int64_t idle_timeout_ms;	/* keep-alive between requests */
 	size_t buf_high;		/* backpressure watermark, bytes */
 };

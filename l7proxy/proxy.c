@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,8 +100,8 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 	p->lim.head.max_line = 16 * 1024;
 	p->lim.head.max_head = 64 * 1024;
 	p->lim.head.max_headers = L7_MAX_HEADERS;
-	p->lim.header_timeout_ms = opts && opts->header_timeout_ms > 0 ?
-				   opts->header_timeout_ms : 60000;
+	p->lim.read_timeout_ms = opts && opts->read_timeout_ms > 0 ?
+				   opts->read_timeout_ms : 60000;
 	p->lim.idle_timeout_ms = opts && opts->idle_timeout_ms > 0 ?
 				 opts->idle_timeout_ms : 180000;
 	p->lim.buf_high = 256 * 1024;
@@ -161,8 +162,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	conn_accept(lc->w, lc->ep, fd, sa, salen);
 }
 
-static int bind_addr(const struct l7_ep *ep, struct sockaddr_storage *ss,
-		     socklen_t *len)
+static int bind_addr(const struct l7_ep *ep, bool ipv6,
+		     struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
@@ -170,8 +171,11 @@ static int bind_addr(const struct l7_ep *ep, struct sockaddr_storage *ss,
 	char port[8];
 
 	snprintf(port, sizeof(port), "%u", ep->port);
-	if (!ep->host[0])
-		hints.ai_family = AF_INET;	/* ":port": every IPv4 address */
+	if (!ep->host[0]) {
+		/* ":port": every address; "::" is dual-stack on Linux
+		 * (IPv4 clients appear v4-mapped), as Go's listener is */
+		hints.ai_family = ipv6 ? AF_INET6 : AF_INET;
+	}
 	if (getaddrinfo(ep->host[0] ? ep->host : NULL, port, &hints, &ai))
 		return -EINVAL;
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
@@ -180,13 +184,14 @@ static int bind_addr(const struct l7_ep *ep, struct sockaddr_storage *ss,
 	return 0;
 }
 
-static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
+static int listen_ep_family(struct l7proxy *p, int ep, bool ipv6, char *err,
+			    size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int i;
 
-	if (bind_addr(&p->eps[ep], &ss, &len)) {
+	if (bind_addr(&p->eps[ep], ipv6, &ss, &len)) {
 		snprintf(err, errlen, "entryPoint %s: bad address",
 			 p->eps[ep].name);
 		return -EINVAL;
@@ -205,6 +210,13 @@ static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
 				LEV_OPT_THREADSAFE, 1024,
 				(struct sockaddr *)&ss, len);
 		w->lis_arg[ep] = lc;
+		if (!w->lis[ep] && ipv6 && !p->eps[ep].host[0] && i == 0 &&
+		    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+			/* no IPv6 here: every IPv4 address instead */
+			free(lc);
+			w->lis_arg[ep] = NULL;
+			return listen_ep_family(p, ep, false, err, errlen);
+		}
 		if (!w->lis[ep]) {
 			int e = errno;
 
@@ -216,6 +228,11 @@ static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
 	}
 	p->eps[ep].listening = true;
 	return 0;
+}
+
+static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
+{
+	return listen_ep_family(p, ep, true, err, errlen);
 }
 
 /* Opens listeners for entryPoints that routers (or metrics) now use. */
@@ -251,6 +268,12 @@ int l7proxy_start(struct l7proxy *p, char *err, size_t errlen)
 
 	if (p->started)
 		return 0;
+	/* Body buffers come and go by the 64 KiB: without this, glibc trims
+	 * and regrows the workers' arenas on every response (sysmalloc and
+	 * page faults dominated a 64 KiB proxy profile). */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 4 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	p->workers = calloc(p->n_workers, sizeof(*p->workers));
 	if (!p->workers)
 		return -ENOMEM;

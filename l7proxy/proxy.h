@@ -24,7 +24,7 @@ struct json_writer;
 /* Knobs that Traefik's file format does not carry; 0 means default. */
 struct l7proxy_opts {
 	int workers;			/* default: online CPUs */
-	int64_t header_timeout_ms;	/* reading a request head: 60000 */
+	int64_t read_timeout_ms;	/* reading one request, head and body: 60000 */
 	int64_t idle_timeout_ms;	/* idle keep-alive: 180000 */
 };
 
@@ -39,9 +39,10 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 			    const struct l7proxy_opts *opts, char *err,
 			    size_t errlen);
 
-/* Opens the listeners and starts the worker threads. Returns 0, or -errno
- * with a message in @err (e.g. -EADDRINUSE). A proxy that has no http
- * router starts no worker and returns 0.
+/* Opens the listeners (entryPoints used by an http router, and the
+ * Prometheus entryPoint) and starts the worker threads, also when there is
+ * no router yet, so that a reload can add some. Returns 0, or -errno with
+ * a message in @err (e.g. -EADDRINUSE).
  */
 int l7proxy_start(struct l7proxy *p, char *err, size_t errlen);
 

@@ -283,12 +283,11 @@ static void response_done(struct conn *c)
  */
 static int read_head(struct conn *c, struct evbuffer *in)
 {
-	size_t len = evbuffer_get_length(in), head_len = 0;
+	size_t head_len = 0;
 	char *buf;
 	int r;
 
-	buf = (char *)evbuffer_pullup(in, len);
-	r = http_head_scan(buf, len, &resp_limits, &head_len);
+	r = conn_head_pull(in, &resp_limits, &buf, &head_len);
 	if (r == 1)
 		return 0;
 	if (r) {
@@ -321,11 +320,31 @@ static int read_head(struct conn *c, struct evbuffer *in)
 	return 1;
 }
 
+/* A Content-Length body needs no parsing: its buffers move to the client
+ * as they are (no copy). http_parser counts content_length down the same
+ * way, so the parser is bypassed only for the body.
+ */
+static void move_length_body(struct conn *c, struct evbuffer *in)
+{
+	uint64_t left = c->resp_p.content_length;
+	size_t n = evbuffer_get_length(in);
+
+	if (n > left)
+		n = (size_t)left;
+	evbuffer_remove_buffer(in, bufferevent_get_output(c->bev), n);
+	c->resp_p.content_length -= n;
+	c->bytes_out += n;
+	if (!c->resp_p.content_length)
+		c->resp_done = true;
+}
+
 static void up_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (!c->up->ssl && evbuffer_get_length(in) >= 4096)
+		sock_read_more(bev, c->p->lim.buf_high);
 	while (evbuffer_get_length(in)) {
 		struct evbuffer_iovec v;
 		size_t n;
@@ -336,6 +355,14 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 			if (r <= 0)
 				return;
 			continue;
+		}
+		if (c->resp_body == BODY_LENGTH) {
+			move_length_body(c, in);
+			if (c->resp_done) {
+				response_done(c);
+				return;
+			}
+			goto check_backpressure;
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			return;
@@ -351,6 +378,7 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 			response_done(c);
 			return;
 		}
+check_backpressure:
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
 		    c->p->lim.buf_high) {
 			bufferevent_disable(bev, EV_READ);

@@ -1,6 +1,7 @@
 /* Backend connections and the idle pool: see upstream.h. */
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,8 @@ static struct upstream *upstream_dial(struct worker *w,
 		if (!u->bev)
 			goto out_free;
 	}
+	bufferevent_set_max_single_read(u->bev, 256 * 1024);
+	bufferevent_set_max_single_write(u->bev, 256 * 1024);
 	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&s->addr,
 				       s->addrlen) < 0)
 		goto out_free;
@@ -252,6 +255,39 @@ void upstream_put(struct upstream *u, bool reusable)
 
 out_free:
 	upstream_free(u);
+}
+
+void sock_read_more(struct bufferevent *bev, size_t budget)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	int fd = bufferevent_getfd(bev);
+	size_t got = 0;
+
+	if (fd < 0)
+		return;
+	/* a socket bufferevent keeps the end of its input frozen except
+	 * while it reads itself */
+	evbuffer_unfreeze(in, 0);
+	while (got < budget) {
+		struct evbuffer_iovec v;
+		ssize_t n;
+
+		if (evbuffer_reserve_space(in, 65536, &v, 1) < 1)
+			break;
+		n = recv(fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
+		if (n <= 0) {
+			/* EAGAIN, EOF or an error: commit nothing; EOF and
+			 * errors repeat on libevent's next read */
+			evbuffer_commit_space(in, NULL, 0);
+			break;
+		}
+		v.iov_len = n;
+		evbuffer_commit_space(in, &v, 1);
+		got += n;
+		if ((size_t)n < 65536)
+			break;
+	}
+	evbuffer_freeze(in, 0);
 }
 
 void upstream_pool_flush(struct worker *w)

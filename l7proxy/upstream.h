@@ -75,6 +75,14 @@ void upstream_put(struct upstream *u, bool reusable);
 /* Closes @u now. NULL-safe. */
 void upstream_free(struct upstream *u);
 
+/* libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ),
+ * so a 64 KiB body takes sixteen loop iterations. Called from a read
+ * callback of a plain-socket bufferevent whose input just grew by a full
+ * 4 KiB, this pulls what the kernel holds in 64 KiB gulps, up to @budget
+ * bytes. A read error or EOF is left for libevent to see again.
+ */
+void sock_read_more(struct bufferevent *bev, size_t budget);
+
 /* Closes every idle connection of @w. */
 void upstream_pool_flush(struct worker *w);
 

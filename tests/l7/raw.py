@@ -3,7 +3,8 @@
 peer closes or TIMEOUT seconds pass.
 usage: raw.py HOST PORT [TIMEOUT] < request-bytes
        RAW_HALF=1: half-close after sending; RAW_SLEEP=ms between writes
-       of stdin split on the marker '@@PAUSE@@'.
+       of stdin split on the marker '@@PAUSE@@'; RAW_EOF=1: print @@EOF@@
+       when the peer closed (rather than the timeout ending the read).
 """
 import os
 import socket
@@ -27,6 +28,8 @@ try:
     while time.time() < end:
         b = s.recv(65536)
         if not b:
+            if os.environ.get("RAW_EOF"):
+                out += b"@@EOF@@"
             break
         out += b
 except socket.timeout:

@@ -60,6 +60,8 @@ entryPoints:
     address: "127.0.0.1:18106"
     forwardedHeaders: {insecure: true}
   metrics: {address: "127.0.0.1:18107"}
+  late: {address: "127.0.0.1:18110"}
+  dual: {address: ":18111"}
 metrics:
   prometheus: {entryPoint: metrics}
 accessLog:
@@ -80,13 +82,15 @@ http:
     reload: {rule: "Host(\`reload.test\`)", service: rl, entryPoints: [web]}
     api: {rule: "Host(\`prio.test\`) && PathPrefix(\`/api\`)", service: rl, entryPoints: [web]}
     catch: {rule: "Host(\`prio.test\`)", service: hdr, entryPoints: [web]}
-    tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok}
-    tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca}
-    tlswrongname: {rule: "Host(\`wrongname.tls\`)", service: tlswrongname}
-    tlsnocert: {rule: "Host(\`nocert.tls\`)", service: tlsnocert}
-    tlsmtls: {rule: "Host(\`mtls.tls\`)", service: tlsmtls}
-    tlsuriok: {rule: "Host(\`uriok.tls\`)", service: tlsuriok}
-    tlsuribad: {rule: "Host(\`uribad.tls\`)", service: tlsuribad}
+    dual: {rule: "PathPrefix(\`/\`)", service: hdr, entryPoints: [dual]}
+$([ "$1" = 18102 ] && echo '    late: {rule: "PathPrefix(`/`)", service: hdr, entryPoints: [late]}')
+    tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok, entryPoints: [web]}
+    tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca, entryPoints: [web]}
+    tlswrongname: {rule: "Host(\`wrongname.tls\`)", service: tlswrongname, entryPoints: [web]}
+    tlsnocert: {rule: "Host(\`nocert.tls\`)", service: tlsnocert, entryPoints: [web]}
+    tlsmtls: {rule: "Host(\`mtls.tls\`)", service: tlsmtls, entryPoints: [web]}
+    tlsuriok: {rule: "Host(\`uriok.tls\`)", service: tlsuriok, entryPoints: [web]}
+    tlsuribad: {rule: "Host(\`uribad.tls\`)", service: tlsuribad, entryPoints: [web]}
   serversTransports:
     short:
       forwardingTimeouts: {dialTimeout: 300ms, responseHeaderTimeout: 300ms}
@@ -141,8 +145,8 @@ for port in 18104 18105; do
 		{ echo "FAIL l7_setup: TLS backend $port did not start"; exit 1; }
 done
 
-$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_HEADER_TIMEOUT_MS=500 \
-	$B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
+$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_READ_TIMEOUT_MS=500 SLUICE_L7_IDLE_TIMEOUT_MS=4000 \
+	${SLUICED_WRAP:-} $B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
 	>"$TMP/sluiced.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
@@ -155,6 +159,10 @@ c() { $NX timeout 10 curl -s -m 8 "$@"; }
 raw() { $NX timeout 10 $PY $L7/raw.py 127.0.0.1 18100 "${RAW_T:-3}"; }
 # the backend's view of one request: header NAME
 hdr() { jq -r --arg n "$1" '[.headers[] | select(.[0] | ascii_downcase == ($n | ascii_downcase)) | .[1]] | join("|")'; }
+
+t_case l7_unused_entrypoint_not_listening
+c -o /dev/null http://127.0.0.1:18110/; rc=$?
+[ $rc -eq 7 ] && t_pass || t_fail "curl exit $rc, want 7 (refused)"
 
 t_case l7_round_robin_equal_weights
 out=$(for i in $(seq 8); do c -H 'Host: rr.test' $WEB/ | jq -r .name; done | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
@@ -175,6 +183,15 @@ t_case l7_forwarded_headers_trusted_entrypoint
 j=$(c -H 'Host: hdr.test:8443' -H 'X-Forwarded-For: 6.6.6.6' -H 'X-Real-Ip: 6.6.6.6' http://127.0.0.1:18106/)
 got="$(echo "$j" | hdr x-forwarded-for)|$(echo "$j" | hdr x-real-ip)|$(echo "$j" | hdr x-forwarded-port)"
 [ "$got" = "6.6.6.6, 127.0.0.1|6.6.6.6|8443" ] && t_pass || t_fail "got $got"
+
+t_case l7_dual_stack_entrypoint
+if $NX ip -6 addr show dev lo | grep -q '::1'; then
+	a=$(c http://127.0.0.1:18111/ | hdr x-real-ip)
+	b=$(c 'http://[::1]:18111/' | hdr x-real-ip)
+	[ "$a|$b" = "127.0.0.1|::1" ] && t_pass || t_fail "got $a|$b"
+else
+	t_skip "no IPv6 on the namespace's loopback"
+fi
 
 t_case l7_hop_by_hop_removed
 j=$(c -H 'Host: hdr.test' -H 'Connection: X-Hop' -H 'X-Hop: 1' -H 'Keep-Alive: timeout=5' \
@@ -233,6 +250,12 @@ tls_case l7_tls_peer_cert_uri_match 'uriok.tls' 200
 tls_case l7_tls_peer_cert_uri_mismatch_500 'uribad.tls' 500
 
 # Each /_conns query is itself one direct connection.
+t_case l7_tls_pool_reuses_backend_connection
+n0=$(c -k https://127.0.0.1:18104/_conns | jq .conns)
+for i in $(seq 3); do c -o /dev/null -H 'Host: ok.tls' $WEB/x; done
+n=$(( $(c -k https://127.0.0.1:18104/_conns | jq .conns) - n0 - 1 ))
+[ "$n" = 0 ] && t_pass || t_fail "proxy opened $n new TLS connections for 3 requests, want 0 (pooled from the earlier case)"
+
 t_case l7_pool_reuses_backend_connection
 n0=$(conns 18103)
 for i in $(seq 5); do c -o /dev/null -H 'Host: pool.test' $WEB/x; done
@@ -270,10 +293,23 @@ printf 'GET / HTTP/1.1\r\nX-A: a\r\n\r\n' |
 printf 'GET / HTTP/1.1\r\nHost: hdr.test\r\nX-Slow: 1\r\n' |
 	RAW_T=3 limit_case l7_limit_header_timeout_408 "HTTP/1.1 408 Request Timeout"
 
+printf 'POST / HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 10\r\n\r\nabc' |
+	RAW_T=3 limit_case l7_limit_body_read_timeout_408 "HTTP/1.1 408 Request Timeout"
+
+t_case l7_idle_keepalive_closed
+out=$(printf 'GET /idle HTTP/1.1\r\nHost: hdr.test\r\n\r\n' | RAW_EOF=1 RAW_T=7 raw | tr -d '\r')
+echo "$out" | grep -q '^HTTP/1.1 200' && echo "$out" | grep -q '@@EOF@@$' && t_pass || t_fail "got $out"
+
 t_case l7_keepalive_pipelining_in_order
 out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHost: hdr.test\r\nContent-Length: 4\r\n\r\nbodyGET /p3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |
 	raw | grep -aoE '"path": "[^"]*"|"body_len": [0-9]+' | tr '\n' ' ')
 [ "$out" = '"path": "/p1" "body_len": 0 "path": "/p2" "body_len": 4 "path": "/p3" "body_len": 0 ' ] && t_pass || t_fail "got $out"
+
+t_case l7_head_then_http10_close
+out=$(printf 'HEAD /big?n=500 HTTP/1.1\r\nHost: hdr.test\r\n\r\nGET /p2 HTTP/1.0\r\nHost: hdr.test\r\n\r\n' | raw | tr -d '\r')
+if [ "$(echo "$out" | grep -c '^HTTP/1.1 200 OK')" = 2 ] && echo "$out" | grep -q '^Content-Length: 500' &&
+   ! echo "$out" | grep -q xxxxx && echo "$out" | grep -q '"path": "/p2"' &&
+   echo "$out" | grep -q '^Connection: close'; then t_pass; else t_fail "got $out"; fi
 
 t_case l7_streams_chunked_request_body
 head -c 300000 /dev/urandom >"$TMP/body"
@@ -311,6 +347,7 @@ t_case l7_cli_server_show
 got=$($B/sluice -s "$TMP/s.sock" -j server show w@file | jq -c '[.servers[] | [.url, .weight, .requests]] | sort')
 [ "$got" = '[["http://127.0.0.1:18101",3,6],["http://127.0.0.1:18102",1,2]]' ] && t_pass || t_fail "got $got"
 
+# (the keep-alive connection below stays idle well under the 4 s idle timeout)
 t_case l7_reload_keeps_keepalive_and_inflight
 c -o "$TMP/inflight" -H 'Host: hdr.test' "$WEB/slow?ms=1500" & IF=$!
 $NX $PY - "$TMP" >"$TMP/ka.out" 2>&1 <<'PY' & KA=$!
@@ -335,5 +372,9 @@ touch "$TMP/ka.go"
 wait $KA; wait $IF
 got="$(tr '\n' ' ' <"$TMP/ka.out")|$(jq -r .name "$TMP/inflight" 2>/dev/null)"
 [ "$got" = "a b |a" ] && t_pass || t_fail "got $got; $(tail -3 "$TMP/sluiced.log")"
+
+t_case l7_reload_opens_new_entrypoint
+j=$(c -H 'Host: any.test' http://127.0.0.1:18110/late)
+[ "$(echo "$j" | jq -r .path 2>/dev/null)" = /late ] && t_pass || t_fail "got [$j]"
 
 t_done

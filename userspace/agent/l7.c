@@ -4,7 +4,7 @@
  *   "server show" SERVICE	one service's servers
  *   "l7 metrics"		the Prometheus text, as {"text": "..."}
  * Tuning that Traefik's file format has no place for comes from the
- * environment: SLUICE_L7_WORKERS, SLUICE_L7_HEADER_TIMEOUT_MS,
+ * environment: SLUICE_L7_WORKERS, SLUICE_L7_READ_TIMEOUT_MS,
  * SLUICE_L7_IDLE_TIMEOUT_MS.
  */
 #include <errno.h>
@@ -73,7 +73,7 @@ static int l7_start(struct agent *a)
 {
 	struct l7proxy_opts opts = {
 		.workers = (int)env_long("SLUICE_L7_WORKERS"),
-		.header_timeout_ms = env_long("SLUICE_L7_HEADER_TIMEOUT_MS"),
+		.read_timeout_ms = env_long("SLUICE_L7_READ_TIMEOUT_MS"),
 		.idle_timeout_ms = env_long("SLUICE_L7_IDLE_TIMEOUT_MS"),
 	};
 	struct l7proxy *p;

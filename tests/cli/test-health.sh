@@ -26,13 +26,14 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 # backend NAME ARGS...: starts tests/health/NAME.py, waits until it listens.
 backend() {
 	local name=$1 out=$TMP/$1.$RANDOM.out; shift
+	: >"$out"
 	$PY tests/health/$name.py "$@" >"$out" 2>&1 &
 	PIDS+=($!)
 	LAST=$!

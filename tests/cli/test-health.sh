@@ -52,7 +52,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=health.test \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
 
 printf '/flip 200\n' >"$TMP/a.rules"
-printf '/redir 302 /final\n/final 503\n/loop 302 /loop\n' >"$TMP/b.rules"
+printf '/redir 302 /final\n/final 503\n/loop 302 /loop\n/post 303 /after\n/close close\n/uh 503\n' >"$TMP/b.rules"
 : >"$TMP/s.rules"
 backend http_backend --port $P_A --log "$TMP/a.log" --rules "$TMP/a.rules" || exit 1
 backend http_backend --port $P_B --log "$TMP/b.log" --rules "$TMP/b.rules" || exit 1
@@ -101,6 +101,18 @@ http:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_B/x"}]
         healthCheck: {path: /loop, interval: 60s, timeout: 2s}
+    post:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:$P_B"}]
+        healthCheck: {path: /post, method: post, interval: 60s, timeout: 2s}
+    eof:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:$P_B"}]
+        healthCheck: {path: /close, interval: 60s, timeout: 2s}
+    unhealthy:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:$P_B"}]
+        healthCheck: {path: /uh, interval: 60s, unhealthyInterval: 1s, timeout: 500ms}
     exact:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_B"}]
@@ -240,6 +252,24 @@ if t_wait "[ \"\$(st loop@file $BB/x)\" = down ]" 5 &&
 	[ "$(field loop@file $BB/x detail)" = "HTTP request failed: Get \"$BB/loop\": stopped after 10 redirects" ] &&
 	[ "$(nhits "$TMP/b.log" /loop)" = 11 ]; then t_pass; else
 	t_fail "$(nhits "$TMP/b.log" /loop) requests; got: $(show loop)"; fi
+
+t_case redirect_303_turns_post_into_get
+if t_wait "[ \"\$(st post@file $BB)\" = up ]" 5 &&
+	[ "$(hits "$TMP/b.log" /post | jq -r .method | head -1)" = POST ] &&
+	[ "$(hits "$TMP/b.log" /post | jq -r '.headers["content-length"]' | head -1)" = 0 ] &&
+	[ "$(hits "$TMP/b.log" /after | jq -r .method | head -1)" = GET ]; then t_pass; else
+	t_fail "got: $(show post); b.log: $(grep -E '/post|/after' "$TMP/b.log")"; fi
+
+t_case eof_before_answer
+if t_wait "[ \"\$(st eof@file $BB)\" = down ]" 5 &&
+	[ "$(field eof@file $BB detail)" = "HTTP request failed: Get \"$BB/close\": EOF" ]; then
+	t_pass; else t_fail "got: $(show eof)"; fi
+
+t_case unhealthy_interval
+# interval 60s, unhealthyInterval 1s: a down server is probed again soon
+if t_wait "[ \$(nhits '$TMP/b.log' /uh) -ge 3 ]" 8 &&
+	[ "$(st unhealthy@file $BB)" = down ]; then t_pass; else
+	t_fail "$(nhits "$TMP/b.log" /uh) probes of /uh; $(show unhealthy)"; fi
 
 t_case status_exact
 if t_wait "[ \"\$(st exact@file $BB)\" = down ]" 5 &&

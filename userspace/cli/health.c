@@ -1,7 +1,6 @@
 /* sluice health { show [SERVICE] | set SERVICE SERVER { up | down | auto } }
  * : server health as sluiced's active checks (and the operator) see it.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -30,13 +29,13 @@ static void show_server(const struct jnode *s)
 	const struct jnode *d = jnode_get(s, "detail");
 	const struct jnode *f = jnode_get(s, "forced");
 
-	printf("  %-40s %-7s", s->key, jnode_str(s, "status"));
-	printf(" transitions %s", jnode_str(s, "transitions"));
+	print_text("  %-40s %-7s transitions %s", s->key,
+		   jnode_str(s, "status"), jnode_str(s, "transitions"));
 	if (f && f->quoted)
-		printf(" forced %s", forced);
+		print_text(" forced %s", forced);
 	if (d && d->quoted)
-		printf("  %s", detail);
-	printf("\n");
+		print_text("  %s", detail);
+	print_text("\n");
 }
 
 static int health_show(int argc, char **argv)
@@ -57,7 +56,7 @@ static int health_show(int argc, char **argv)
 	for (i = 0; i < r->n_kids; i++) {
 		const struct jnode *svc = r->kids[i];
 
-		printf("%s\n", svc->key);
+		print_text("%s\n", svc->key);
 		for (j = 0; j < svc->n_kids; j++)
 			show_server(svc->kids[j]);
 	}
@@ -80,7 +79,7 @@ static int health_set(int argc, char **argv)
 		print_reply_json(r);
 	} else {
 		f = jnode_get(r, "forced");
-		printf("server %s of %s: %s\n", jnode_str(r, "server"),
+		print_text("server %s of %s: %s\n", jnode_str(r, "server"),
 		       jnode_str(r, "service"),
 		       f && f->quoted ? (!strcmp(f->text, "up") ? "forced up" :
 					 "forced down") :

@@ -52,7 +52,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=health.test \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
 
 printf '/flip 200\n' >"$TMP/a.rules"
-printf '/redir 302 /final\n/final 503\n/loop 302 /loop\n/post 303 /after\n/close close\n/uh 503\n' >"$TMP/b.rules"
+printf '/redir 302 /final\n/final 503\n/loop 302 /loop\n/post 303 /after\n/close close\n/uh 503\n/early early 503\n' >"$TMP/b.rules"
 : >"$TMP/s.rules"
 backend http_backend --port $P_A --log "$TMP/a.log" --rules "$TMP/a.rules" || exit 1
 backend http_backend --port $P_B --log "$TMP/b.log" --rules "$TMP/b.rules" || exit 1
@@ -109,6 +109,10 @@ http:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_B"}]
         healthCheck: {path: /close, interval: 60s, timeout: 2s}
+    early:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:$P_B"}]
+        healthCheck: {path: /early, interval: 60s, timeout: 2s}
     unhealthy:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_B"}]
@@ -264,6 +268,12 @@ t_case eof_before_answer
 if t_wait "[ \"\$(st eof@file $BB)\" = down ]" 5 &&
 	[ "$(field eof@file $BB detail)" = "HTTP request failed: Get \"$BB/close\": EOF" ]; then
 	t_pass; else t_fail "got: $(show eof)"; fi
+
+t_case informational_answers_skipped
+# 100 and 103 first, then 503: the final status is judged
+if t_wait "[ \"\$(st early@file $BB)\" = down ]" 5 &&
+	[ "$(field early@file $BB detail)" = "received error status code: 503" ]; then
+	t_pass; else t_fail "got: $(show early)"; fi
 
 t_case unhealthy_interval
 # interval 60s, unhealthyInterval 1s: a down server is probed again soon

@@ -10,6 +10,7 @@ re-read each time, one rule a line, first match wins:
   PATH CODE [LOCATION]   answer CODE (with Location: LOCATION if given)
   PATH slow SECONDS      wait, then answer 200
   PATH close             close the connection without answering
+  PATH early CODE        send "100 Continue" and "103 Early Hints" first
 PATH is the request path without query, or * for any. No rule: 200.
 """
 import argparse
@@ -64,6 +65,12 @@ def make_handler(args):
             code = 200
             if rule[0] == "slow":
                 time.sleep(float(rule[1]))
+            elif rule[0] == "early":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n"
+                                 b"HTTP/1.1 103 Early Hints\r\n"
+                                 b"Link: </s.css>; rel=preload\r\n\r\n")
+                code = int(rule[1])
+                rule = rule[:1]
             else:
                 code = int(rule[0])
             body = b"" if self.command == "HEAD" else b"health test\n"

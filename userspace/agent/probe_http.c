@@ -249,6 +249,14 @@ static int on_headers_complete(http_parser *hp)
 {
 	struct probe_http *p = hp->data;
 
+	/* Go's client skips informational answers (100 Continue, 103 Early
+	 * Hints) and waits for the final one; 101 would be final.
+	 */
+	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
+		p->loc_len = 0;
+		p->location[0] = '\0';
+		return 0;
+	}
 	p->headers_done = true;
 	http_parser_pause(hp, 1);
 	return 1;	/* no body wanted */

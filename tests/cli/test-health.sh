@@ -85,6 +85,10 @@ http:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_C/api/v1"}]
         healthCheck: {path: health, port: $P_A, interval: 60s, timeout: 2s}
+    byname:
+      loadBalancer:
+        servers: [{url: "http://localhost:$P_A"}]
+        healthCheck: {path: /byname, interval: 60s, timeout: 2s}
     flip:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_A"}]
@@ -197,6 +201,13 @@ if t_wait "[ \$(nhits '$TMP/a.log' /api/health) -ge 1 ]" 5 &&
 	t_wait "[ \"\$(st rel@file http://127.0.0.1:$P_C/api/v1)\" = up ]" 5 &&
 	[ "$(hits "$TMP/a.log" /api/health | head -1 | jq -r .headers.host)" = "127.0.0.1:$P_A" ]; then
 	t_pass; else t_fail "a.log: $(cat "$TMP/a.log")"; fi
+
+t_case host_name_resolved
+# every address of the name is tried in turn (localhost may be ::1 first;
+# the backend listens on 127.0.0.1 only)
+if t_wait "[ \"\$(st byname@file http://localhost:$P_A)\" = up ]" 5 &&
+	[ "$(hits "$TMP/a.log" /byname | head -1 | jq -r .headers.host)" = "localhost:$P_A" ]; then
+	t_pass; else t_fail "got: $(show byname)"; fi
 
 t_case up_json
 if t_wait "[ \"\$(st flip@file $A)\" = up ]" 5 &&

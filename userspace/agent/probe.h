@@ -9,8 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct bufferevent;
+#include <event2/util.h>
+
+struct event;
+struct event_base;
 struct evdns_base;
+struct evdns_getaddrinfo_request;
 struct timeval;
 
 /* The verdict of one probe, delivered on the event loop, never from inside
@@ -20,20 +24,44 @@ struct timeval;
  */
 typedef void (*probe_done_fn)(void *arg, bool up, const char *detail);
 
-/* Starts connecting @bev (a socket or OpenSSL bufferevent without fd) to
- * @host:@port, resolving names through @dns (NULL: blocking getaddrinfo).
- * Returns 0, or -1 when the attempt failed at once (then the bufferevent's
- * event callback is not called; see probe_dial_error()).
+/* Name resolution for a probe: every address of a host, tried in turn as
+ * Go's dialer does. Embedded in the probe; zero it before use.
  */
-int probe_dial(struct bufferevent *bev, struct evdns_base *dns,
-	       const char *host, uint16_t port);
+struct probe_resolver {
+	struct evdns_getaddrinfo_request *req;
+	struct event *ready;		/* delivers the answer on the loop */
+	struct evutil_addrinfo *list;	/* owned */
+	int err;			/* EVUTIL_EAI_*; 0: @list is set */
+	char host[256];
+	void (*fn)(void *arg);
+	void *arg;
+};
 
-/* Go's wording for a failed dial of @bev to @hostport, with @err the socket
- * errno seen (0: unknown): "dial tcp 10.0.0.1:80: connect: connection
- * refused", "dial tcp: lookup db.local: no such host".
+/* Resolves @host (a name or a literal address) for TCP port @port through
+ * @dns (NULL: blocking getaddrinfo()). Calls @fn(@arg) on the loop once
+ * @r->list or @r->err is set, never from inside this call. Returns 0 or
+ * -ENOMEM.
  */
-void probe_dial_error(struct bufferevent *bev, int err, const char *host,
-		      const char *hostport, char *buf, size_t len);
+int probe_resolve(struct probe_resolver *r, struct event_base *base,
+		  struct evdns_base *dns, const char *host, uint16_t port,
+		  void (*fn)(void *arg), void *arg);
+/* Cancels a pending resolution and frees the answer; idempotent. */
+void probe_resolver_clear(struct probe_resolver *r);
+
+/* Go's wording for a failed lookup: "dial tcp: lookup db.local: no such
+ * host".
+ */
+void probe_lookup_error(const struct probe_resolver *r, char *buf, size_t len);
+
+/* "10.0.0.1:80" or "[fd00::1]:80" for @sa. */
+void probe_addr_text(const struct sockaddr *sa, char *buf, size_t len);
+
+/* Go's wording for a failed connect to @addr (as probe_addr_text()), with
+ * @err the socket errno (ETIMEDOUT: the dial timeout): "dial tcp
+ * 10.0.0.1:80: connect: connection refused", "dial tcp 10.0.0.1:80: i/o
+ * timeout".
+ */
+void probe_dial_error(int err, const char *addr, char *buf, size_t len);
 
 /* @ns nanoseconds as a struct timeval. */
 void probe_tv(int64_t ns, struct timeval *tv);

@@ -48,12 +48,15 @@ struct probe_http {
 	struct bufferevent *bev;
 	bool tls;
 	bool connected;
+	struct probe_resolver res;
+	struct evutil_addrinfo *cur;	/* address being dialled */
+	char first_err[400];		/* Go reports the first address's */
 
 	struct urlref first;		/* the configured URL */
 	struct urlref url;		/* this attempt's */
 	char method[32];
 	char host[320];			/* Host header of this attempt */
-	char hostport[320];		/* dial target, for errors */
+	char hostport[80];		/* address being dialled, for errors */
 	int redirects;
 
 	http_parser parser;
@@ -358,6 +361,27 @@ static void connected(struct probe_http *p)
 	}
 }
 
+static void dial_cur(struct probe_http *p);
+
+/* The current address failed with @err: tries the next one, or fails the
+ * probe with the first address's error.
+ */
+static void dial_failed(struct probe_http *p, int err)
+{
+	if (!p->first_err[0])
+		probe_dial_error(err, p->hostport, p->first_err,
+				 sizeof(p->first_err));
+	event_del(p->phase);
+	if (p->bev)
+		bufferevent_free(p->bev);
+	p->bev = NULL;
+	p->cur = p->cur->ai_next;
+	if (p->cur)
+		dial_cur(p);
+	else
+		fail(p, "%s", p->first_err);
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct probe_http *p = arg;
@@ -366,19 +390,16 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		connected(p);
-		return;
-	}
-	if (!p->connected) {
-		if (p->tls && bufferevent_get_openssl_error(bev)) {
-			transport_tls_error(bufferevent_openssl_get_ssl(bev),
-					    why, sizeof(why));
-			while (bufferevent_get_openssl_error(bev))
-				;
-		} else {
-			probe_dial_error(bev, err, p->url.host, p->hostport,
-					 why, sizeof(why));
-		}
+	} else if (!p->connected && p->tls &&
+		   bufferevent_get_openssl_error(bev)) {
+		/* the dial worked, the handshake did not: no other address */
+		transport_tls_error(bufferevent_openssl_get_ssl(bev), why,
+				    sizeof(why));
+		while (bufferevent_get_openssl_error(bev))
+			;
 		fail(p, "%s", why);
+	} else if (!p->connected) {
+		dial_failed(p, err);
 	} else if (what & BEV_EVENT_EOF) {
 		fail(p, "EOF");
 	} else {
@@ -391,7 +412,7 @@ static void on_phase(evutil_socket_t fd, short what, void *arg)
 	struct probe_http *p = arg;
 
 	if (!p->connected)
-		fail(p, "dial tcp %s: i/o timeout", p->hostport);
+		dial_failed(p, ETIMEDOUT);
 	else
 		fail(p, "net/http: timeout awaiting response headers");
 }
@@ -406,7 +427,6 @@ static struct bufferevent *new_bev(struct probe_http *p)
 	const struct probe_http_opts *o = p->o;
 	SSL *ssl;
 
-	p->tls = !strcmp(p->url.scheme, "https");
 	if (!p->tls)
 		return bufferevent_socket_new(p->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	ssl = o->tls ? transport_tls_ssl(o->tls, p->url.host) : NULL;
@@ -417,31 +437,12 @@ static struct bufferevent *new_bev(struct probe_http *p)
 					      BEV_OPT_CLOSE_ON_FREE);
 }
 
-/* Connects for the current URL; the rest follows from the callbacks. */
-static void attempt(struct probe_http *p)
+/* Dials p->cur; the rest follows from the callbacks. */
+static void dial_cur(struct probe_http *p)
 {
-	const char *s = p->url.scheme;
 	struct timeval tv;
-	char auth[300];
 
-	http_parser_init(&p->parser, HTTP_RESPONSE);
-	p->parser.data = p;
-	p->field_len = p->loc_len = 0;
-	p->in_value = p->in_location = p->headers_done = p->connected = false;
-	p->location[0] = '\0';
-	snprintf(auth, sizeof(auth), "%s", p->url.host);
-	snprintf(p->hostport, sizeof(p->hostport), "%s%s%s:%u",
-		 strchr(auth, ':') ? "[" : "", auth,
-		 strchr(auth, ':') ? "]" : "", urlref_port(&p->url));
-	if (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "h2c")) {
-		fail(p, "unsupported protocol scheme \"%s\"", s);
-		return;
-	}
-	if (!strcmp(s, "https") && !p->o->tls) {
-		fail(p, "%s", p->o->tls_error ? p->o->tls_error :
-		     "no TLS client configuration");
-		return;
-	}
+	probe_addr_text(p->cur->ai_addr, p->hostport, sizeof(p->hostport));
 	p->bev = new_bev(p);
 	if (!p->bev) {
 		fail(p, "cannot create a connection: %s", strerror(errno));
@@ -452,13 +453,49 @@ static void attempt(struct probe_http *p)
 		probe_tv(p->o->dial_timeout, &tv);
 		event_add(p->phase, &tv);
 	}
-	if (probe_dial(p->bev, p->dns, p->url.host, urlref_port(&p->url)) < 0) {
-		char why[512];
+	if (bufferevent_socket_connect(p->bev, p->cur->ai_addr,
+				       (int)p->cur->ai_addrlen) < 0)
+		dial_failed(p, errno);
+}
 
-		probe_dial_error(p->bev, errno, p->url.host, p->hostport, why,
-				 sizeof(why));
+static void on_resolved(void *arg)
+{
+	struct probe_http *p = arg;
+	char why[512];
+
+	if (p->res.err || !p->res.list) {
+		probe_lookup_error(&p->res, why, sizeof(why));
 		fail(p, "%s", why);
+		return;
 	}
+	p->cur = p->res.list;
+	dial_cur(p);
+}
+
+/* Resolves and connects for the current URL. */
+static void attempt(struct probe_http *p)
+{
+	const char *s = p->url.scheme;
+
+	http_parser_init(&p->parser, HTTP_RESPONSE);
+	p->parser.data = p;
+	p->field_len = p->loc_len = 0;
+	p->in_value = p->in_location = p->headers_done = p->connected = false;
+	p->location[0] = p->first_err[0] = '\0';
+	probe_resolver_clear(&p->res);
+	if (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "h2c")) {
+		fail(p, "unsupported protocol scheme \"%s\"", s);
+		return;
+	}
+	p->tls = !strcmp(s, "https");
+	if (p->tls && !p->o->tls) {
+		fail(p, "%s", p->o->tls_error ? p->o->tls_error :
+		     "no TLS client configuration");
+		return;
+	}
+	if (probe_resolve(&p->res, p->base, p->dns, p->url.host,
+			  urlref_port(&p->url), on_resolved, p))
+		fail(p, "out of memory");
 }
 
 static void on_finish(evutil_socket_t fd, short what, void *arg)
@@ -468,6 +505,7 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 	if (p->bev)
 		bufferevent_free(p->bev);
 	p->bev = NULL;
+	probe_resolver_clear(&p->res);
 	p->done(p->arg, p->up, p->up ? NULL : p->detail);
 	event_free(p->deadline);
 	event_free(p->phase);
@@ -520,6 +558,7 @@ void probe_http_cancel(struct probe_http *p)
 		return;
 	if (p->bev)
 		bufferevent_free(p->bev);
+	probe_resolver_clear(&p->res);
 	if (p->deadline)
 		event_free(p->deadline);
 	if (p->phase)

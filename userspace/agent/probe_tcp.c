@@ -16,12 +16,16 @@
 
 struct probe_tcp {
 	const struct probe_tcp_opts *o;
+	struct event_base *base;
 	probe_done_fn done;
 	void *arg;
 	struct bufferevent *bev;
 	struct event *deadline;
 	struct event *finish;
-	char hostport[300];
+	struct probe_resolver res;
+	struct evutil_addrinfo *cur;	/* address being dialled */
+	char first_err[400];		/* Go reports the first address's */
+	char hostport[80];		/* address being dialled */
 	bool connected;
 	bool finished;
 	bool up;
@@ -44,8 +48,10 @@ static void finish(struct probe_tcp *p, bool up, const char *fmt, ...)
 		vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
 		va_end(ap);
 	}
-	bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
-	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+	if (p->bev) {
+		bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
+		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+	}
 	event_del(p->deadline);
 	event_active(p->finish, 0, 0);
 }
@@ -128,25 +134,69 @@ static void connected(struct probe_tcp *p)
 	}
 }
 
+static void dial_cur(struct probe_tcp *p);
+
+/* The current address failed with @err: tries the next one, or fails the
+ * probe with the first address's error.
+ */
+static void dial_failed(struct probe_tcp *p, int err)
+{
+	if (!p->first_err[0])
+		probe_dial_error(err, p->hostport, p->first_err,
+				 sizeof(p->first_err));
+	if (p->bev)
+		bufferevent_free(p->bev);
+	p->bev = NULL;
+	p->cur = p->cur->ai_next;
+	if (p->cur)
+		dial_cur(p);
+	else
+		finish(p, false, "%s", p->first_err);
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct probe_tcp *p = arg;
 	int err = EVUTIL_SOCKET_ERROR();
+
+	if (what & BEV_EVENT_CONNECTED)
+		connected(p);
+	else if (!p->connected)
+		dial_failed(p, err);
+	else if ((what & BEV_EVENT_EOF) && p->o->expect_len)
+		check_answer(p, true);
+	else if (what & BEV_EVENT_EOF)
+		finish(p, false, "read tcp %s: EOF", p->hostport);
+	else
+		finish(p, false, "read tcp %s: %s", p->hostport, strerror(err));
+}
+
+static void dial_cur(struct probe_tcp *p)
+{
+	probe_addr_text(p->cur->ai_addr, p->hostport, sizeof(p->hostport));
+	p->bev = bufferevent_socket_new(p->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!p->bev) {
+		finish(p, false, "cannot create a connection: %s", strerror(errno));
+		return;
+	}
+	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
+	if (bufferevent_socket_connect(p->bev, p->cur->ai_addr,
+				       (int)p->cur->ai_addrlen) < 0)
+		dial_failed(p, errno);
+}
+
+static void on_resolved(void *arg)
+{
+	struct probe_tcp *p = arg;
 	char why[400];
 
-	if (what & BEV_EVENT_CONNECTED) {
-		connected(p);
-	} else if (!p->connected) {
-		probe_dial_error(bev, err, p->o->host, p->hostport, why,
-				 sizeof(why));
+	if (p->res.err || !p->res.list) {
+		probe_lookup_error(&p->res, why, sizeof(why));
 		finish(p, false, "%s", why);
-	} else if ((what & BEV_EVENT_EOF) && p->o->expect_len) {
-		check_answer(p, true);
-	} else if (what & BEV_EVENT_EOF) {
-		finish(p, false, "read tcp %s: EOF", p->hostport);
-	} else {
-		finish(p, false, "tcp %s: %s", p->hostport, strerror(err));
+		return;
 	}
+	p->cur = p->res.list;
+	dial_cur(p);
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
@@ -163,8 +213,10 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe_tcp *p = arg;
 
-	bufferevent_free(p->bev);
+	if (p->bev)
+		bufferevent_free(p->bev);
 	p->bev = NULL;
+	probe_resolver_clear(&p->res);
 	p->done(p->arg, p->up, p->up ? NULL : p->detail);
 	event_free(p->deadline);
 	event_free(p->finish);
@@ -177,33 +229,25 @@ struct probe_tcp *probe_tcp_start(struct event_base *base,
 				  probe_done_fn done, void *arg)
 {
 	struct probe_tcp *p = calloc(1, sizeof(*p));
-	bool v6 = strchr(o->host, ':') != NULL;
 	struct timeval tv;
-	char why[400];
 
 	if (!p)
 		return NULL;
 	p->o = o;
+	p->base = base;
 	p->done = done;
 	p->arg = arg;
-	snprintf(p->hostport, sizeof(p->hostport), "%s%s%s:%u", v6 ? "[" : "",
-		 o->host, v6 ? "]" : "", o->port);
-	p->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	snprintf(p->hostport, sizeof(p->hostport), "%s", o->host);
 	p->deadline = evtimer_new(base, on_deadline, p);
 	p->finish = event_new(base, -1, 0, on_finish, p);
-	if (!p->bev || !p->deadline || !p->finish) {
+	if (!p->deadline || !p->finish ||
+	    probe_resolve(&p->res, base, dns, o->host, o->port, on_resolved, p)) {
 		probe_tcp_cancel(p);
 		errno = ENOMEM;
 		return NULL;
 	}
-	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
 	probe_tv(o->timeout, &tv);
 	event_add(p->deadline, &tv);
-	if (probe_dial(p->bev, dns, o->host, o->port) < 0) {
-		probe_dial_error(p->bev, errno, o->host, p->hostport, why,
-				 sizeof(why));
-		finish(p, false, "%s", why);
-	}
 	return p;
 }
 
@@ -213,6 +257,7 @@ void probe_tcp_cancel(struct probe_tcp *p)
 		return;
 	if (p->bev)
 		bufferevent_free(p->bev);
+	probe_resolver_clear(&p->res);
 	if (p->deadline)
 		event_free(p->deadline);
 	if (p->finish)

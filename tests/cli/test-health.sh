@@ -52,7 +52,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=health.test \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
 
 printf '/flip 200\n' >"$TMP/a.rules"
-printf '/redir 302 /final\n/final 503\n/loop 302 /loop\n/post 303 /after\n/close close\n/uh 503\n/early early 503\n' >"$TMP/b.rules"
+printf '/redir 302 /final\n/final 503\n/loop 302 /loop\n/post 303 /after\n/close close\n/uh 503\n/early early 503\n/slowhdr slow 1.5\n' >"$TMP/b.rules"
 : >"$TMP/s.rules"
 backend http_backend --port $P_A --log "$TMP/a.log" --rules "$TMP/a.rules" || exit 1
 backend http_backend --port $P_B --log "$TMP/b.log" --rules "$TMP/b.rules" || exit 1
@@ -70,6 +70,7 @@ entryPoints:
 http:
   serversTransports:
     insecure: {insecureSkipVerify: true}
+    hdrtimeout: {forwardingTimeouts: {responseHeaderTimeout: 300ms}}
   services:
     first:
       loadBalancer:
@@ -117,6 +118,11 @@ http:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_B"}]
         healthCheck: {path: /early, interval: 60s, timeout: 2s}
+    slowhdr:
+      loadBalancer:
+        serversTransport: hdrtimeout
+        servers: [{url: "http://127.0.0.1:$P_B"}]
+        healthCheck: {path: /slowhdr, interval: 60s, timeout: 5s}
     unhealthy:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:$P_B"}]
@@ -285,6 +291,13 @@ t_case informational_answers_skipped
 if t_wait "[ \"\$(st early@file $BB)\" = down ]" 5 &&
 	[ "$(field early@file $BB detail)" = "received error status code: 503" ]; then
 	t_pass; else t_fail "got: $(show early)"; fi
+
+t_case response_header_timeout
+# the serversTransport's responseHeaderTimeout (300ms) ends the probe long
+# before the health check's own 5s timeout
+if t_wait "[ \"\$(st slowhdr@file $BB)\" = down ]" 5 &&
+	[ "$(field slowhdr@file $BB detail)" = "HTTP request failed: Get \"$BB/slowhdr\": net/http: timeout awaiting response headers" ]; then
+	t_pass; else t_fail "got: $(show slowhdr)"; fi
 
 t_case unhealthy_interval
 # interval 60s, unhealthyInterval 1s: a down server is probed again soon

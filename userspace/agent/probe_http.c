@@ -482,6 +482,7 @@ static void attempt(struct probe_http *p)
 	p->field_len = p->loc_len = 0;
 	p->in_value = p->in_location = p->headers_done = p->connected = false;
 	p->location[0] = p->first_err[0] = '\0';
+	event_del(p->phase);	/* a redirect: the last attempt's header timer */
 	probe_resolver_clear(&p->res);
 	if (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "h2c")) {
 		fail(p, "unsupported protocol scheme \"%s\"", s);

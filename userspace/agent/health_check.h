@@ -1,0 +1,15 @@
+/* sluiced's active health checks: HTTP probes for http loadBalancer
+ * services with a healthCheck, TCP probes for tcp ones, results in the
+ * agent's health registry (health.h). See health_check.c and docs/health.md.
+ */
+#ifndef LB_AGENT_HEALTH_CHECK_H
+#define LB_AGENT_HEALTH_CHECK_H
+
+#include "agent.h"
+
+/* The `health` row of agent_subsystems[]; needs a->health (agent_start()
+ * creates it before any subsystem starts).
+ */
+extern const struct agent_subsys health_subsys;
+
+#endif /* LB_AGENT_HEALTH_CHECK_H */

@@ -722,6 +722,10 @@ static bool process_body(struct conn *c, struct evbuffer *in)
 			return false;
 		if (n > left)
 			n = (size_t)left;
+		if (c->pick.mirror && !c->pick.mirror->too_large &&
+		    c->pick.mirror->mirror_body)
+			mirror_req_body(c->pick.mirror,
+					(const char *)evbuffer_pullup(in, n), n);
 		if (c->up)
 			evbuffer_remove_buffer(in,
 				bufferevent_get_output(c->up->bev), n);

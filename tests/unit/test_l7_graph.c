@@ -62,8 +62,8 @@ static void test_build_and_route(void **state)
 	stats_reg_init(&reg);
 	g = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
 	assert_non_null(g);
-	/* bad rule and the weighted service's router are left out */
-	assert_int_equal(g->n_routers, 3);
+	/* the bad rule is left out; the weighted service is built (svc.h) */
+	assert_int_equal(g->n_routers, 4);
 	assert_true(warn[0] != '\0');
 	assert_string_equal(g->routers[0].name, "pinned@file");
 	assert_string_equal(g->routers[1].name, "long@file");
@@ -94,7 +94,7 @@ static void test_build_and_route(void **state)
 	lb = (struct lb_node *)graph_service(g, "s1@file");
 	assert_string_equal(lb->servers[0].hostport, "127.0.0.1:9");
 	assert_string_equal(lb->transport->name, "default@internal");
-	assert_null(graph_service(g, "w@file"));
+	assert_int_equal(graph_service(g, "w@file")->kind, CFG_SVC_WEIGHTED);
 
 	graph_ref(g);
 	graph_unref(g);

@@ -38,7 +38,7 @@ $NX ip link set lo up
 
 backend() { $NX $PY tests/svc/backend.py "$1" "$2" "$LOG" 2>>"$TMP/backends.log" & PIDS+=($!); }
 # name port
-for b in a:22101 b:22102 c:22103 d:22104 m1:22105 m2:22106 fb:22107 s1:22111 s2:22112 s3:22113 s4:22114; do
+for b in a:22101 b:22102 c:22103 d:22104 m1:22105 m2:22106 fb:22107 e:22108 f:22109 s1:22111 s2:22112 s3:22113 s4:22114; do
 	backend "${b%%:*}" "${b##*:}"
 done
 
@@ -53,7 +53,7 @@ entryPoints:
 http:
   routers:
 Y
-for s in w31 nest root foo sticky lbsticky fo fohc mir mirlim mir0 pv retry rt a down; do
+for s in w31 nest root foo sticky lbsticky fo fohc mir mirlim mir0 pv retry rt a down hcs hcfo; do
 	echo "    $s: {rule: \"Host(\`$s.test\`)\", service: $s, entryPoints: [web]}"
 done
 cat <<Y
@@ -127,13 +127,25 @@ $(lb down 22101)
     retry:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:22199"}, {url: "http://127.0.0.1:22103"}]
+    hcs:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:22108"}, {url: "http://127.0.0.1:22109"}]
+        healthCheck:
+          path: /health
+          interval: 300ms
+          timeout: 200ms
+          method: HEAD
+          hostname: probe.test
+          headers: {X-Probe: "yes"}
+    hcfo:
+      failover: {service: hcs, fallback: c}
     rt:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:22101"}, {url: "http://127.0.0.1:22102"}]
 Y
 } >"$TMP/c.yml"
 
-for p in 22101 22102 22103 22104 22105 22106 22107 22111 22112 22113 22114; do
+for p in 22101 22102 22103 22104 22105 22106 22107 22108 22109 22111 22112 22113 22114; do
 	t_wait "$NX curl -s -o /dev/null http://127.0.0.1:$p/" 10 ||
 		{ echo "FAIL svc_setup: backend $p did not start"; exit 1; }
 done
@@ -362,6 +374,24 @@ case "$txt" in *"health up runtime_weight 1 drain requests"*) t1=1 ;; *) t1=0 ;;
 [ $t1 = 1 ] && [ $rc = 2 ] && [ "$w" = "a:2 b:2" ] &&
    [ "$ftxt" = "  main mainhc@file status up|  fallback fbhc@file status up|" ] &&
 	t_pass || t_fail "show: [$txt] rc $rc counts $w failover: [$ftxt]"
+
+t_case svc_active_probe_as_received
+t_wait "grep -q '\"HEAD\"' $LOG/e.log 2>/dev/null" 5
+p=$(grep '"HEAD"' "$LOG/e.log" | head -1 | jq -r '[.method, .path, .host, ([.headers[] | select(.[0] == "X-Probe") | .[1]] | join(""))] | join(" ")')
+[ "$p" = "HEAD /health probe.test yes" ] && t_pass || t_fail "probe: $p"
+
+t_case svc_active_probe_down_propagates_and_recovers
+echo 503 >"$LOG/e.health"
+t_wait '[ "$(names hcs 4)" = ffff ]' 5 && one=ok || one=$(names hcs 4)
+echo 503 >"$LOG/f.health"
+t_wait '[ "$(names hcfo 2)" = cc ]' 5 && two=ok || two=$(names hcfo 2)
+rm -f "$LOG/e.health" "$LOG/f.health"
+t_wait '[ "$(counts hcs 4)" = "e:2 f:2" ]' 5 && three=ok || three=$(counts hcs 4)
+fo=$(names hcfo 2)
+[ $one = ok ] && [ $two = ok ] && [ $three = ok ] && { [ "$fo" = ef ] || [ "$fo" = fe ]; } &&
+   grep -q 'l7: service hcs@file is down' "$TMP/sluiced.log" &&
+   grep -q 'l7: service hcs@file is up' "$TMP/sluiced.log" && t_pass ||
+	t_fail "e down: $one both down: $two back: $three failover: $fo"
 
 t_case svc_health_transitions_logged_and_counted
 n=$(grep -c 'l7: service foo@file is down' "$TMP/sluiced.log")

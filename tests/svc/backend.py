@@ -6,6 +6,7 @@ request (method, path, Host, headers, body).
 usage: backend.py NAME PORT LOGDIR
 
   /fail     500 (passive health tests)
+  /health   the status written in LOGDIR/NAME.health, 200 without the file
   /slow?ms=N  waits N ms first
   anything else: 200, body "NAME\n", header X-Backend: NAME
 """
@@ -55,6 +56,12 @@ class Handler(BaseHTTPRequestHandler):
         if u.path == "/slow":
             time.sleep(int(parse_qs(u.query).get("ms", ["500"])[0]) / 1000)
         code = 500 if u.path == "/fail" else 200
+        if u.path == "/health":
+            try:
+                with open("%s/%s.health" % (LOGDIR, NAME)) as f:
+                    code = int(f.read().strip() or "200")
+            except OSError:
+                pass
         out = (NAME + "\n").encode()
         self.send_response(code)
         self.send_header("Content-Type", "text/plain")

@@ -215,6 +215,28 @@ static void task_next(struct mirror_task *t)
 	task_free(t);
 }
 
+/* Copies the upstream head; @no_body: mirrorBody false on a request with
+ * a Content-Length body, whose copies say Content-Length: 0 instead.
+ */
+static int head_copy(struct evbuffer *dst, struct evbuffer *src,
+		     bool no_body)
+{
+	const char *h = (const char *)evbuffer_pullup(src, -1);
+	size_t len = evbuffer_get_length(src);
+	const char *cl = no_body ? memmem(h, len, "\r\nContent-Length: ", 18) :
+			 NULL;
+	const char *end;
+
+	if (!cl)
+		return evbuffer_add(dst, h, len);
+	cl += 18;
+	end = memchr(cl, '\r', len - (cl - h));
+	if (!end)
+		return -1;
+	return evbuffer_add(dst, h, cl - h) || evbuffer_add(dst, "0", 1) ||
+	       evbuffer_add(dst, end, len - (end - h));
+}
+
 void mirror_dispatch(struct conn *c)
 {
 	struct mirror_req *r = c->pick.mirror;
@@ -237,7 +259,10 @@ void mirror_dispatch(struct conn *c)
 	t->body = r->body;
 	t->chunked = c->req_body == BODY_CHUNKED;
 	t->head_req = c->head_req;
-	evbuffer_add(t->head, evbuffer_pullup(c->reqhead, -1),
-		     evbuffer_get_length(c->reqhead));
+	if (head_copy(t->head, c->reqhead, c->req_body == BODY_LENGTH &&
+		      !r->mirror_body)) {
+		task_free(t);
+		return;
+	}
 	task_next(t);
 }

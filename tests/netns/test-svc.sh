@@ -53,7 +53,7 @@ entryPoints:
 http:
   routers:
 Y
-for s in w31 nest root foo sticky lbsticky fo fohc mir mirlim mir0 pv retry rt a down hcs hcfo; do
+for s in w31 nest root foo sticky lbsticky fo fohc mir mirlim mir0 pv retry rt a down hcs hcfo mirnb; do
 	echo "    $s: {rule: \"Host(\`$s.test\`)\", service: $s, entryPoints: [web]}"
 done
 cat <<Y
@@ -119,6 +119,11 @@ $(lb down 22101)
       mirroring:
         service: c
         maxBodySize: 0
+        mirrors: [{name: m2, percent: 100}]
+    mirnb:
+      mirroring:
+        service: d
+        mirrorBody: false
         mirrors: [{name: m2, percent: 100}]
     pv:
       loadBalancer:
@@ -308,6 +313,14 @@ wait_log m2 1
 sleep 0.3
 [ "$(nlog m2)" = 1 ] && [ "$(nlog c)" = 2 ] && [ "$(jq -r .method "$LOG/m2.log")" = GET ] &&
 	t_pass || t_fail "m2: $(nlog m2) c: $(nlog c)"
+
+t_case svc_mirroring_without_body
+clear_logs
+main=$(c -H 'Host: mirnb.test' --data-binary hello $WEB/)
+wait_log m2 1
+r=$(jq -r '[.method, .body, ([.headers[] | select(.[0] == "Content-Length") | .[1]] | join(""))] | join(" ")' "$LOG/m2.log" 2>/dev/null)
+[ "$main" = d ] && [ "$(jq -r .body "$LOG/d.log")" = hello ] && [ "$r" = "POST  0" ] &&
+	t_pass || t_fail "main $main mirror: $r"
 
 t_case svc_mirroring_client_gone
 clear_logs

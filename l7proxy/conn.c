@@ -122,6 +122,7 @@ static void log_request(struct conn *c, uint64_t dur_us)
 static void request_finish(struct conn *c)
 {
 	uint64_t dur = l7_now_us() - c->t0_us;
+	int i;
 
 	if (c->in_flight) {
 		if (c->router)
@@ -130,6 +131,8 @@ static void request_finish(struct conn *c)
 			stats_inflight(c->pick.lb->node.stats, -1);
 		if (c->pick.server)
 			stats_inflight(c->pick.server->stats, -1);
+		for (i = 0; i < c->pick.n_via; i++)
+			stats_inflight(c->pick.via[i]->stats, -1);
 	}
 	if (c->router)
 		stats_record(c->router->stats, c->status, c->bytes_in,
@@ -139,6 +142,9 @@ static void request_finish(struct conn *c)
 			     c->bytes_out, dur);
 	if (c->pick.server)
 		stats_record(c->pick.server->stats, c->status, c->bytes_in,
+			     c->bytes_out, dur);
+	for (i = 0; i < c->pick.n_via; i++)
+		stats_record(c->pick.via[i]->stats, c->status, c->bytes_in,
 			     c->bytes_out, dur);
 	if (c->p->access_log && c->t0_us)
 		log_request(c, dur);
@@ -407,7 +413,7 @@ static int request_start(struct conn *c, const char *path,
 		.client_ip = c->client_ip,
 	};
 	const struct l7_transport *t;
-	int status;
+	int status, i;
 
 	c->g = proxy_graph(c->p);
 	if (c->p->eps[c->ep].metrics && !strcmp(path, "/metrics")) {
@@ -433,6 +439,8 @@ static int request_start(struct conn *c, const char *path,
 	stats_inflight(c->router->stats, 1);
 	stats_inflight(c->pick.lb->node.stats, 1);
 	stats_inflight(c->pick.server->stats, 1);
+	for (i = 0; i < c->pick.n_via; i++)
+		stats_inflight(c->pick.via[i]->stats, 1);
 	t = c->pick.lb->transport;
 	c->up = upstream_get(c->w, c->pick.server, t, &c->up_reused, &status);
 	if (!c->up) {

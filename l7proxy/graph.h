@@ -66,6 +66,8 @@ struct l7_server {
 	struct lb_node *lb;
 };
 
+#define SVC_VIA_MAX 8
+
 struct svc_node;
 struct svc_ext;
 struct lb_ext;
@@ -78,6 +80,8 @@ struct svc_pick {
 	char *set_cookie;	/* sticky "Set-Cookie: ..\r\n" lines, owned */
 	bool unavailable;	/* 503 is failover's "Service Unavailable" */
 	struct mirror_req *mirror;	/* mirrors to send after, owned */
+	struct svc_node *via[SVC_VIA_MAX];	/* weighted, mirroring, failover */
+	int n_via;			/* nodes passed, outermost first */
 };
 
 /* Frees what a pick owns (set_cookie, mirror) and clears it. */

@@ -154,6 +154,13 @@ struct conn;
  */
 bool svc_retry_other(struct conn *c);
 
+/* Records that the pick passed through compound node @n (statistics). */
+static inline void svc_pick_via(struct svc_pick *out, struct svc_node *n)
+{
+	if (out->n_via < SVC_VIA_MAX)
+		out->via[out->n_via++] = n;
+}
+
 /* ---- sticky (svc_sticky.c) ---- */
 
 /* Finds the sticky cookie @c->name in @req. */

@@ -13,6 +13,7 @@ static int failover_pick(struct svc_node *n, const struct rule_req *req,
 {
 	struct failover_node *f = (struct failover_node *)n;
 
+	svc_pick_via(out, n);
 	if (atomic_load(&f->main_up))
 		return f->main->ops->pick(f->main, req, out);
 	if (atomic_load(&f->fallback_up))

@@ -45,6 +45,7 @@ static int mirror_pick(struct svc_node *n, const struct rule_req *req,
 	struct mirror_node *m = (struct mirror_node *)n;
 	int ret;
 
+	svc_pick_via(out, n);
 	ret = m->main->ops->pick(m->main, req, out);
 	if (!ret && !out->mirror)
 		svc_mirror_plan(m, out);

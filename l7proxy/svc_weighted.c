@@ -26,6 +26,7 @@ static int weighted_pick(struct svc_node *n, const struct rule_req *req,
 	const char *v;
 	size_t vlen, i;
 
+	svc_pick_via(out, n);
 	if (w->sticky && svc_cookie_get(req, w->cookie.name, &v, &vlen)) {
 		for (i = 0; i < w->n_ch; i++) {
 			enum sticky_match m;

@@ -78,6 +78,8 @@ void conn_free(struct conn *c)
 	graph_unref(c->g);
 	if (c->reqhead)
 		evbuffer_free(c->reqhead);
+	if (c->stage)
+		evbuffer_free(c->stage);
 	LIST_REMOVE(c, link);
 	event_free(c->timer);
 	bufferevent_free(c->bev);
@@ -175,6 +177,7 @@ void conn_fail(struct conn *c, int status, int kind)
 	upstream_free(c->up);
 	c->up = NULL;
 	c->status = status;
+	relay_flush(c);
 	if (c->resp_started) {
 		/* Too late for an error response: cut the connection so the
 		 * client sees a truncated message. */
@@ -875,7 +878,10 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(w->base, conn_timer_cb, c);
-	if (!c->bev || !c->timer) {
+	c->stage = evbuffer_new();
+	if (!c->bev || !c->timer || !c->stage) {
+		if (c->stage)
+			evbuffer_free(c->stage);
 		if (c->bev)
 			bufferevent_free(c->bev);
 		else

@@ -40,6 +40,12 @@ static void timer_ms(struct conn *c, int64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+void conn_want_write(struct conn *c)
+{
+	if (!(bufferevent_get_enabled(c->bev) & EV_WRITE))
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
 /* The last response is out: half-close and discard what the client still
  * sends for a moment, so unread input does not turn our close into a
  * reset that destroys the response in flight (lingering close).
@@ -194,6 +200,7 @@ void conn_fail(struct conn *c, int status, int kind)
 		c->close_after = true;
 	l7_error_response(out, status, kind, c->close_after ||
 			  !c->keep_alive);
+	conn_want_write(c);
 	c->bytes_out += 0;
 	c->resp_started = true;
 	c->resp_done = true;
@@ -378,6 +385,7 @@ static void serve_metrics(struct conn *c)
 			    "Connection: close\r\n" : "");
 	evbuffer_add_buffer(out, body);
 	evbuffer_free(body);
+	conn_want_write(c);
 	c->resp_started = true;
 	c->resp_done = true;
 	if (c->close_after) {
@@ -847,6 +855,7 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	c->t0_us = 0;
 	l7_error_response(bufferevent_get_output(c->bev), 408, L7_ERR_SERVER,
 			  true);
+	conn_want_write(c);
 	conn_close_soon(c);
 }
 
@@ -899,6 +908,6 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	c->state = C_HEAD;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 			  client_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
 	timer_ms(c, c->p->lim.idle_timeout_ms);
 }

@@ -113,6 +113,11 @@ void relay_start(struct conn *c);
 void relay_body(struct conn *c, const char *data, size_t len);
 void relay_body_end(struct conn *c);
 
+/* Lets libevent write the client output (enabled lazily: enabling EV_WRITE
+ * costs an epoll_ctl even with nothing queued). Call after queueing.
+ */
+void conn_want_write(struct conn *c);
+
 /* Sends the staged response bytes: straight to the socket when nothing is
  * queued before them, else behind the queue.
  */

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -49,13 +50,28 @@ static void arm_rh_timer(struct conn *c)
 static void send_head(struct conn *c)
 {
 	struct upstream *u = c->up;
+	struct evbuffer *out = bufferevent_get_output(u->bev);
 	size_t len = evbuffer_get_length(c->reqhead);
+	const char *head = (const char *)evbuffer_pullup(c->reqhead, -1);
+	ssize_t n = 0;
 
-	evbuffer_add(bufferevent_get_output(u->bev),
-		     evbuffer_pullup(c->reqhead, -1), len);
+	/* on an idle pooled connection the head usually fits the socket
+	 * buffer: send it now, without arming libevent's write event */
+	if (u->connected && !u->ssl && !evbuffer_get_length(out)) {
+		n = send(bufferevent_getfd(u->bev), head, len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0)
+			n = 0;	/* errors show up on the next read */
+	}
+	if ((size_t)n < len)
+		evbuffer_add(out, head + n, len - n);
 	bufferevent_setcb(u->bev, up_read_cb, up_write_cb, up_event_cb, c);
 	bufferevent_setwatermark(u->bev, EV_WRITE, c->p->lim.buf_high / 2, 0);
-	bufferevent_enable(u->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(u->bev, EV_READ);
+	/* enabling EV_WRITE re-arms the write event even with nothing to
+	 * write: only when it is off (a new connection) */
+	if (!(bufferevent_get_enabled(u->bev) & EV_WRITE))
+		bufferevent_enable(u->bev, EV_WRITE);
 	http_parser_init(&c->resp_p, HTTP_RESPONSE);
 	c->resp_p.data = c;
 	u->requests++;
@@ -267,8 +283,10 @@ void relay_flush(struct conn *c)
 	 * response. What the socket does not take is queued as usual. */
 	if (!evbuffer_get_length(out))
 		evbuffer_write(c->stage, bufferevent_getfd(c->bev));
-	if (evbuffer_get_length(c->stage))
+	if (evbuffer_get_length(c->stage)) {
 		evbuffer_add_buffer(out, c->stage);
+		conn_want_write(c);
+	}
 }
 
 static void response_done(struct conn *c)

@@ -239,8 +239,8 @@ if t_wait "[ \"\$(st flip@file $A)\" = up ]" 5 &&
 t_case down_on_503
 printf '/flip 503\n' >"$TMP/a.rules"
 # interval 1s + timeout 800ms: well inside 5s
-if t_wait "[ \"\$(st flip@file $A)\" = down ]" 5 &&
-	[ "$(field flip@file $A detail)" = "received error status code: 503" ] &&
+if t_wait "[ \"\$(field flip@file $A detail)\" = 'received error status code: 503' ]" 5 &&
+	[ "$(st flip@file $A)" = down ] &&
 	[ $(( $(field flip@file $A transitions) % 2 )) = 1 ]; then t_pass; else
 	t_fail "got: $(show flip)"; fi
 

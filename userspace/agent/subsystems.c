@@ -4,10 +4,12 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "health_check.h"
 
 extern const struct agent_subsys l7_subsys;
 
 const struct agent_subsys *const agent_subsystems[] = {
+	&health_subsys,
 	&l7_subsys,
 	NULL
 };

@@ -42,6 +42,12 @@ static void timer_ms(struct conn *c, int64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+void conn_want_write(struct conn *c)
+{
+	if (!(bufferevent_get_enabled(c->bev) & EV_WRITE))
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
 /* The last response is out: half-close and discard what the client still
  * sends for a moment, so unread input does not turn our close into a
  * reset that destroys the response in flight (lingering close).
@@ -80,6 +86,8 @@ void conn_free(struct conn *c)
 	graph_unref(c->g);
 	if (c->reqhead)
 		evbuffer_free(c->reqhead);
+	if (c->stage)
+		evbuffer_free(c->stage);
 	LIST_REMOVE(c, link);
 	event_free(c->timer);
 	bufferevent_free(c->bev);
@@ -189,6 +197,7 @@ void conn_fail(struct conn *c, int status, int kind)
 	upstream_free(c->up);
 	c->up = NULL;
 	c->status = status;
+	relay_flush(c);
 	if (c->resp_started) {
 		/* Too late for an error response: cut the connection so the
 		 * client sees a truncated message. */
@@ -205,6 +214,7 @@ void conn_fail(struct conn *c, int status, int kind)
 		c->close_after = true;
 	l7_error_response(out, status, kind, c->close_after ||
 			  !c->keep_alive);
+	conn_want_write(c);
 	c->bytes_out += 0;
 	c->resp_started = true;
 	c->resp_done = true;
@@ -389,6 +399,7 @@ static void serve_metrics(struct conn *c)
 			    "Connection: close\r\n" : "");
 	evbuffer_add_buffer(out, body);
 	evbuffer_free(body);
+	conn_want_write(c);
 	c->resp_started = true;
 	c->resp_done = true;
 	if (c->close_after) {
@@ -870,6 +881,7 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	c->t0_us = 0;
 	l7_error_response(bufferevent_get_output(c->bev), 408, L7_ERR_SERVER,
 			  true);
+	conn_want_write(c);
 	conn_close_soon(c);
 }
 
@@ -901,7 +913,10 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(w->base, conn_timer_cb, c);
-	if (!c->bev || !c->timer) {
+	c->stage = evbuffer_new();
+	if (!c->bev || !c->timer || !c->stage) {
+		if (c->stage)
+			evbuffer_free(c->stage);
 		if (c->bev)
 			bufferevent_free(c->bev);
 		else
@@ -919,6 +934,6 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	c->state = C_HEAD;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 			  client_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
 	timer_ms(c, c->p->lim.idle_timeout_ms);
 }

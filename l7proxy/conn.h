@@ -71,6 +71,7 @@ struct conn {
 	bool in_flight;		/* counted in stats in_flight */
 
 	/* the response */
+	struct evbuffer *stage;	/* response bytes not yet handed to bev */
 	http_parser resp_p;
 	bool resp_head_done;	/* backend head parsed */
 	bool resp_1xx;		/* an informational response was relayed */
@@ -111,6 +112,16 @@ void relay_start(struct conn *c);
 /* Request body bytes or framing for the backend (relay.c). */
 void relay_body(struct conn *c, const char *data, size_t len);
 void relay_body_end(struct conn *c);
+
+/* Lets libevent write the client output (enabled lazily: enabling EV_WRITE
+ * costs an epoll_ctl even with nothing queued). Call after queueing.
+ */
+void conn_want_write(struct conn *c);
+
+/* Sends the staged response bytes: straight to the socket when nothing is
+ * queued before them, else behind the queue.
+ */
+void relay_flush(struct conn *c);
 
 /* Client output drained below the watermark: resume reading the backend. */
 void relay_client_drained(struct conn *c);

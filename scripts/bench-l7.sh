@@ -208,7 +208,9 @@ worker each, wrk -t1 -c$CONNS for ${DURATION}s per run, each row the median
 of $ROUNDS interleaved rounds; client, proxy and backend share the machine's
 CPUs (load average at the start: $LOAD). "new conn" sends
 \`Connection: close\` (a new client connection per request; proxies keep
-backend connections). RSS is measured after the row's last run.
+backend connections). RSS is measured after the row's last run. With a
+load average above the CPU count, ratios move by tens of percent between
+runs: compare on an idle host.
 
 $table
 <!-- bench-l7 end -->
@@ -220,5 +222,6 @@ if [ -f "$DOC" ] && grep -q '<!-- bench-l7 begin -->' "$DOC"; then
 		/<!-- bench-l7 end -->/ { skip = 0; next }
 		!skip { print }' "$DOC" >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
 else
-	{ [ -f "$DOC" ] || printf '# Performance\n'; printf '\n%s\n' "$section"; } >>"$DOC"
+	[ -f "$DOC" ] || printf '# Performance\n' >"$DOC"
+	printf '\n%s\n' "$section" >>"$DOC"
 fi

@@ -145,7 +145,7 @@ for port in 18104 18105; do
 		{ echo "FAIL l7_setup: TLS backend $port did not start"; exit 1; }
 done
 
-$NX env SLUICE_L7_WORKERS=1 SLUICE_L7_READ_TIMEOUT_MS=500 SLUICE_L7_IDLE_TIMEOUT_MS=4000 \
+$NX env SLUICE_L7_WORKERS=${L7_WORKERS:-1} SLUICE_L7_READ_TIMEOUT_MS=500 SLUICE_L7_IDLE_TIMEOUT_MS=4000 \
 	${SLUICED_WRAP:-} $B/sluiced --config "$TMP/c.yml" --socket "$TMP/s.sock" --no-dataplane \
 	>"$TMP/sluiced.log" 2>&1 &
 SPID=$!
@@ -249,7 +249,8 @@ tls_case l7_tls_client_cert_mtls 'mtls.tls' 200
 tls_case l7_tls_peer_cert_uri_match 'uriok.tls' 200
 tls_case l7_tls_peer_cert_uri_mismatch_500 'uribad.tls' 500
 
-# Each /_conns query is itself one direct connection.
+# Each /_conns query is itself one direct connection. Idle pools are per
+# worker thread, so these counts assume L7_WORKERS=1 (the default here).
 t_case l7_tls_pool_reuses_backend_connection
 n0=$(c -k https://127.0.0.1:18104/_conns | jq .conns)
 for i in $(seq 3); do c -o /dev/null -H 'Host: ok.tls' $WEB/x; done

@@ -14,9 +14,7 @@
  * A reload rebuilds every target from the new configuration; the registry
  * keeps the status of servers that stay, and forgets the others.
  *
- * Control commands (registered at start):
- *   "health show" [SERVICE]            the registry as JSON
- *   "health set" SERVICE SERVER up|down|auto   the operator's override
+ * Its control commands ("health show", "health set") are in health_ctl.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +28,6 @@
 
 #include "agent.h"
 #include "config.h"
-#include "ctl.h"
 #include "health.h"
 #include "health_check.h"
 #include "json_writer.h"
@@ -584,111 +581,6 @@ static int apply(struct hc *hc, const struct config *cfg)
 	return 0;
 }
 
-/* ---- control commands --------------------------------------------------- */
-
-/* @name qualified with "@file" when it has no provider. */
-static void qualify(const char *name, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s", name, strchr(name, '@') ? "" : "@file");
-}
-
-static bool service_known(const struct config *cfg, const char *svc)
-{
-	return config_http_service(cfg, svc) || config_tcp_service(cfg, svc) ||
-	       config_udp_service(cfg, svc);
-}
-
-static bool server_known(const struct config *cfg, const char *svc,
-			 const char *server)
-{
-	const struct cfg_http_service *hs = config_http_service(cfg, svc);
-	const struct cfg_l4_service *ls;
-	size_t i;
-
-	for (i = 0; hs && i < hs->lb.n_servers; i++)
-		if (!strcmp(hs->lb.servers[i].url, server))
-			return true;
-	ls = config_tcp_service(cfg, svc);
-	for (i = 0; ls && i < ls->lb.n_servers; i++)
-		if (!strcmp(ls->lb.servers[i].address, server))
-			return true;
-	ls = config_udp_service(cfg, svc);
-	for (i = 0; ls && i < ls->lb.n_servers; i++)
-		if (!strcmp(ls->lb.servers[i].address, server))
-			return true;
-	return false;
-}
-
-static int ctl_show(void *ctx, int argc, char **args, struct json_writer *w,
-		    char *err, size_t errlen)
-{
-	struct hc *hc = ctx;
-	char svc[512];
-
-	if (argc > 1) {
-		snprintf(err, errlen, "usage: health show [SERVICE]");
-		return -1;
-	}
-	if (!argc) {
-		health_write_json(hc->a->health, NULL, w);
-		return 0;
-	}
-	qualify(args[0], svc, sizeof(svc));
-	if (!service_known(hc->a->cfg, svc)) {
-		snprintf(err, errlen, "no service %s", svc);
-		return -1;
-	}
-	jsonw_start_object(w);
-	jsonw_name(w, svc);
-	health_write_json(hc->a->health, svc, w);
-	jsonw_end_object(w);
-	return 0;
-}
-
-static int ctl_set(void *ctx, int argc, char **args, struct json_writer *w,
-		   char *err, size_t errlen)
-{
-	static const char *const names[] = { "auto", "up", "down" };
-	struct hc *hc = ctx;
-	enum health_force f;
-	char svc[512];
-
-	if (argc != 3) {
-		snprintf(err, errlen, "usage: health set SERVICE SERVER { up | down | auto }");
-		return -1;
-	}
-	for (f = HEALTH_FORCE_AUTO; f <= HEALTH_FORCE_DOWN; f++)
-		if (!strcmp(args[2], names[f]))
-			break;
-	if (f > HEALTH_FORCE_DOWN) {
-		snprintf(err, errlen, "expected up, down or auto, got '%s'", args[2]);
-		return -1;
-	}
-	qualify(args[0], svc, sizeof(svc));
-	if (!service_known(hc->a->cfg, svc)) {
-		snprintf(err, errlen, "no service %s", svc);
-		return -1;
-	}
-	if (!server_known(hc->a->cfg, svc, args[1])) {
-		snprintf(err, errlen, "no server %s in service %s", args[1], svc);
-		return -1;
-	}
-	if (health_server_force(hc->a->health, svc, args[1], f)) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	pr_info("server %s of service %s: %s by the operator", args[1], svc,
-		f == HEALTH_FORCE_AUTO ? "override cleared" :
-		f == HEALTH_FORCE_UP ? "forced up" : "forced down");
-	jsonw_start_object(w);
-	jsonw_string_field(w, "service", svc);
-	jsonw_string_field(w, "server", args[1]);
-	jsonw_string_field(w, "forced", f == HEALTH_FORCE_AUTO ? NULL : names[f]);
-	jsonw_bool_field(w, "up", health_server_up(hc->a->health, svc, args[1]));
-	jsonw_end_object(w);
-	return 0;
-}
-
 /* ---- the subsystem ------------------------------------------------------ */
 
 static void hc_free(struct hc *hc)
@@ -723,10 +615,10 @@ static int hc_start(struct agent *a)
 					  EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!hc->dns)
 		pr_debug("health: no DNS resolver; names resolve with getaddrinfo()");
-	if (ctl_register(a->ctl, "health show", ctl_show, hc) ||
-	    ctl_register(a->ctl, "health set", ctl_set, hc)) {
+	err = health_ctl_register(a);
+	if (err) {
 		hc_free(hc);
-		return -ENOMEM;
+		return err;
 	}
 	err = apply(hc, a->cfg);
 	if (err) {

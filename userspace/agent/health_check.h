@@ -12,4 +12,9 @@
  */
 extern const struct agent_subsys health_subsys;
 
+/* Registers "health show" and "health set" on a->ctl (health_ctl.c), with
+ * @a as their context. Returns 0 or -ENOMEM.
+ */
+int health_ctl_register(struct agent *a);
+
 #endif /* LB_AGENT_HEALTH_CHECK_H */

@@ -9,7 +9,7 @@
 extern const struct agent_subsys l7_subsys;
 
 const struct agent_subsys *const agent_subsystems[] = {
-	&l7_subsys,
 	&health_subsys,
+	&l7_subsys,
 	NULL
 };

@@ -17,9 +17,9 @@ static int do_help(int argc, char **argv);
 static const struct lb_cmd objects[] = {
 	{ "config",	do_config },
 	{ "daemon",	do_daemon },
+	{ "health",	do_health },
 	{ "service",	do_service },
 	{ "server",	do_server },
-	{ "health",	do_health },
 	{ "version",	do_version },
 	{ "help",	do_help },
 	{ NULL }
@@ -28,7 +28,7 @@ static const struct lb_cmd objects[] = {
 static const char usage_text[] =
 	"Usage: sluice [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       sluice help\n"
-	"OBJECT := { config | daemon | service | server | health | version }\n"
+	"OBJECT := { config | daemon | health | service | server | version }\n"
 	"OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"             {-s|--socket} PATH | {-P|--pin-dir} DIR | {-V|--version} }\n"
 	"\n"
@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"  health show [SERVICE]   active health checks: status of every server\n"
 	"  health set SERVICE SERVER { up | down | auto }\n"
 	"                          force a server's state (auto: probes decide)\n"
+	"  service show [SERVICE]  HTTP routers, services and servers with counters\n"
+	"  server show SERVICE     one HTTP service's servers with counters\n"
 	"  version                 version of sluice\n";
 
 static int do_help(int argc, char **argv)

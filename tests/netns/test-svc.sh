@@ -393,7 +393,8 @@ case "$txt" in *"health up runtime_weight 1 drain requests"*) t1=1 ;; *) t1=0 ;;
 t_case svc_active_probe_as_received
 t_wait "grep -q '\"HEAD\"' $LOG/e.log 2>/dev/null" 5
 p=$(grep '"HEAD"' "$LOG/e.log" | head -1 | jq -r '[.method, .path, .host, ([.headers[] | select(.[0] == "X-Probe") | .[1]] | join(""))] | join(" ")')
-[ "$p" = "HEAD /health probe.test yes" ] && t_pass || t_fail "probe: $p"
+st=$($NX timeout 10 $B/sluice -s "$TMP/s.sock" server show hcs@file | grep -c 'health up runtime_weight 1 probe up last_probe 20[0-9-]*T[0-9:]*Z requests')
+[ "$p" = "HEAD /health probe.test yes" ] && [ "$st" = 2 ] && t_pass || t_fail "probe: $p server show lines: $st"
 
 t_case svc_active_probe_down_propagates_and_recovers
 echo 503 >"$LOG/e.health"

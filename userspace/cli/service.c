@@ -117,9 +117,14 @@ static int service_show(int argc, char **argv)
 
 static int server_show(int argc, char **argv)
 {
+	int ret;
+
 	if (argc != 1)
 		return cmd_usage_err("server show needs exactly one SERVICE");
-	return show(argv[0]);
+	svc_probe_load(argv[0]);
+	ret = show(argv[0]);
+	svc_probe_free();
+	return ret;
 }
 
 static const struct lb_cmd service_cmds[] = {

@@ -2,7 +2,9 @@
  * svc_print.h. JSON under -j is the agent's reply unchanged.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "jtree.h"
@@ -48,6 +50,51 @@ void svc_print_children(const struct jnode *s)
 		       jnode_str(s, "fallback_status"));
 }
 
+/* "health show SERVICE" reply: {"SERVICE": {"URL": {...}}} */
+static struct jnode *probes;
+static const struct jnode *probes_svc;
+
+void svc_probe_load(const char *service)
+{
+	char *args[1] = { (char *)service };
+
+	if (out_is_json())
+		return;
+	probes = agent_call("health show", 1, args);
+	if (probes && probes->n_kids)
+		probes_svc = probes->kids[0];
+}
+
+void svc_probe_free(void)
+{
+	if (probes)
+		jnode_free(probes);
+	probes = NULL;
+	probes_svc = NULL;
+}
+
+static void print_probe(const char *url)
+{
+	const struct jnode *p = probes_svc ? jnode_get(probes_svc, url) : NULL;
+	const struct jnode *d;
+	int64_t ms = 0;
+	char when[32] = "never";
+
+	if (!p)
+		return;
+	if (jnode_s64(p, "last_probe_unix_ms", &ms) && ms > 0) {
+		time_t t = (time_t)(ms / 1000);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	printf(" probe %s last_probe %s", jnode_str(p, "status"), when);
+	d = jnode_get(p, "detail");
+	if (d && d->quoted)
+		printf(" detail \"%s\"", jnode_str(p, "detail"));
+}
+
 void svc_print_server(const struct jnode *sv)
 {
 	const char *d = jnode_str(sv, "drain");
@@ -56,6 +103,7 @@ void svc_print_server(const struct jnode *sv)
 	opt("runtime_weight", jnode_str(sv, "runtime_weight"));
 	if (d && !strcmp(d, "true"))
 		printf(" drain");
+	print_probe(jnode_str(sv, "url"));
 }
 
 int svc_server_set(int argc, char **argv)

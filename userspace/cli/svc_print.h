@@ -11,8 +11,14 @@ struct jnode;
 void svc_print_status(const struct jnode *s);
 /* One line per child of a weighted, mirroring or failover service. */
 void svc_print_children(const struct jnode *s);
-/* " health up runtime_weight 3 drain" of a server. */
+/* " health up runtime_weight 3 drain probe up last_probe T" of a server. */
 void svc_print_server(const struct jnode *sv);
+
+/* Fetches the health registry's view of @service ("health show") for
+ * svc_print_server() in text mode; svc_probe_free() drops it.
+ */
+void svc_probe_load(const char *service);
+void svc_probe_free(void);
 
 /* sluice server set SERVICE URL { weight N | drain | up | down } */
 int svc_server_set(int argc, char **argv);

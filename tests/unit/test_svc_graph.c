@@ -519,6 +519,40 @@ static void test_runtime_weight(void **state)
 	done(&b);
 }
 
+/* Services failing Traefik's all-or-nothing health validation (the
+ * loader's texts, tests/unit/test_config_errors.c) are left out of the
+ * graph with their routers; their healthy siblings are built.
+ */
+static void test_validation_left_out(void **state)
+{
+	static char *const eps[] = { "web" };
+	struct config *cfg = cfgt_load(
+		"http:\n  routers:\n"
+		"    rw: {rule: 'Host(`w`)', service: w}\n"
+		"    rw2: {rule: 'Host(`w2`)', service: w2}\n"
+		"    rf: {rule: 'Host(`f`)', service: f}\n"
+		"  services:\n"
+		"    w: {weighted: {healthCheck: {}, services: [{name: lb}, {name: w2}]}}\n"
+		"    w2: {weighted: {services: [{name: lb}]}}\n"
+		"    f: {failover: {service: lb, fallback: lb}}\n"
+		"    lb: {loadBalancer: {servers: [{url: 'http://10.0.0.1'}]}}\n");
+	char warn[256] = "";
+	struct l7_graph *g;
+
+	(void)state;
+	assert_non_null(cfgt_diag(cfg, "cannot register lb as updater for w@file: healthCheck not enabled in config for this loadbalancer service"));
+	assert_non_null(cfgt_diag(cfg, "cannot register lb as updater for f@file: healthCheck not enabled in config for this loadbalancer service"));
+	g = graph_build(cfg, eps, 1, &reg, warn, sizeof(warn));
+	assert_non_null(g);
+	assert_null(graph_service(g, "w@file"));
+	assert_null(graph_service(g, "f@file"));
+	assert_non_null(graph_service(g, "w2@file"));
+	assert_int_equal(g->n_routers, 1);
+	assert_string_equal(g->routers[0].name, "rw2@file");
+	graph_unref(g);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_mirror_body_limit),
 		cmocka_unit_test(test_strategies_and_passive),
 		cmocka_unit_test(test_runtime_weight),
+		cmocka_unit_test(test_validation_left_out),
 	};
 
 	stats_reg_init(&reg);

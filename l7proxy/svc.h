@@ -30,7 +30,7 @@ typedef void (*svc_event_fn)(void *arg, const char *service,
 /* Health bookkeeping every node has (svc_node.x). */
 struct svc_ext {
 	atomic_bool up;			/* as reported to parents */
-	bool reports;			/* healthCheck (LB) / healthCheck: {} */
+	bool reports;			/* has (LB) / is healthCheck: {} */
 	struct svc_node **parents;	/* nodes that track this one */
 	size_t n_parents;
 	atomic_uint_fast64_t transitions;
@@ -39,11 +39,11 @@ struct svc_ext {
 /* One server's runtime state, parallel to lb_node.servers. */
 struct lb_srv {
 	atomic_bool down;		/* health registry or operator */
-	atomic_bool drain;		/* no new picks; sticky still honoured */
+	atomic_bool drain;		/* no new picks; sticky kept */
 	atomic_int weight;		/* runtime weight (config at build) */
 	atomic_int_fast64_t out_until_us;	/* passive: out of rotation */
-	atomic_int_fast64_t window_us;		/* passive: window start */
-	atomic_int fails;			/* passive: failures in window */
+	atomic_int_fast64_t window_us;	/* passive: window start */
+	atomic_int fails;		/* passive: failures in window */
 	atomic_uint_fast64_t transitions;
 	char value[STICKY_VALUE_LEN + 1];	/* sticky cookie value */
 };
@@ -52,11 +52,11 @@ struct lb_srv {
 struct lb_ext {
 	struct lb_srv *srv;
 	bool sticky;
-	struct cfg_sticky_cookie cookie;	/* borrowed strings, owned copy */
+	struct cfg_sticky_cookie cookie;	/* strings owned */
 	enum cfg_lb_strategy strategy;
 	struct cfg_passive_health passive;
 	bool hc;			/* active healthCheck configured */
-	atomic_uint seed;		/* p2c randomness, leastconn rotation */
+	atomic_uint seed;		/* p2c, leastconn randomness */
 };
 
 struct wrr_child {

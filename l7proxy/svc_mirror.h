@@ -16,7 +16,7 @@ struct conn;
 struct mirror_req {
 	int64_t max_body;	/* -1: unlimited */
 	bool mirror_body;
-	bool too_large;		/* body passed max_body: mirror nothing */
+	bool too_large;		/* body over max_body: no copies */
 	struct evbuffer *body;	/* buffered request body */
 	size_t n;
 	struct svc_node *to[];

@@ -28,7 +28,7 @@ struct mirror_task {
 	struct l7_graph *g;
 	struct evbuffer *head;
 	struct evbuffer *body;	/* whole body, NULL: none */
-	bool chunked;		/* the head says Transfer-Encoding: chunked */
+	bool chunked;		/* the head says chunked */
 	bool head_req;
 	struct mirror_req *req;
 	size_t next;

@@ -11,6 +11,7 @@
 #include <http_parser.h>
 
 #include "graph.h"
+#include "health.h"
 #include "metrics.h"
 #include "rule.h"
 #include "transport.h"
@@ -31,10 +32,21 @@ static int lb_pick(struct svc_node *n, const struct rule_req *req,
 		   struct svc_pick *out)
 {
 	struct lb_node *lb = (struct lb_node *)n;
+	size_t tries;
 
-	out->server = edf_next(&lb->edf);
+	/* As Traefik's balancer: pop until a healthy server comes out; every
+	 * entry once at most, then the pool counts as empty. */
 	out->lb = lb;
-	return out->server ? 0 : 503;
+	for (tries = 0; tries < lb->edf.n; tries++) {
+		out->server = edf_next(&lb->edf);
+		if (!out->server)
+			break;
+		if (!lb->health ||
+		    health_server_up(lb->health, n->name, out->server->url))
+			return 0;
+	}
+	out->server = NULL;
+	return 503;
 }
 
 static void lb_free(struct svc_node *n)
@@ -373,7 +385,9 @@ static int routers_build(struct l7_graph *g, const struct config *cfg,
 
 struct l7_graph *graph_build(const struct config *cfg,
 			     char *const *ep_names, size_t n_eps,
-			     struct stats_reg *reg, char *warn, size_t warnlen)
+			     struct stats_reg *reg,
+			     const struct health_state *health, char *warn,
+			     size_t warnlen)
 {
 	struct l7_graph *g;
 	size_t i;
@@ -414,8 +428,10 @@ struct l7_graph *graph_build(const struct config *cfg,
 			continue;
 		}
 		n = lb_build(g, cs, reg, warn, warnlen);
-		if (n)
-			g->services[g->n_services++] = n;
+		if (!n)
+			continue;
+		((struct lb_node *)n)->health = health;
+		g->services[g->n_services++] = n;
 	}
 	transports_tls(g, cfg, warn, warnlen);
 	if (routers_build(g, cfg, ep_names, n_eps, reg, warn, warnlen))

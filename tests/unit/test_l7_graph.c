@@ -60,7 +60,7 @@ static void test_build_and_route(void **state)
 
 	assert_non_null(cfg);
 	stats_reg_init(&reg);
-	g = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
+	g = graph_build(cfg, eps, 2, &reg, NULL, warn, sizeof(warn));
 	assert_non_null(g);
 	/* bad rule and the weighted service's router are left out */
 	assert_int_equal(g->n_routers, 3);
@@ -113,8 +113,8 @@ static void test_stats_survive_rebuild(void **state)
 	char warn[256] = "";
 
 	stats_reg_init(&reg);
-	g1 = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
-	g2 = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
+	g1 = graph_build(cfg, eps, 2, &reg, NULL, warn, sizeof(warn));
+	g2 = graph_build(cfg, eps, 2, &reg, NULL, warn, sizeof(warn));
 	assert_ptr_equal(g1->routers[0].stats, g2->routers[0].stats);
 	stats_record(g1->routers[0].stats, 204, 1, 2, 50);
 	assert_int_equal(atomic_load(&g2->routers[0].stats->requests[2]), 1);

@@ -521,7 +521,9 @@ static int upstream_head(struct conn *c, const char *hv, size_t hlen)
 
 	upg = hdr_get(c->hdrs, c->n_hdrs, "upgrade", &vlen);
 	r.websocket = upg && http_list_has(upg, vlen, "websocket");
-	if (!c->pick.lb->pass_host) {
+	/* passHostHeader false, or an HTTP/1.0 request without Host: Go
+	 * sends the server URL's host */
+	if (!c->pick.lb->pass_host || !hlen) {
 		r.host_out = c->pick.server->hostport;
 		r.host_outlen = strlen(r.host_out);
 	}

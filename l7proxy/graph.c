@@ -11,6 +11,7 @@
 #include <http_parser.h>
 
 #include "graph.h"
+#include "health.h"
 #include "metrics.h"
 #include "rule.h"
 #include "svc.h"
@@ -374,7 +375,9 @@ static int routers_build(struct l7_graph *g, const struct config *cfg,
 
 struct l7_graph *graph_build(const struct config *cfg,
 			     char *const *ep_names, size_t n_eps,
-			     struct stats_reg *reg, char *warn, size_t warnlen)
+			     struct stats_reg *reg,
+			     const struct health_state *health, char *warn,
+			     size_t warnlen)
 {
 	struct l7_graph *g;
 	size_t i;
@@ -407,8 +410,10 @@ struct l7_graph *graph_build(const struct config *cfg,
 		if (cs->broken || cs->kind != CFG_SVC_LOADBALANCER)
 			continue;	/* the others: svc_build_compound() */
 		n = lb_build(g, cs, reg, warn, warnlen);
-		if (n)
-			g->services[g->n_services++] = n;
+		if (!n)
+			continue;
+		((struct lb_node *)n)->health = health;
+		g->services[g->n_services++] = n;
 	}
 	if (svc_build_compound(g, cfg, reg, warn, warnlen))
 		goto out_free;

@@ -22,7 +22,7 @@ struct rule_req;
 struct transport_tls;
 struct l7_stats;
 struct stats_reg;
-struct l7_eps;
+struct health_state;
 
 /* A transport's TLS context, shared by the snapshot and every backend
  * connection made from it (their SSLs must die first).
@@ -113,6 +113,7 @@ struct lb_node {
 	int64_t flush_interval;
 	struct l7_transport *transport;
 	struct lb_ext *x;	/* strategy, sticky, server state (svc.h) */
+	const struct health_state *health;	/* registry; picks use x->srv */
 };
 
 struct l7_router {
@@ -138,14 +139,17 @@ struct l7_graph {
 
 /* Builds a snapshot of @cfg's http routers, services and transports.
  * @ep_names lists the proxy's entryPoints (bit i of a router's mask is
- * @ep_names[i]). Routers that are broken, whose rule does not parse, or
+ * @ep_names[i]). Balancers skip servers @health (borrowed for the
+ * snapshot's life; may be NULL) reports down. Routers that are broken, whose rule does not parse, or
  * whose service cannot be built are left out, as Traefik drops them; the
  * first such problem is described in @warn (may stay ""). Returns NULL
  * only when out of memory. The result holds one reference.
  */
 struct l7_graph *graph_build(const struct config *cfg,
 			     char *const *ep_names, size_t n_eps,
-			     struct stats_reg *reg, char *warn, size_t warnlen);
+			     struct stats_reg *reg,
+			     const struct health_state *health, char *warn,
+			     size_t warnlen);
 
 static inline struct l7_graph *graph_ref(struct l7_graph *g)
 {

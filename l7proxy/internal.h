@@ -82,6 +82,7 @@ struct l7proxy {
 	pthread_mutex_t lock;		/* guards graph and listeners */
 	struct l7_graph *graph;
 	struct stats_reg stats;
+	const struct health_state *health;	/* borrowed; may be NULL */
 	struct l7_limits lim;
 	char hostname[256];		/* X-Forwarded-Server */
 	FILE *access_log;		/* NULL: off */

@@ -119,8 +119,9 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 			snprintf(err, errlen, "accessLog %s: %s",
 				 cfg->access_log.file_path, strerror(errno));
 	}
+	p->health = opts ? opts->health : NULL;
 	p->graph = graph_build(cfg, p->ep_names, p->n_eps, &p->stats,
-			       err, errlen);
+			       p->health, err, errlen);
 	if (!p->graph)
 		goto out_free;
 	svc_attach(p->svc, p->graph);
@@ -321,7 +322,8 @@ int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 	int ret = 0;
 
 	err[0] = '\0';
-	g = graph_build(cfg, p->ep_names, p->n_eps, &p->stats, err, errlen);
+	g = graph_build(cfg, p->ep_names, p->n_eps, &p->stats, p->health,
+			err, errlen);
 	if (!g) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

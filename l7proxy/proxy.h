@@ -18,6 +18,7 @@
 
 #include "config_types.h"
 
+struct health_state;
 struct l7proxy;
 struct json_writer;
 
@@ -26,6 +27,9 @@ struct l7proxy_opts {
 	int workers;			/* default: online CPUs */
 	int64_t read_timeout_ms;	/* reading one request, head and body: 60000 */
 	int64_t idle_timeout_ms;	/* idle keep-alive: 180000 */
+	/* Server health (health.h), borrowed for the proxy's life: down
+	 * servers are skipped. NULL: every server takes traffic. */
+	const struct health_state *health;
 };
 
 /* Builds a proxy for @cfg (borrowed for the call: nothing in it is kept)

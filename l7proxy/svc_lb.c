@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "health.h"
 #include "metrics.h"
 #include "rule.h"
 #include "sticky.h"
@@ -25,6 +26,10 @@ bool svc_lb_alive(const struct lb_node *lb, size_t i, int64_t now_us)
 	const struct lb_srv *s = &lb->x->srv[i];
 
 	if (atomic_load_explicit(&s->down, memory_order_relaxed))
+		return false;
+	/* the registry itself too, when the graph was built with one */
+	if (lb->health && !health_server_up(lb->health, lb->node.name,
+					    lb->servers[i].url))
 		return false;
 	return atomic_load_explicit(&s->out_until_us,
 				    memory_order_relaxed) <= now_us;
@@ -99,6 +104,7 @@ int svc_lb_pick(struct lb_node *lb, const struct rule_req *req,
 	size_t vlen, i;
 
 	out->lb = lb;
+	out->server = NULL;
 	if (x->sticky && svc_cookie_get(req, x->cookie.name, &v, &vlen)) {
 		for (i = 0; i < lb->n_servers; i++) {
 			enum sticky_match m;

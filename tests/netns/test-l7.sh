@@ -83,6 +83,7 @@ http:
     api: {rule: "Host(\`prio.test\`) && PathPrefix(\`/api\`)", service: rl, entryPoints: [web]}
     catch: {rule: "Host(\`prio.test\`)", service: hdr, entryPoints: [web]}
     dual: {rule: "PathPrefix(\`/\`)", service: hdr, entryPoints: [dual]}
+    hc: {rule: "Host(\`hc.test\`)", service: hc, entryPoints: [web]}
 $([ "$1" = 18102 ] && echo '    late: {rule: "PathPrefix(`/`)", service: hdr, entryPoints: [late]}')
     tlsok: {rule: "Host(\`ok.tls\`)", service: tlsok, entryPoints: [web]}
     tlswrongca: {rule: "Host(\`wrongca.tls\`)", service: tlswrongca, entryPoints: [web]}
@@ -125,6 +126,10 @@ $([ "$1" = 18102 ] && echo '    late: {rule: "PathPrefix(`/`)", service: hdr, en
     pool: {loadBalancer: {servers: [{url: "http://127.0.0.1:18103"}]}}
     nopool: {loadBalancer: {serversTransport: noreuse, servers: [{url: "http://127.0.0.1:18108"}]}}
     rl: {loadBalancer: {servers: [{url: "http://127.0.0.1:$1"}]}}
+    hc:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:18101"}, {url: "http://127.0.0.1:18109"}]
+        healthCheck: {path: /health, interval: 500ms, timeout: 1s}
     tlsok: {loadBalancer: {serversTransport: ca, servers: [{url: "https://127.0.0.1:18104"}]}}
     tlswrongca: {loadBalancer: {serversTransport: wrongca, servers: [{url: "https://127.0.0.1:18104"}]}}
     tlswrongname: {loadBalancer: {serversTransport: wrongname, servers: [{url: "https://127.0.0.1:18104"}]}}
@@ -256,6 +261,16 @@ n0=$(c -k https://127.0.0.1:18104/_conns | jq .conns)
 for i in $(seq 3); do c -o /dev/null -H 'Host: ok.tls' $WEB/x; done
 n=$(( $(c -k https://127.0.0.1:18104/_conns | jq .conns) - n0 - 1 ))
 [ "$n" = 0 ] && t_pass || t_fail "proxy opened $n new TLS connections for 3 requests, want 0 (pooled from the earlier case)"
+
+t_case l7_health_down_server_skipped
+# 18109 refuses connections: once the checker marks it down, every request
+# goes to the healthy server (without health, every other one would be 502)
+if t_wait "[ \"\$($B/sluice -s $TMP/s.sock -j health show | jq -r '.[\"hc@file\"][\"http://127.0.0.1:18109\"].status')\" = down ]" 10; then
+	out=$(for i in $(seq 6); do c -w ' %{http_code}\n' -o /dev/null -H 'Host: hc.test' $WEB/; done | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
+	[ "$out" = " 6 200 " ] && t_pass || t_fail "got $out"
+else
+	t_fail "the health checker never marked 127.0.0.1:18109 down: $($B/sluice -s $TMP/s.sock -j health show 2>&1 | head -c 300)"
+fi
 
 t_case l7_pool_reuses_backend_connection
 n0=$(conns 18103)

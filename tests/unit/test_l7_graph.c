@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "graph.h"
+#include "health.h"
 #include "metrics.h"
 #include "rule.h"
 
@@ -60,7 +61,7 @@ static void test_build_and_route(void **state)
 
 	assert_non_null(cfg);
 	stats_reg_init(&reg);
-	g = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
+	g = graph_build(cfg, eps, 2, &reg, NULL, warn, sizeof(warn));
 	assert_non_null(g);
 	/* the bad rule is left out; the weighted service is built (svc.h) */
 	assert_int_equal(g->n_routers, 4);
@@ -113,8 +114,8 @@ static void test_stats_survive_rebuild(void **state)
 	char warn[256] = "";
 
 	stats_reg_init(&reg);
-	g1 = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
-	g2 = graph_build(cfg, eps, 2, &reg, warn, sizeof(warn));
+	g1 = graph_build(cfg, eps, 2, &reg, NULL, warn, sizeof(warn));
+	g2 = graph_build(cfg, eps, 2, &reg, NULL, warn, sizeof(warn));
 	assert_ptr_equal(g1->routers[0].stats, g2->routers[0].stats);
 	stats_record(g1->routers[0].stats, 204, 1, 2, 50);
 	assert_int_equal(atomic_load(&g2->routers[0].stats->requests[2]), 1);
@@ -124,11 +125,52 @@ static void test_stats_survive_rebuild(void **state)
 	config_free(cfg);
 }
 
+static void test_health_skips_down_servers(void **state)
+{
+	static const char *two =
+		"entryPoints:\n"
+		"  web: {address: ':18000'}\n"
+		"http:\n"
+		"  routers:\n"
+		"    r: {rule: 'Host(`a.test`)', service: s}\n"
+		"  services:\n"
+		"    s: {loadBalancer: {servers: [{url: 'http://127.0.0.1:1'}, {url: 'http://127.0.0.1:2'}]}}\n";
+	struct config *cfg = config_load_string("t.yml", two);
+	struct health_state *h = health_state_new();
+	char *eps[] = { "web" };
+	struct stats_reg reg;
+	struct l7_graph *g;
+	struct svc_node *n;
+	struct svc_pick pick;
+	char warn[256] = "";
+	int i;
+
+	assert_non_null(h);
+	stats_reg_init(&reg);
+	g = graph_build(cfg, eps, 1, &reg, h, warn, sizeof(warn));
+	n = graph_service(g, "s@file");
+	assert_int_equal(health_server_set(h, "s@file", "http://127.0.0.1:2",
+					   false, "refused"), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(n->ops->pick(n, NULL, &pick), 0);
+		assert_string_equal(pick.server->url, "http://127.0.0.1:1");
+	}
+	assert_int_equal(health_server_set(h, "s@file", "http://127.0.0.1:1",
+					   false, "refused"), 0);
+	assert_int_equal(n->ops->pick(n, NULL, &pick), 503);
+	assert_null(pick.server);
+	graph_unref(g);
+	stats_reg_fini(&reg);
+	health_state_free(h);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_and_route),
 		cmocka_unit_test(test_stats_survive_rebuild),
+		cmocka_unit_test(test_health_skips_down_servers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ static struct built build(const char *yaml)
 	if (b.cfg->n_errors)
 		cfgt_dump(b.cfg);
 	assert_int_equal(b.cfg->n_errors, 0);
-	b.g = graph_build(b.cfg, eps, 1, &reg, warn, sizeof(warn));
+	b.g = graph_build(b.cfg, eps, 1, &reg, NULL, warn, sizeof(warn));
 	assert_non_null(b.g);
 	if (warn[0])
 		fprintf(stderr, "warn: %s\n", warn);
@@ -542,7 +542,7 @@ static void test_validation_left_out(void **state)
 	(void)state;
 	assert_non_null(cfgt_diag(cfg, "cannot register lb as updater for w@file: healthCheck not enabled in config for this loadbalancer service"));
 	assert_non_null(cfgt_diag(cfg, "cannot register lb as updater for f@file: healthCheck not enabled in config for this loadbalancer service"));
-	g = graph_build(cfg, eps, 1, &reg, warn, sizeof(warn));
+	g = graph_build(cfg, eps, 1, &reg, NULL, warn, sizeof(warn));
 	assert_non_null(g);
 	assert_null(graph_service(g, "w@file"));
 	assert_null(graph_service(g, "f@file"));

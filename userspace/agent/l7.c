@@ -75,6 +75,7 @@ static int l7_start(struct agent *a)
 		.workers = (int)env_long("SLUICE_L7_WORKERS"),
 		.read_timeout_ms = env_long("SLUICE_L7_READ_TIMEOUT_MS"),
 		.idle_timeout_ms = env_long("SLUICE_L7_IDLE_TIMEOUT_MS"),
+		.health = a->health,
 	};
 	struct l7proxy *p;
 	char err[512];

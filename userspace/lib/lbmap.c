@@ -238,6 +238,20 @@ int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
 	return 0;
 }
 
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
+		    uint32_t *ring)
+{
+	uint32_t pos;
+	int err;
+
+	for (pos = 0; pos < LB_RING_SIZE; pos++) {
+		err = lbmap_ring_get(m, vip_id, slot, pos, &ring[pos]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
 		   uint32_t pos, uint32_t *backend_id)
 {

@@ -204,6 +204,7 @@ enum lb_stat_id {
 	LB_STAT_IPV6_EXT,		/* IPv6 extension header: passed */
 	LB_STAT_MALFORMED,		/* truncated/bad lengths: passed */
 	LB_STAT_FIB_MISS,		/* no route/neighbour: kernel path */
+	LB_STAT_ICMP,			/* ICMP error about a flow, translated */
 	LB_DROP_NO_BACKEND,		/* VIP has no active backend */
 	LB_DROP_BACKEND_GONE,		/* TCP flow's backend removed/down */
 	LB_DROP_NO_SNAT,		/* fullnat without source address */

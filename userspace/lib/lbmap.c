@@ -40,6 +40,7 @@ static const char *const stat_names[LB_STAT_NR] = {
 	[LB_STAT_IPV6_EXT] = "ipv6_ext",
 	[LB_STAT_MALFORMED] = "malformed",
 	[LB_STAT_FIB_MISS] = "fib_miss",
+	[LB_STAT_ICMP] = "icmp_xlate",
 	[LB_DROP_NO_BACKEND] = "drop_no_backend",
 	[LB_DROP_BACKEND_GONE] = "drop_backend_gone",
 	[LB_DROP_NO_SNAT] = "drop_no_snat",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sluice's XDP load balancer: the pipeline only. Concerns live in the
  * headers: parsing (lb_parse.h), lookups (lb_lookup.h), translation and
- * forwarding (lb_forward.h), ICMP errors (lb_icmp.h), checksums (lb_csum.h), counters (lb_stats.h),
+ * forwarding (lb_forward.h), ICMP errors (lb_icmp.h), resets
+ * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h),
  * maps (lb_maps.h), the userspace ABI (lb_abi.h). docs/datapath.md walks
  * a packet through it.
  *
@@ -22,6 +23,7 @@
 #include "lb_lookup.h"
 #include "lb_maps.h"
 #include "lb_parse.h"
+#include "lb_reset.h"
 #include "lb_stats.h"
 
 #define LB_SNAT_TRIES		8
@@ -208,6 +210,15 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
+	if (drop == LB_DROP_BACKEND_GONE) {
+		lb_stat_inc(LB_DROP_BACKEND_GONE);
+		if (lb_tcp_reset(ctx, p) == XDP_TX) {
+			lb_stat_inc(LB_STAT_TCP_RESET);
+			return XDP_TX;
+		}
+		lb_stat_inc(LB_STAT_DROP);
+		return XDP_DROP;
+	}
 	return lb_drop(drop);
 }
 

@@ -430,9 +430,12 @@ static struct row rows[] = {
 	{ "v4 tcp without redirect permission takes the kernel path",
 	  TCP4(CLIENT4, "10.0.0.1", 40010, 80, SYN), XDP_PASS, X_FWD, SNAT4,
 	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect },
-	{ "v4 tcp flow whose backend is gone is dropped",
-	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_DROP, X_NONE, NULL,
-	  LB_DROP_BACKEND_GONE, .poke_off = -1, .hook = hook_backend2_down },
+	{ "v4 tcp flow whose backend is gone gets a RST",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_TX, X_NONE, NULL,
+	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
+	{ "v4 tcp RST of a flow whose backend is gone is dropped",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, 0x04), XDP_DROP, X_NONE, NULL,
+	  LB_DROP_BACKEND_GONE, .poke_off = -1 },
 };
 
 /* Backend id the ring of @in's VIP gives a new flow, as vip lookup does. */
@@ -702,8 +705,65 @@ static void test_icmp_unrelated_passes(void **state)
 	assert_memory_equal(out.b, err.b, err.len);
 }
 
+/* ---- resets ------------------------------------------------------------ */
+
+/* Checks that @out is a bare RST from @vip:@vport to @cli:@cport with
+ * @seq/@ack/@flags and correct checksums.
+ */
+static void check_rst(const struct pkt *in, const struct pkt *out,
+		      const char *vip, uint16_t vport, const char *cli,
+		      uint16_t cport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	const struct tcphdr *th = (const void *)(out->b + in->l4);
+	struct pkt_view v;
+
+	assert_int_equal(out->len, in->l4 + 20);
+	pkt_view(in, out->b, out->len, &v);
+	assert_true(v.l3_csum_ok);
+	assert_true(v.l4_csum_ok);
+	assert_string_equal(v.src, vip);
+	assert_int_equal(v.sport, vport);
+	assert_string_equal(v.dst, cli);
+	assert_int_equal(v.dport, cport);
+	assert_int_equal(out->b[in->l4 + 13], flags);
+	assert_int_equal(ntohl(th->seq), seq);
+	assert_int_equal(ntohl(th->ack_seq), ack);
+	assert_memory_equal(out->b, in->b + 6, 6);	/* back to the sender */
+}
+
+/* data on a v4 flow whose backend is gone: RST seq = its ack */
+static void test_reset_v4_with_payload(void **state)
+{
+	static const struct pkt_spec s = {
+		.family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4,
+		.dst = "10.0.0.1", .sport = 40001, .dport = 80,
+		.tcp_flags = PSHACK, .payload = 100 };
+	struct pkt in, out;
+
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_TX);
+	check_rst(&in, &out, "10.0.0.1", 80, CLIENT4, 40001, 2000, 0, 0x04);
+}
+
+/* a bare SYN hitting a v6 flow whose backend is gone: RST|ACK seq+1 */
+static void test_reset_v6_syn(void **state)
+{
+	static const struct pkt_spec s = TCP6(CLIENT6, "fd00::1", 40000, 80, SYN);
+	struct pkt in, out;
+
+	backend_write(&backends[5], false);
+	backend_write(&backends[6], false);
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_TX);
+	check_rst(&in, &out, "fd00::1", 80, CLIENT6, 40000, 0, 1001, 0x14);
+}
+
 int main(void)
 {
+	static const struct CMUnitTest tail[] = {
+		cmocka_unit_test(test_reset_v4_with_payload),
+		cmocka_unit_test(test_reset_v6_syn),
+	};
 	static const struct CMUnitTest icmp[] = {
 		cmocka_unit_test(test_icmp_v4_fullnat_tcp),
 		cmocka_unit_test(test_icmp_v4_nat_udp),
@@ -711,7 +771,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_unrelated_passes),
 	};
 	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 4, i, j = 0, cut = n;
-	struct CMUnitTest *tests = calloc(n + ni, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(n + ni + 2, sizeof(*tests));
 
 	/* ICMP cases run before the rows that take backends down */
 	for (i = 0; i < n; i++)
@@ -725,6 +785,8 @@ int main(void)
 		tests[j].test_func = run_row;
 		tests[j++].initial_state = &rows[i];
 	}
+	tests[j++] = tail[0];
+	tests[j++] = tail[1];
 	return _cmocka_run_group_tests("lb_xdp", tests, j, group_setup,
 				       group_teardown);
 }

@@ -212,9 +212,9 @@ out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
 	if (drop == LB_DROP_BACKEND_GONE) {
 		lb_stat_inc(LB_DROP_BACKEND_GONE);
-		if (lb_tcp_reset(ctx, p) == XDP_TX) {
+		if (lb_tcp_reset(ctx, p) == XDP_REDIRECT) {
 			lb_stat_inc(LB_STAT_TCP_RESET);
-			return XDP_TX;
+			return XDP_REDIRECT;
 		}
 		lb_stat_inc(LB_STAT_DROP);
 		return XDP_DROP;

@@ -1,6 +1,11 @@
 /* Clean TCP resets: a packet of a TCP flow whose backend was removed or
- * went down is turned into a RST back to the client (XDP_TX), so the
- * client learns at once instead of retransmitting into a void.
+ * went down is turned into a RST back to the client, so the client learns
+ * at once instead of retransmitting into a void.
+ *
+ * The RST leaves by bpf_redirect() to the interface it came in on rather
+ * than XDP_TX: a veth hands XDP_TX frames to its peer only when the peer
+ * runs an XDP program, while redirected frames also reach a peer that
+ * merely has GRO on.
  *
  * The RST follows RFC 9293 3.10.7.1: if the offending segment has ACK,
  * the RST carries seq = its ack number; otherwise seq 0 with ACK of
@@ -29,7 +34,8 @@ static __always_inline __u64 lb_sum_words(__u64 s, const __u32 *p, int n)
 }
 
 /* Rewrites @p (a TCP packet from the client) into a RST from the VIP.
- * Returns XDP_TX, or XDP_DROP when no RST is due.
+ * Returns XDP_REDIRECT (back out of the ingress interface), or XDP_DROP
+ * when no RST is due.
  */
 static __always_inline int lb_tcp_reset(struct xdp_md *ctx, struct lb_pkt *p)
 {
@@ -105,7 +111,7 @@ static __always_inline int lb_tcp_reset(struct xdp_md *ctx, struct lb_pkt *p)
 	len = (long)data_end - (long)data;
 	if (len > hdrs && bpf_xdp_adjust_tail(ctx, (int)(hdrs - len)))
 		return XDP_DROP;
-	return XDP_TX;
+	return bpf_redirect(ctx->ingress_ifindex, 0);
 }
 
 #endif /* LB_RESET_H */

@@ -431,7 +431,7 @@ static struct row rows[] = {
 	  TCP4(CLIENT4, "10.0.0.1", 40010, 80, SYN), XDP_PASS, X_FWD, SNAT4,
 	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect },
 	{ "v4 tcp flow whose backend is gone gets a RST",
-	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_TX, X_NONE, NULL,
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_NONE, NULL,
 	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
 	{ "v4 tcp RST of a flow whose backend is gone is dropped",
 	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, 0x04), XDP_DROP, X_NONE, NULL,
@@ -741,7 +741,7 @@ static void test_reset_v4_with_payload(void **state)
 	struct pkt in, out;
 
 	pkt_build(&in, &s);
-	assert_int_equal(run_pkt(&in, if_client, &out), XDP_TX);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
 	check_rst(&in, &out, "10.0.0.1", 80, CLIENT4, 40001, 2000, 0, 0x04);
 }
 
@@ -754,7 +754,7 @@ static void test_reset_v6_syn(void **state)
 	backend_write(&backends[5], false);
 	backend_write(&backends[6], false);
 	pkt_build(&in, &s);
-	assert_int_equal(run_pkt(&in, if_client, &out), XDP_TX);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
 	check_rst(&in, &out, "fd00::1", 80, CLIENT6, 40000, 0, 1001, 0x14);
 }
 

@@ -285,6 +285,23 @@ test_backend_down() {
 	fi
 }
 
+# The held TCP connection's backend goes down: the client gets a RST
+# from the VIP at once (no userspace involved: the XDP program answers).
+test_tcp_reset() {
+	local held addr
+	held=$(hold_ping)
+	case $held in be1) addr=10.0.11.2 ;; be2) addr=10.0.12.2 ;; *) addr=10.0.13.2 ;; esac
+	dp_sluice server set web@file "$addr:8080" down >/dev/null ||
+		{ fail tcp_reset "server set failed"; return; }
+	hold_ping >/dev/null
+	if grep -q "ERROR.*reset" "$DP_TMP/hold.out" &&
+	   dp_sluice -j stats show | jq -e '.global.tcp_reset > 0' >/dev/null; then
+		pass tcp_reset
+	else
+		fail tcp_reset "held connection: $(tail -n1 "$DP_TMP/hold.out") $(dp_sluice -j stats show | jq -c .global)"
+	fi
+}
+
 test_detach() {
 	echo quit >"$DP_TMP/fifo"
 	dp_sluiced_stop
@@ -324,5 +341,6 @@ test_reload_keeps_flows
 test_restart_keeps_flows
 test_drain
 test_backend_down
+test_tcp_reset
 test_detach
 exit $failed

@@ -29,7 +29,6 @@
 #define LB_SNAT_TRIES		8
 #define LB_SNAT_PORT_LO		1024
 #define LB_SNAT_PORT_HI		65535
-#define NSEC_PER_SEC		1000000000ull
 
 /* Picks a free fullnat source port for @p towards @rk's backend and
  * inserts the reply translation @rv under it. Reuses the port of an
@@ -87,7 +86,7 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 	    (p->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN)
 		f = NULL;
 	if (f) {
-		be = lb_backend_get(f->backend_id, f->backend_gen);
+		be = lb_flow_backend(f);
 		if (be) {
 			*fp = f;
 			return be;
@@ -103,14 +102,14 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 		return NULL;
 	}
 	bid = lb_ring_pick(vip, hash);
-	be = lb_backend_get(bid, 0);
-	if (!be) {
+	be = lb_backend_get(bid);
+	if (!be || bid > 0xffff) {
 		*drop = LB_DROP_NO_BACKEND;
 		return NULL;
 	}
 	nf->backend_id = bid;
 	nf->backend_gen = be->gen;
-	nf->created_s = now / NSEC_PER_SEC;
+	nf->created_tick = now >> LB_TICK_SHIFT;
 	nf->flags = vip->flags;
 	if (tcp)
 		nf->state = lb_tcp_next_state(p->tcp_flags & LB_TCP_SYN ?
@@ -191,11 +190,11 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 
 	if (f) {
-		f->last_ns = now;
+		f->last_tick = now >> LB_TICK_SHIFT;
 		if (p->key.proto == IPPROTO_TCP)
 			f->state = lb_tcp_next_state(f->state, p->tcp_flags);
 	} else {
-		nf.last_ns = now;
+		nf.last_tick = nf.created_tick;
 		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
 			drop = LB_DROP_FLOW_TABLE;
 			goto out_drop;

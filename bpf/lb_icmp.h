@@ -203,7 +203,7 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 		f = bpf_map_lookup_elem(&lb_flows, &k);
 		if (!f)
 			return -1;
-		be = lb_backend_get(f->backend_id, f->backend_gen);
+		be = lb_flow_backend(f);
 		if (!be)
 			return -1;
 		__builtin_memcpy(in.src, be->addr, 16);

@@ -33,17 +33,28 @@ struct {
 	__type(value, struct lb_vip);
 } lb_vips SEC(".maps");
 
-/* Maglev lookup tables, LB_RING_SLOTS per VIP (double buffer: the agent
- * fills the idle slot, then flips lb_vip.ring_slot). key: __u32
- * lb_ring_index(vip_id, slot, pos); value: __u32 backend id.
- * Writer: agent. Readers: lb_xdp (new flows), CLI (vip lookup).
+/* One VIP's Maglev lookup table (the inner map of lb_rings). key: __u32
+ * position; value: __u32 backend id (LB_BACKEND_NONE when empty).
  */
-struct {
+struct lb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_MAX_VIPS * LB_RING_SLOTS * LB_RING_SIZE);
+	__uint(max_entries, LB_RING_SIZE);
 	__type(key, __u32);
 	__type(value, __u32);
-} lb_ring SEC(".maps");
+};
+
+/* Maglev tables by VIP. key: __u32 vip_id; value: a struct lb_ring map.
+ * The agent builds a new table in a fresh inner map and swaps it in with
+ * one update: a packet sees the whole old table or the whole new one,
+ * and only VIPs in use cost memory. Writer: agent. Readers: lb_xdp (new
+ * flows), CLI (vip show, vip lookup).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, __u32);
+	__array(values, struct lb_ring);
+} lb_rings SEC(".maps");
 
 /* Backends by id. key: __u32 id; value: struct lb_backend.
  * Writer: agent (health changes clear LB_BE_F_ACTIVE). Readers: lb_xdp, CLI.

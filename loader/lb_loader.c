@@ -29,7 +29,7 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	switch (id) {
 	case LBMAP_CFG: return skel->maps.lb_cfg;
 	case LBMAP_VIPS: return skel->maps.lb_vips;
-	case LBMAP_RING: return skel->maps.lb_ring;
+	case LBMAP_RING: return skel->maps.lb_rings;
 	case LBMAP_BACKENDS: return skel->maps.lb_backends;
 	case LBMAP_FLOWS: return skel->maps.lb_flows;
 	case LBMAP_RFLOWS: return skel->maps.lb_rflows;

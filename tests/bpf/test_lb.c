@@ -99,7 +99,7 @@ static void vip_write(const struct vip_def *v)
 	struct maglev_backend mb[4];
 	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
 	struct lb_vip_key k;
-	struct lb_vip val = {}, old;
+	struct lb_vip val = {};
 	char key[4][48];
 	__be32 a[4] = {};
 	int i, active = 0;
@@ -117,9 +117,7 @@ static void vip_write(const struct vip_def *v)
 		active += mb[i].weight > 0;
 	}
 	assert_int_equal(maglev_build(mb, v->n_be, LB_RING_SIZE, ring), 0);
-	if (!lbmap_vip_get(&maps, &k, &old))
-		val.ring_slot = !old.ring_slot;
-	assert_int_equal(lbmap_ring_write(&maps, v->id, val.ring_slot, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, v->id, ring), 0);
 	val.vip_id = v->id;
 	val.flags = v->flags;
 	val.n_backends = active;
@@ -209,7 +207,7 @@ static int group_setup(void **state)
 		return -1;
 	fds[LBMAP_CFG] = bpf_map__fd(skel->maps.lb_cfg);
 	fds[LBMAP_VIPS] = bpf_map__fd(skel->maps.lb_vips);
-	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_ring);
+	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_rings);
 	fds[LBMAP_BACKENDS] = bpf_map__fd(skel->maps.lb_backends);
 	fds[LBMAP_FLOWS] = bpf_map__fd(skel->maps.lb_flows);
 	fds[LBMAP_RFLOWS] = bpf_map__fd(skel->maps.lb_rflows);
@@ -457,7 +455,7 @@ static const struct be_def *ring_backend(const struct pkt_spec *in)
 		lbmap_vip_key(&vk, fk.family, NULL, in->dport, in->proto);
 		assert_int_equal(lbmap_vip_get(&maps, &vk, &v), 0);
 	}
-	assert_int_equal(lbmap_ring_get(&maps, v.vip_id, v.ring_slot,
+	assert_int_equal(lbmap_ring_get(&maps, v.vip_id,
 					lb_flow_hash(&fk) % LB_RING_SIZE,
 					&bid), 0);
 	assert_true(bid >= 1 && bid <= 7);

@@ -28,7 +28,6 @@ struct dp_backend {
 struct dp_vip {
 	bool used;
 	struct lb_vip_key key;
-	uint32_t slot;		/* ring slot in use */
 };
 
 struct dp_iface {
@@ -89,7 +88,8 @@ static int backend_id(struct dataplane *dp, const struct l4plan_backend *b,
 	if (free_id < 0)
 		return -ENOSPC;
 	snprintf(dp->be[free_id].key, sizeof(dp->be[free_id].key), "%s", b->key);
-	dp->be[free_id].gen++;
+	/* flows keep 16 bits of it; 0 is never used */
+	dp->be[free_id].gen = dp->be[free_id].gen % 0xffff + 1;
 	dp->be[free_id].flags = 0xff;	/* unknown: force a write */
 	*fresh = true;
 	return free_id;
@@ -131,12 +131,11 @@ static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
 		return -ENOSPC;
 	dp->vip[free_id].used = true;
 	dp->vip[free_id].key = *k;
-	dp->vip[free_id].slot = 1;	/* first write goes to slot 0 */
 	*fresh = true;
 	return free_id;
 }
 
-/* Rebuilds the ring of @v into the idle slot, then flips the VIP to it. */
+/* Rebuilds the ring of @v (swapped in atomically), then the VIP entry. */
 static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 {
 	struct maglev_backend *mb;
@@ -179,15 +178,12 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 	if (fresh)
 		lbmap_vip_stats_reset(&dp->maps, id);
 	val.vip_id = id;
-	val.ring_slot = !dp->vip[id].slot;
 	val.flags = v->flags;
 	val.n_backends = active;
 	val.udp_timeout_ns = v->udp_timeout_ns;
-	err = lbmap_ring_write(&dp->maps, id, val.ring_slot, ring);
+	err = lbmap_ring_write(&dp->maps, id, ring);
 	if (!err)
 		err = lbmap_vip_set(&dp->maps, &v->key, &val);
-	if (!err)
-		dp->vip[id].slot = val.ring_slot;
 
 out_free:
 	free(ring);
@@ -245,6 +241,9 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 		err = lbmap_vip_del(&dp->maps, &dp->vip[id].key);
 		if (err && err != -ENOENT)
 			return err;
+		err = lbmap_ring_del(&dp->maps, id);
+		if (err && err != -ENOENT)
+			return err;
 		dp->vip[id].used = false;
 		removed++;
 	}
@@ -290,7 +289,6 @@ static int recover_vip(const struct lb_vip_key *k, const struct lb_vip *v,
 	if (v->vip_id < LB_MAX_VIPS) {
 		dp->vip[v->vip_id].used = true;
 		dp->vip[v->vip_id].key = *k;
-		dp->vip[v->vip_id].slot = v->ring_slot;
 	}
 	return 0;
 }

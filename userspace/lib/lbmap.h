@@ -67,14 +67,18 @@ int lbmap_vip_foreach(const struct lbmap *m,
 				const struct lb_vip *v, void *arg),
 		      void *arg);
 
-/* Writes the LB_RING_SIZE entries of @ring into @vip_id's @slot. */
-int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
+/* Builds a new table of @vip_id from the LB_RING_SIZE entries of @ring
+ * in a fresh inner map and swaps it into lb_rings in one update.
+ */
+int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id,
 		     const uint32_t *ring);
-/* Reads the LB_RING_SIZE entries of @vip_id's @slot into @ring. */
-int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
-		    uint32_t *ring);
-int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
-		   uint32_t pos, uint32_t *backend_id);
+/* Removes @vip_id's table (-ENOENT if none). */
+int lbmap_ring_del(const struct lbmap *m, uint32_t vip_id);
+/* Reads the LB_RING_SIZE entries of @vip_id's table into @ring. */
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t *ring);
+/* The backend id at @pos of @vip_id's table. */
+int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t pos,
+		   uint32_t *backend_id);
 
 int lbmap_backend_set(const struct lbmap *m, uint32_t id,
 		      const struct lb_backend *be);

@@ -124,7 +124,7 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 /* Client -> VIP: choose or find the backend, translate, forward. */
 static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 					 const struct lb_vip *vip,
-					 const struct lb_cfg *cfg)
+					 const struct lb_cfg *cfg, __u32 addr_idx)
 {
 	struct lb_flow nf = {}, *f = NULL;
 	struct lb_flow_key rk = {};
@@ -159,10 +159,10 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	rk.proto = p->key.proto;
 	rk.family = p->key.family;
 	__builtin_memcpy(rv.client, p->key.src, 16);
-	__builtin_memcpy(rv.vip, p->key.dst, 16);
 	rv.client_port = p->key.sport;
 	rv.vip_port = p->key.dport;
 	rv.vip_id = vip_id;
+	rv.vip_addr_idx = addr_idx;
 	if (flags & LB_VIP_F_FULLNAT) {
 		if (!lb_snat_addr(cfg, &fib, rc, p->key.family, x.src)) {
 			drop = LB_DROP_NO_SNAT;
@@ -225,11 +225,14 @@ out_drop:
 static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 					const struct lb_rflow *rf)
 {
+	struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
 	struct bpf_fib_lookup fib;
 	struct lb_xlate x;
 	int rc;
 
-	__builtin_memcpy(x.src, rf->vip, 16);
+	if (!vip)
+		return XDP_PASS;
+	__builtin_memcpy(x.src, vip->addr, 16);
 	__builtin_memcpy(x.dst, rf->client, 16);
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
@@ -282,8 +285,14 @@ int lb_xdp(struct xdp_md *ctx)
 	if (!cfg)
 		goto pass;
 	vip = lb_vip_lookup(&p);
-	if (vip)
-		return lb_to_backend(ctx, &p, vip, cfg);
+	if (vip) {
+		__u32 idx = lb_vip_addr_idx(vip, &p);
+
+		/* a wildcard VIP serves our own addresses only */
+		if (idx < LB_MAX_ADDRS)
+			return lb_to_backend(ctx, &p, vip, cfg, idx);
+		goto pass;
+	}
 	rf = bpf_map_lookup_elem(&lb_rflows, &p.key);
 	if (rf) {
 		struct lb_rflow r = *rf;

@@ -29,6 +29,8 @@
  */
 #define LB_TICK_SHIFT		20
 #define LB_MAX_IFACES		64
+#define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
+#define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
 #define LB_FLOWS_DEFAULT	1048576
 #define LB_BACKEND_NONE		0xffffffffu	/* ring entry of an empty ring */
 
@@ -41,6 +43,8 @@
 #define LB_MAP_FLOWS		"lb_flows"
 #define LB_MAP_RFLOWS		"lb_rflows"
 #define LB_MAP_IFACES		"lb_ifaces"
+#define LB_MAP_ADDRS		"lb_addrs"
+#define LB_MAP_ADDR_IDX		"lb_addr_idx"
 #define LB_MAP_STATS		"lb_stats"
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
 #define LB_MAP_BE_STATS		"lb_be_stats"
@@ -112,7 +116,8 @@ struct lb_vip {
 	__u32 vip_id;		/* index into lb_rings and lb_vip_stats */
 	__u32 flags;		/* enum lb_vip_flags */
 	__u32 n_backends;	/* active backends in the ring; 0: drop */
-	__u32 pad;
+	__u32 addr_idx;		/* lb_addrs index of the VIP address, or
+				 * LB_ADDR_NONE for a wildcard VIP */
 };
 _Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
 
@@ -157,15 +162,25 @@ struct lb_flow {
 };
 _Static_assert(sizeof(struct lb_flow) == 16, "lb_flow is ABI");
 
-/* Value of lb_rflows: how to translate a reply back to the client. */
+/* Value of lb_rflows: how to translate a reply back to the client. The
+ * VIP address is an lb_addrs index (24 bytes instead of 40 per flow).
+ */
 struct lb_rflow {
 	__be32 client[4];	/* becomes the reply's destination */
-	__be32 vip[4];		/* becomes the reply's source */
 	__be16 client_port;
-	__be16 vip_port;
-	__u32 vip_id;		/* replies count in this VIP's counters */
+	__be16 vip_port;	/* becomes the reply's source port */
+	__u16 vip_id;		/* replies count in this VIP's counters */
+	__u16 vip_addr_idx;	/* lb_addrs[]: becomes the reply's source */
 };
-_Static_assert(sizeof(struct lb_rflow) == 40, "lb_rflow is ABI");
+_Static_assert(sizeof(struct lb_rflow) == 24, "lb_rflow is ABI");
+
+/* Value of lb_addrs (index: address index) and key of lb_addr_idx. */
+struct lb_addr {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct lb_addr) == 20, "lb_addr is ABI");
 
 /* Value of lb_ifaces (key: __u32 ifindex). */
 struct lb_iface {

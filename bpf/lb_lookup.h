@@ -27,6 +27,30 @@ static __always_inline struct lb_vip *lb_vip_lookup(const struct lb_pkt *p)
 	return bpf_map_lookup_elem(&lb_vips, &vk);
 }
 
+/* The lb_addrs index of @p's destination for @vip: the VIP's own, or for
+ * a wildcard VIP the local address the packet is for. LB_ADDR_NONE when a
+ * wildcard VIP's packet is not for one of our addresses.
+ */
+static __always_inline __u32 lb_vip_addr_idx(const struct lb_vip *vip,
+					     const struct lb_pkt *p)
+{
+	struct lb_addr a = {};
+	__u32 *idx;
+
+	if (vip->addr_idx != LB_ADDR_NONE)
+		return vip->addr_idx;
+	__builtin_memcpy(a.addr, p->key.dst, sizeof(a.addr));
+	a.family = p->key.family;
+	idx = bpf_map_lookup_elem(&lb_addr_idx, &a);
+	return idx ? *idx : LB_ADDR_NONE;
+}
+
+/* The address at @idx of lb_addrs, or NULL. */
+static __always_inline struct lb_addr *lb_addr_get(__u32 idx)
+{
+	return bpf_map_lookup_elem(&lb_addrs, &idx);
+}
+
 /* Age limit of a flow entry in @state. */
 static __always_inline __u64 lb_flow_timeout(const struct lb_cfg *cfg,
 					     const struct lb_vip *vip, __u8 state)

@@ -100,6 +100,30 @@ struct {
 	__type(value, struct lb_iface);
 } lb_ifaces SEC(".maps");
 
+/* Addresses a reply may leave from: every exact VIP's and every local
+ * address of the balancer (which a wildcard VIP serves). Flows store an
+ * index, not the 16-byte address. key: __u32 index; value: struct lb_addr.
+ * Writer: agent (indexes are never reused while in the table).
+ * Readers: lb_xdp (replies, ICMP), CLI.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_ADDRS);
+	__type(key, __u32);
+	__type(value, struct lb_addr);
+} lb_addrs SEC(".maps");
+
+/* The index of an address in lb_addrs. key: struct lb_addr (zeroed pad);
+ * value: __u32 index. A wildcard VIP serves exactly the addresses found
+ * here. Writer: agent. Readers: lb_xdp (wildcard VIP packets), CLI.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_ADDRS);
+	__type(key, struct lb_addr);
+	__type(value, __u32);
+} lb_addr_idx SEC(".maps");
+
 /* Global counters. key: enum lb_stat_id; value: __u64 per CPU.
  * Writer: lb_xdp. Readers: CLI, agent.
  */

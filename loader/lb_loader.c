@@ -37,6 +37,8 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	case LBMAP_STATS: return skel->maps.lb_stats;
 	case LBMAP_VIP_STATS: return skel->maps.lb_vip_stats;
 	case LBMAP_BE_STATS: return skel->maps.lb_be_stats;
+	case LBMAP_ADDRS: return skel->maps.lb_addrs;
+	case LBMAP_ADDR_IDX: return skel->maps.lb_addr_idx;
 	default: return NULL;
 	}
 }

@@ -22,6 +22,8 @@ static const char *const map_names[LBMAP_NR] = {
 	[LBMAP_STATS] = LB_MAP_STATS,
 	[LBMAP_VIP_STATS] = LB_MAP_VIP_STATS,
 	[LBMAP_BE_STATS] = LB_MAP_BE_STATS,
+	[LBMAP_ADDRS] = LB_MAP_ADDRS,
+	[LBMAP_ADDR_IDX] = LB_MAP_ADDR_IDX,
 };
 
 static const char *const stat_names[LB_STAT_NR] = {
@@ -310,6 +312,57 @@ int lbmap_backend_get(const struct lbmap *m, uint32_t id,
 		      struct lb_backend *be)
 {
 	return lookup(m, LBMAP_BACKENDS, &id, be);
+}
+
+void lbmap_addr_make(struct lb_addr *a, int family, const void *addr)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->addr, addr, family == LB_AF_INET6 ? 16 : 4);
+	a->family = family;
+}
+
+int lbmap_addr_set(const struct lbmap *m, uint32_t idx, const struct lb_addr *a)
+{
+	int err;
+
+	if (idx >= LB_MAX_ADDRS)
+		return -EINVAL;
+	/* the address first: a packet that finds the index finds it */
+	err = update(m, LBMAP_ADDRS, &idx, a);
+	if (!err)
+		err = update(m, LBMAP_ADDR_IDX, a, &idx);
+	return err;
+}
+
+int lbmap_addr_unindex(const struct lbmap *m, const struct lb_addr *a)
+{
+	return bpf_map_delete_elem(m->fd[LBMAP_ADDR_IDX], a) ? -errno : 0;
+}
+
+int lbmap_addr_get(const struct lbmap *m, uint32_t idx, struct lb_addr *a)
+{
+	return lookup(m, LBMAP_ADDRS, &idx, a);
+}
+
+int lbmap_addr_foreach(const struct lbmap *m,
+		       int (*fn)(const struct lb_addr *a, uint32_t idx, void *arg),
+		       void *arg)
+{
+	struct lb_addr k, next;
+	void *prev = NULL;
+	__u32 idx;
+	int ret;
+
+	while (!bpf_map_get_next_key(m->fd[LBMAP_ADDR_IDX], prev, &next)) {
+		k = next;
+		prev = &k;
+		if (lookup(m, LBMAP_ADDR_IDX, &k, &idx))
+			continue;
+		ret = fn(&k, idx, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,

@@ -121,16 +121,20 @@ struct lb_vip {
 };
 _Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
 
-/* Value of lb_backends (index: backend id). */
+/* Value of lb_backends (index: backend id). A backend is a server of one
+ * VIP: the same address behind two VIPs is two backends, so a server
+ * drained or down in one service stays up in another.
+ */
 struct lb_backend {
 	__be32 addr[4];
 	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
 				 * remember it (16 bits) and see the change */
+	__u32 vip_id;		/* the VIP it serves */
 	__be16 port;
 	__u8 family;
 	__u8 flags;		/* enum lb_backend_flags */
 };
-_Static_assert(sizeof(struct lb_backend) == 24, "lb_backend is ABI");
+_Static_assert(sizeof(struct lb_backend) == 28, "lb_backend is ABI");
 
 /* A connection tuple, as on the wire: key of lb_flows (client -> VIP) and
  * of lb_rflows (backend -> balancer or client).

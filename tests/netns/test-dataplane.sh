@@ -35,6 +35,8 @@ entryPoints:
     address: "[fd00:a::11]:53/udp"
   pg:
     address: ":5432"
+  hc:
+    address: "10.0.0.13:80"
 dataplane:
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
@@ -47,6 +49,10 @@ tcp:
       entryPoints: [pg]
       rule: "HostSNI(\`*\`)"
       service: web
+    hc:
+      entryPoints: [hc]
+      rule: "HostSNI(\`*\`)"
+      service: checked
   services:
     web:
       loadBalancer:
@@ -60,6 +66,15 @@ tcp:
           - address: "[fd00:11::2]:8080"
           - address: "[fd00:12::2]:8080"
           - address: "[fd00:13::2]:8080"
+    checked:
+      loadBalancer:
+        healthCheck:
+          interval: 300ms
+          timeout: 300ms
+        servers:
+          - address: "10.0.11.2:8080"
+          - address: "10.0.12.2:8080"
+          - address: "10.0.13.2:8080"
 udp:
   routers:
     dns:
@@ -323,6 +338,30 @@ test_tcp_reset() {
 	fi
 }
 
+# be3's servers stop: the TCP health check marks it down and new flows
+# avoid it (without the check a third of them would be refused).
+test_health_check() {
+	local before out i st
+	before=$(dp_client tcp 10.0.0.13 80 30 27000)
+	[ "$(jq '.answers.be3 // 0' <<<"$before")" -gt 0 ] ||
+		{ fail health_check "be3 took no flows while healthy: $before"; return; }
+	kill "${DP_PIDS[2]}"; wait "${DP_PIDS[2]}" 2>/dev/null
+	for i in $(seq 30); do
+		st=$(dp_sluice -j server show |
+		     jq -r '.[] | select(.address == "10.0.13.2:8080" and
+					 .vip == "10.0.0.13:80/tcp") | .state')
+		[ "$st" = down ] && break
+		sleep 0.1
+	done
+	out=$(dp_client tcp 10.0.0.13 80 30 28000)
+	if [ "$st" = down ] && [ "$(jq .failed <<<"$out")" = 0 ] &&
+	   [ "$(jq '.answers.be3 // 0' <<<"$out")" = 0 ]; then
+		pass health_check
+	else
+		fail health_check "be3 state $st, after: $out"
+	fi
+}
+
 test_detach() {
 	echo quit >"$DP_TMP/fifo"
 	dp_sluiced_stop
@@ -364,5 +403,6 @@ test_restart_keeps_flows
 test_drain
 test_backend_down
 test_tcp_reset
+test_health_check
 test_detach
 exit $failed

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "dp_health.h"
 #include "json_writer.h"
 #include "l4plan.h"
 #include "lb_loader.h"
@@ -22,6 +23,7 @@
 
 struct dp_backend {
 	char key[64];		/* l4plan_backend.key; "" when free */
+	uint32_t vip_id;	/* with key: the backend's identity */
 	uint32_t gen;		/* last generation handed out for this id */
 	uint8_t flags;		/* as written to lb_backends */
 };
@@ -51,6 +53,7 @@ struct dataplane {
 	struct l4plan *applied;		/* owned; NULL until the first apply */
 	struct l4plan_override *ov;	/* owned, from "server set" */
 	size_t n_ov;
+	struct dp_health *health;	/* owned; NULL: no checks */
 	struct dp_backend be[LB_MAX_BACKENDS];
 	struct dp_vip vip[LB_MAX_VIPS];
 	struct dp_addr addr[LB_MAX_ADDRS];
@@ -82,14 +85,14 @@ int dataplane_detach(const struct agent_opts *o, const struct config *cfg)
 
 /* ---- backends and VIPs: ids kept stable across reloads and restarts --- */
 
-static int backend_id(struct dataplane *dp, const struct l4plan_backend *b,
-		      bool *fresh)
+static int backend_id(struct dataplane *dp, uint32_t vip_id,
+		      const struct l4plan_backend *b, bool *fresh)
 {
 	int i, free_id = -1;
 
 	*fresh = false;
 	for (i = 0; i < LB_MAX_BACKENDS; i++) {
-		if (!strcmp(dp->be[i].key, b->key))
+		if (dp->be[i].vip_id == vip_id && !strcmp(dp->be[i].key, b->key))
 			return i;
 		if (free_id < 0 && !dp->be[i].key[0])
 			free_id = i;
@@ -97,6 +100,7 @@ static int backend_id(struct dataplane *dp, const struct l4plan_backend *b,
 	if (free_id < 0)
 		return -ENOSPC;
 	snprintf(dp->be[free_id].key, sizeof(dp->be[free_id].key), "%s", b->key);
+	dp->be[free_id].vip_id = vip_id;
 	/* flows keep 16 bits of it; 0 is never used */
 	dp->be[free_id].gen = dp->be[free_id].gen % 0xffff + 1;
 	dp->be[free_id].flags = 0xff;	/* unknown: force a write */
@@ -117,6 +121,7 @@ static int backend_write(struct dataplane *dp, int id,
 	v.port = htons(b->port);
 	v.family = b->family;
 	v.gen = dp->be[id].gen;
+	v.vip_id = dp->be[id].vip_id;
 	v.flags = flags;
 	err = lbmap_backend_set(&dp->maps, id, &v);
 	if (!err)
@@ -241,7 +246,7 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 	struct lb_vip val = {};
 	bool fresh;
 	size_t i;
-	int id, err;
+	int id, bid, err;
 
 	mb = calloc(v->n_be ? v->n_be : 1, sizeof(*mb));
 	ring = malloc(LB_RING_SIZE * sizeof(*ring));
@@ -249,25 +254,6 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 		err = -ENOMEM;
 		goto out_free;
 	}
-	for (i = 0; i < v->n_be; i++) {
-		id = backend_id(dp, &v->be[i], &fresh);
-		if (id < 0) {
-			err = id;
-			goto out_free;
-		}
-		if (fresh)
-			lbmap_be_stats_reset(&dp->maps, id);
-		err = backend_write(dp, id, &v->be[i]);
-		if (err)
-			goto out_free;
-		mb[i].key = v->be[i].key;
-		mb[i].id = id;
-		mb[i].weight = v->be[i].down ? 0 : v->be[i].weight;
-		active += mb[i].weight > 0;
-	}
-	err = maglev_build(mb, v->n_be, LB_RING_SIZE, ring);
-	if (err)
-		goto out_free;
 	id = vip_id(dp, &v->key, &fresh);
 	if (id < 0) {
 		err = id;
@@ -275,6 +261,25 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 	}
 	if (fresh)
 		lbmap_vip_stats_reset(&dp->maps, id);
+	for (i = 0; i < v->n_be; i++) {
+		bid = backend_id(dp, id, &v->be[i], &fresh);
+		if (bid < 0) {
+			err = bid;
+			goto out_free;
+		}
+		if (fresh)
+			lbmap_be_stats_reset(&dp->maps, bid);
+		err = backend_write(dp, bid, &v->be[i]);
+		if (err)
+			goto out_free;
+		mb[i].key = v->be[i].key;
+		mb[i].id = bid;
+		mb[i].weight = v->be[i].down ? 0 : v->be[i].weight;
+		active += mb[i].weight > 0;
+	}
+	err = maglev_build(mb, v->n_be, LB_RING_SIZE, ring);
+	if (err)
+		goto out_free;
 	val.vip_id = id;
 	val.addr_idx = LB_ADDR_NONE;
 	if (v->key.addr[0] | v->key.addr[1] | v->key.addr[2] | v->key.addr[3]) {
@@ -314,14 +319,16 @@ static bool vip_same(const struct l4plan_vip *a, const struct l4plan_vip *b)
 	return true;
 }
 
-static bool plan_has_backend(const struct l4plan *p, const char *key)
+/* True when backend @b (of VIP @vip) is still in plan @p. */
+static bool plan_has_backend(const struct l4plan *p, const struct dp_vip *vip,
+			     const struct dp_backend *b)
 {
-	size_t i, j;
+	const struct l4plan_vip *v = l4plan_find(p, &vip->key);
+	size_t j;
 
-	for (i = 0; i < p->n_vips; i++)
-		for (j = 0; j < p->vips[i].n_be; j++)
-			if (!strcmp(p->vips[i].be[j].key, key))
-				return true;
+	for (j = 0; v && j < v->n_be; j++)
+		if (!strcmp(v->be[j].key, b->key))
+			return true;
 	return false;
 }
 
@@ -361,7 +368,8 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 	for (id = 0; id < LB_MAX_BACKENDS; id++) {
 		struct lb_backend gone = {};
 
-		if (!dp->be[id].key[0] || plan_has_backend(p, dp->be[id].key))
+		if (!dp->be[id].key[0] || (dp->be[id].vip_id < LB_MAX_VIPS &&
+		    plan_has_backend(p, &dp->vip[dp->be[id].vip_id], &dp->be[id])))
 			continue;
 		/* Flows still pointing here see an inactive backend. */
 		gone.gen = dp->be[id].gen;
@@ -379,17 +387,77 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 	return 0;
 }
 
-static int plan_and_apply(struct dataplane *dp, const struct config *cfg)
+/* "server set" overrides plus servers the health checks of @health
+ * found down. Caller frees the array (strings are borrowed).
+ */
+static struct l4plan_override *all_overrides(const struct dataplane *dp,
+					     const struct dp_health *health,
+					     size_t *n)
 {
-	struct l4plan *p = l4plan_build(cfg, dp->ov, dp->n_ov);
+	size_t nh = dp_health_count(health), i, j, k;
+	struct l4plan_override *ov, *down;
+
+	ov = calloc(dp->n_ov + nh + 1, sizeof(*ov));
+	down = calloc(nh + 1, sizeof(*down));
+	if (!ov || !down) {
+		free(ov);
+		free(down);
+		return NULL;
+	}
+	memcpy(ov, dp->ov, dp->n_ov * sizeof(*ov));
+	*n = dp->n_ov;
+	k = 0;
+	dp_health_overrides(health, down, &k);
+	for (i = 0; i < k; i++) {
+		for (j = 0; j < *n; j++)
+			if (!strcmp(ov[j].service, down[i].service) &&
+			    !strcmp(ov[j].address, down[i].address))
+				break;
+		if (j == *n)
+			ov[(*n)++] = down[i];
+		else
+			ov[j].down = 1;
+	}
+	free(down);
+	return ov;
+}
+
+static int plan_with(struct dataplane *dp, const struct config *cfg,
+		     const struct dp_health *health)
+{
+	struct l4plan_override *ov;
+	struct l4plan *p;
+	size_t n;
 	int err;
 
+	ov = all_overrides(dp, health, &n);
+	if (!ov)
+		return -ENOMEM;
+	p = l4plan_build(cfg, ov, n);
+	free(ov);
 	if (!p)
 		return -errno;
 	err = plan_apply(dp, p);
 	if (err)
 		l4plan_free(p);
 	return err;
+}
+
+static int plan_and_apply(struct dataplane *dp, const struct config *cfg)
+{
+	return plan_with(dp, cfg, dp->health);
+}
+
+/* A health check changed a server's state: write the new rings. */
+static void health_changed(void *arg, const char *service, const char *address,
+			   int down)
+{
+	struct dataplane *dp = arg;
+	int err = plan_and_apply(dp, dp->a->cfg);
+
+	if (err)
+		pr_err("dataplane: cannot apply %s %s going %s: %s", service,
+		       address, down ? "down" : "up", strerror(-err));
 }
 
 static int recover_vip(const struct lb_vip_key *k, const struct lb_vip *v,
@@ -435,6 +503,7 @@ static void recover(struct dataplane *dp)
 		snprintf(dp->be[id].key, sizeof(dp->be[id].key),
 			 b.family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
 			 ntohs(b.port));
+		dp->be[id].vip_id = b.vip_id;
 		dp->be[id].flags = b.flags;
 	}
 }
@@ -672,6 +741,7 @@ static void dp_free(struct dataplane *dp)
 
 	if (!dp)
 		return;
+	dp_health_free(dp->health);
 	l4plan_free(dp->applied);
 	for (i = 0; i < dp->n_ov; i++) {
 		free(dp->ov[i].service);
@@ -729,6 +799,11 @@ static int dp_start(struct agent *a)
 		err = ifaces_sync(dp, cfg);
 	if (!err)
 		err = plan_and_apply(dp, cfg);
+	if (!err && a->base) {
+		dp->health = dp_health_new(a->base, cfg, NULL, health_changed, dp);
+		if (!dp->health)
+			err = -errno;
+	}
 	if (!err && a->ctl)
 		err = ctl_register(a->ctl, "server set", ctl_server_set, dp);
 	if (err) {
@@ -748,6 +823,7 @@ out_free:
 static int dp_reload(struct agent *a, const struct config *next)
 {
 	struct dataplane *dp = a->subsys[AGENT_DATAPLANE];
+	struct dp_health *health = NULL;
 	int err;
 
 	if (!dp) {
@@ -755,12 +831,24 @@ static int dp_reload(struct agent *a, const struct config *next)
 			pr_warn("dataplane: enabling the data plane needs a restart of sluiced");
 		return 0;
 	}
+	if (a->base) {
+		/* new checks, states carried over; swapped in on success */
+		health = dp_health_new(a->base, next, dp->health, health_changed, dp);
+		if (!health)
+			return -errno;
+	}
 	err = cfg_write(dp, next);
 	if (!err)
 		err = ifaces_sync(dp, next);
 	if (!err)
-		err = plan_and_apply(dp, next);
-	return err;
+		err = plan_with(dp, next, health);
+	if (err) {
+		dp_health_free(health);
+		return err;
+	}
+	dp_health_free(dp->health);
+	dp->health = health;
+	return 0;
 }
 
 static void dp_stop(struct agent *a)

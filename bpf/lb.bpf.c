@@ -183,8 +183,11 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	} else {
 		__builtin_memcpy(rk.dst, p->key.src, 16);
 	}
-	/* Established flows re-insert a reply entry the LRU evicted. */
-	if (f && !bpf_map_lookup_elem(&lb_rflows, &rk))
+	/* Established flows re-insert a reply entry the LRU evicted; checked
+	 * once a second per flow, not on every packet.
+	 */
+	if (f && ((__u32)(now >> LB_TICK_SHIFT) >> 10) != (f->last_tick >> 10) &&
+	    !bpf_map_lookup_elem(&lb_rflows, &rk))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 	else if (!f && !(flags & LB_VIP_F_FULLNAT))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
@@ -246,6 +249,8 @@ static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 SEC("xdp")
 int lb_xdp(struct xdp_md *ctx)
 {
+	struct lb_port_bits *bits;
+	__u32 word, dport, sport;
 	struct lb_pkt p;
 	struct lb_rflow *rf;
 	struct lb_vip *vip;
@@ -284,7 +289,14 @@ int lb_xdp(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
 	if (!cfg)
 		goto pass;
-	vip = lb_vip_lookup(&p);
+	dport = bpf_ntohs(p.key.dport);
+	sport = bpf_ntohs(p.key.sport);
+	word = dport >> 6;
+	bits = bpf_map_lookup_elem(&lb_ports, &word);
+	if (bits && (bits->vip & (1ull << (dport & 63))))
+		vip = lb_vip_lookup(&p);
+	else
+		vip = NULL;
 	if (vip) {
 		__u32 idx = lb_vip_addr_idx(vip, &p);
 
@@ -293,6 +305,10 @@ int lb_xdp(struct xdp_md *ctx)
 			return lb_to_backend(ctx, &p, vip, cfg, idx);
 		goto pass;
 	}
+	word = sport >> 6;
+	bits = bpf_map_lookup_elem(&lb_ports, &word);
+	if (!bits || !(bits->reply & (1ull << (sport & 63))))
+		goto pass;
 	rf = bpf_map_lookup_elem(&lb_rflows, &p.key);
 	if (rf) {
 		struct lb_rflow r = *rf;

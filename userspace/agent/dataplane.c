@@ -332,6 +332,35 @@ static bool plan_has_backend(const struct l4plan *p, const struct dp_vip *vip,
 	return false;
 }
 
+/* Writes the port pre-filter of @p: VIP ports and backend ports, plus
+ * those of the plan it replaces (one more generation), so replies of
+ * flows on a just-removed backend still translate back.
+ */
+static int ports_write(struct dataplane *dp, const struct l4plan *p)
+{
+	struct lb_port_bits *bits;
+	size_t i, j;
+	int err;
+
+	bits = calloc(LB_PORT_WORDS, sizeof(*bits));
+	if (!bits)
+		return -ENOMEM;
+	for (i = 0; i < p->n_vips; i++) {
+		lbmap_port_mark(bits, ntohs(p->vips[i].key.port), true);
+		for (j = 0; j < p->vips[i].n_be; j++)
+			lbmap_port_mark(bits, p->vips[i].be[j].port, false);
+	}
+	/* keep the old plan's ports too: its flows may still be draining */
+	for (i = 0; dp->applied && i < dp->applied->n_vips; i++) {
+		lbmap_port_mark(bits, ntohs(dp->applied->vips[i].key.port), true);
+		for (j = 0; j < dp->applied->vips[i].n_be; j++)
+			lbmap_port_mark(bits, dp->applied->vips[i].be[j].port, false);
+	}
+	err = lbmap_ports_write(&dp->maps, bits);
+	free(bits);
+	return err;
+}
+
 /* Writes what differs between dp->applied and @p; takes ownership of
  * @p on success. Returns 0 or -errno (maps may hold part of @p).
  */
@@ -342,6 +371,8 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 	int err, id;
 
 	err = addrs_sync(dp, p);
+	if (!err)
+		err = ports_write(dp, p);
 	if (err)
 		return err;
 	for (i = 0; i < p->n_vips; i++) {

@@ -373,6 +373,20 @@ test_detach() {
 	fi
 }
 
+# sluice prog attach/detach work on the pins alone, without sluiced.
+test_prog_cli() {
+	local n
+	dp_sluice prog attach lb1 mode native >/dev/null ||
+		{ fail prog_cli "attach failed"; return; }
+	n=$(dp_sluice -j prog show | jq '[.links[] | select(.dev == "lb1" and .mode == "native")] | length')
+	dp_sluice prog detach >/dev/null
+	if [ "$n" = 1 ] && [ ! -e "$DP_PIN" ] && ! dp_in l ip link show lb1 | grep -q xdp; then
+		pass prog_cli
+	else
+		fail prog_cli "links after attach: $n; pins left: $(ls "$DP_PIN" 2>&1 | head -2)"
+	fi
+}
+
 if ! dp_topology; then
 	echo "FAIL topology: cannot build namespaces"; exit 1
 fi
@@ -405,4 +419,5 @@ test_backend_down
 test_tcp_reset
 test_health_check
 test_detach
+test_prog_cli
 exit $failed

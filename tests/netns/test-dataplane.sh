@@ -112,7 +112,15 @@ within() {
 }
 
 test_attach() {
-	local n
+	local n m
+	# sluiced made the backends' next hops managed neighbours
+	for n in $(seq 30); do
+		m=$(ip -n "$(dp_ns l)" neigh show | grep -E '^(10\.0\.1[123]\.2|fd00:1[123]::2) .*managed' |
+		    grep -c lladdr)
+		[ "$m" = 6 ] && break
+		sleep 0.1
+	done
+	[ "$m" = 6 ] || { fail attach "managed backend neighbours: $m of 6"; return; }
 	n=$(dp_sluice -j prog show | jq '[.links[] | select(.ifindex > 0)] | length')
 	[ "$n" = 4 ] || { fail attach "expected 4 attached links, got $n"; return; }
 	pass attach

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "dp_health.h"
+#include "dp_neigh.h"
 #include "json_writer.h"
 #include "l4plan.h"
 #include "lb_loader.h"
@@ -409,6 +410,10 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 			return err;
 		dp->be[id].key[0] = '\0';
 	}
+	err = dp_neigh_manage(p);
+	if (err)
+		pr_warn("dataplane: %d backend next hops have no managed neighbour entry (%s): their first packets take the kernel path",
+			err < 0 ? 1 : err, err < 0 ? strerror(-err) : "no route?");
 	for (i = 0; i < p->n_diags; i++)
 		pr_info("dataplane: %s", p->diags[i]);
 	pr_info("dataplane: %zu VIPs, %zu written, %zu removed", p->n_vips,

@@ -69,7 +69,7 @@ static __always_inline __be16 lb_snat_alloc(const struct lb_cfg *cfg,
  */
 static __always_inline struct lb_backend *
 lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
-	    const struct lb_pkt *p, __u64 now, __u32 hash,
+	    const struct lb_pkt *p, __u64 now, __u32 *hash,
 	    struct lb_flow **fp, struct lb_flow *nf, __u32 *drop)
 {
 	struct lb_flow *f = bpf_map_lookup_elem(&lb_flows, &p->key);
@@ -101,7 +101,9 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 		*drop = LB_DROP_NO_BACKEND;
 		return NULL;
 	}
-	bid = lb_ring_pick(vip, hash);
+	/* only new flows need the hash (ring position, SNAT port) */
+	*hash = lb_flow_hash(&p->key);
+	bid = lb_ring_pick(vip, *hash);
 	be = lb_backend_get(bid);
 	if (!be || bid > 0xffff) {
 		*drop = LB_DROP_NO_BACKEND;
@@ -133,12 +135,12 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	struct lb_xlate x = {};
 	struct lb_backend *be;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 hash = lb_flow_hash(&p->key), drop = 0;
+	__u32 hash = 0, drop = 0;
 	__u32 vip_id = vip->vip_id;
 	__u8 flags;
 	int rc;
 
-	be = lb_flow_get(cfg, vip, p, now, hash, &f, &nf, &drop);
+	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
 	if (!be)
 		goto out_drop;
 	if (be->family != p->key.family) {
@@ -150,7 +152,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	x.dport = be->port;
 	__builtin_memcpy(x.src, p->key.src, 16);
 	x.sport = p->key.sport;
-	rc = lb_fib(ctx, p, p->key.src, x.dst, &fib);
+	rc = lb_fib(ctx, p, p->key.src, x.dst, now, &fib);
 
 	/* The reply translation, keyed as the backend's reply will be. */
 	__builtin_memcpy(rk.src, x.dst, 16);
@@ -240,7 +242,7 @@ static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
 	lb_vip_count(rf->vip_id, p->len, 0, 0);
-	rc = lb_fib(ctx, p, x.src, x.dst, &fib);
+	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_ns(), &fib);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_REV);
 	return lb_output(p, &fib, rc);

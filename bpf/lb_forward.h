@@ -63,15 +63,15 @@ static __always_inline void lb_rewrite(struct lb_pkt *p, const struct lb_xlate *
 	}
 }
 
-/* Looks up the route from @src to @dst for @p's family, through
- * lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
+/* Looks up the route from @src to @dst for @p's family at @now_ns
+ * (bpf_ktime_get_ns()), through lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
  * egress ifindex and MACs.
  */
 static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
 				  const __be32 *src, const __be32 *dst,
-				  struct bpf_fib_lookup *fib)
+				  __u64 now_ns, struct bpf_fib_lookup *fib)
 {
-	__u32 now = bpf_ktime_get_ns() >> LB_TICK_SHIFT;
+	__u32 now = now_ns >> LB_TICK_SHIFT;
 	struct lb_fib_key k = {};
 	struct lb_fib_entry *e, ne;
 	int rc;

@@ -4,7 +4,9 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "health_check.h"
 
 const struct agent_subsys *const agent_subsystems[] = {
+	&health_subsys,
 	NULL
 };

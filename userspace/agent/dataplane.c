@@ -11,7 +11,7 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "dp_apply.h"
-#include "dp_health.h"
+#include "health.h"
 #include "json_writer.h"
 #include "l4plan.h"
 #include "lb_loader.h"
@@ -42,50 +42,77 @@ int dataplane_detach(const struct agent_opts *o, const struct config *cfg)
 }
 
 
-/* "server set" overrides plus servers the health checks of @health
- * found down. Caller frees the array (strings are borrowed).
+/* Marks (@svc, @addr) down in @ov[*@n], adding an entry if needed. */
+static void ov_mark_down(struct l4plan_override *ov, size_t *n,
+			 const char *svc, const char *addr)
+{
+	size_t j;
+
+	for (j = 0; j < *n; j++)
+		if (!strcmp(ov[j].service, svc) && !strcmp(ov[j].address, addr))
+			break;
+	if (j == *n) {
+		ov[j].service = (char *)svc;
+		ov[j].address = (char *)addr;
+		ov[j].weight = -1;
+		(*n)++;
+	}
+	ov[j].down = 1;
+}
+
+static size_t count_l4_servers(const struct cfg_l4_service *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += s[i].kind == CFG_SVC_LOADBALANCER ? s[i].lb.n_servers : 0;
+	return k;
+}
+
+/* "server set" weights plus every server of @cfg the agent's health
+ * registry holds down (probes or operator). Caller frees the array;
+ * strings are borrowed from dp and @cfg.
  */
 static struct l4plan_override *all_overrides(const struct dataplane *dp,
-					     const struct dp_health *health,
+					     const struct config *cfg,
 					     size_t *n)
 {
-	size_t nh = dp_health_count(health), i, j, k;
-	struct l4plan_override *ov, *down;
+	const struct health_state *hs = dp->a->health;
+	const struct cfg_l4_service *lists[2] = { cfg->tcp_services,
+						  cfg->udp_services };
+	size_t lens[2] = { cfg->n_tcp_services, cfg->n_udp_services };
+	struct l4plan_override *ov;
+	size_t i, j, l;
 
-	ov = calloc(dp->n_ov + nh + 1, sizeof(*ov));
-	down = calloc(nh + 1, sizeof(*down));
-	if (!ov || !down) {
-		free(ov);
-		free(down);
+	ov = calloc(dp->n_ov + count_l4_servers(lists[0], lens[0]) +
+		    count_l4_servers(lists[1], lens[1]) + 1, sizeof(*ov));
+	if (!ov)
 		return NULL;
-	}
 	memcpy(ov, dp->ov, dp->n_ov * sizeof(*ov));
 	*n = dp->n_ov;
-	k = 0;
-	dp_health_overrides(health, down, &k);
-	for (i = 0; i < k; i++) {
-		for (j = 0; j < *n; j++)
-			if (!strcmp(ov[j].service, down[i].service) &&
-			    !strcmp(ov[j].address, down[i].address))
-				break;
-		if (j == *n)
-			ov[(*n)++] = down[i];
-		else
-			ov[j].down = 1;
-	}
-	free(down);
+	for (l = 0; hs && l < 2; l++)
+		for (i = 0; i < lens[l]; i++) {
+			const struct cfg_l4_service *s = &lists[l][i];
+
+			if (s->kind != CFG_SVC_LOADBALANCER)
+				continue;
+			for (j = 0; j < s->lb.n_servers; j++)
+				if (!health_server_up(hs, s->name,
+						      s->lb.servers[j].address))
+					ov_mark_down(ov, n, s->name,
+						     s->lb.servers[j].address);
+		}
 	return ov;
 }
 
-static int plan_with(struct dataplane *dp, const struct config *cfg,
-		     const struct dp_health *health)
+static int plan_and_apply(struct dataplane *dp, const struct config *cfg)
 {
 	struct l4plan_override *ov;
 	struct l4plan *p;
 	size_t n;
 	int err;
 
-	ov = all_overrides(dp, health, &n);
+	ov = all_overrides(dp, cfg, &n);
 	if (!ov)
 		return -ENOMEM;
 	p = l4plan_build(cfg, ov, n);
@@ -98,21 +125,16 @@ static int plan_with(struct dataplane *dp, const struct config *cfg,
 	return err;
 }
 
-static int plan_and_apply(struct dataplane *dp, const struct config *cfg)
-{
-	return plan_with(dp, cfg, dp->health);
-}
-
-/* A health check changed a server's state: write the new rings. */
-static void health_changed(void *arg, const char *service, const char *address,
-			   int down)
+/* The health registry says a server flipped: write the new rings. */
+static void health_changed(void *arg, const char *service, const char *server,
+			   bool up)
 {
 	struct dataplane *dp = arg;
 	int err = plan_and_apply(dp, dp->a->cfg);
 
 	if (err)
 		pr_err("dataplane: cannot apply %s %s going %s: %s", service,
-		       address, down ? "down" : "up", strerror(-err));
+		       server, up ? "up" : "down", strerror(-err));
 }
 
 /* ---- interfaces -------------------------------------------------------- */
@@ -314,7 +336,22 @@ static int ctl_server_set(void *ctx, int argc, char **args,
 			}
 			o->weight = v;
 		} else if (!strcmp(args[i], "down") || !strcmp(args[i], "up")) {
-			o->down = !strcmp(args[i], "down");
+			bool down = !strcmp(args[i], "down");
+
+			/* the shared registry: the proxies see it too, and
+			 * its subscription replans the data plane
+			 */
+			if (dp->a->health) {
+				if (health_server_force(dp->a->health, args[0], args[1],
+							down ? HEALTH_FORCE_DOWN :
+							HEALTH_FORCE_UP)) {
+					*o = saved;
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+			} else {
+				o->down = down;
+			}
 		} else {
 			*o = saved;
 			snprintf(err, errlen, "unknown keyword '%s'", args[i]);
@@ -335,7 +372,9 @@ static int ctl_server_set(void *ctx, int argc, char **args,
 		jsonw_u64(w, o->weight);
 	else
 		jsonw_null(w);
-	jsonw_bool_field(w, "down", o->down > 0);
+	jsonw_bool_field(w, "down", dp->a->health ?
+			 health_server_forced(dp->a->health, o->service, o->address) ==
+			 HEALTH_FORCE_DOWN : o->down > 0);
 	jsonw_end_object(w);
 	return 0;
 }
@@ -348,7 +387,8 @@ static void dp_free(struct dataplane *dp)
 
 	if (!dp)
 		return;
-	dp_health_free(dp->health);
+	if (dp->subscribed)
+		health_unsubscribe(dp->a->health, health_changed, dp);
 	l4plan_free(dp->applied);
 	for (i = 0; i < dp->n_ov; i++) {
 		free(dp->ov[i].service);
@@ -406,10 +446,9 @@ static int dp_start(struct agent *a)
 		err = ifaces_sync(dp, cfg);
 	if (!err)
 		err = plan_and_apply(dp, cfg);
-	if (!err && a->base) {
-		dp->health = dp_health_new(a->base, cfg, NULL, health_changed, dp);
-		if (!dp->health)
-			err = -errno;
+	if (!err && a->health) {
+		err = health_subscribe(a->health, health_changed, dp);
+		dp->subscribed = !err;
 	}
 	if (!err && a->ctl)
 		err = ctl_register(a->ctl, "server set", ctl_server_set, dp);
@@ -430,7 +469,6 @@ out_free:
 static int dp_reload(struct agent *a, const struct config *next)
 {
 	struct dataplane *dp = a->subsys[AGENT_DATAPLANE];
-	struct dp_health *health = NULL;
 	int err;
 
 	if (!dp) {
@@ -438,24 +476,12 @@ static int dp_reload(struct agent *a, const struct config *next)
 			pr_warn("dataplane: enabling the data plane needs a restart of sluiced");
 		return 0;
 	}
-	if (a->base) {
-		/* new checks, states carried over; swapped in on success */
-		health = dp_health_new(a->base, next, dp->health, health_changed, dp);
-		if (!health)
-			return -errno;
-	}
 	err = cfg_write(dp, next);
 	if (!err)
 		err = ifaces_sync(dp, next);
 	if (!err)
-		err = plan_with(dp, next, health);
-	if (err) {
-		dp_health_free(health);
-		return err;
-	}
-	dp_health_free(dp->health);
-	dp->health = health;
-	return 0;
+		err = plan_and_apply(dp, next);
+	return err;
 }
 
 static void dp_stop(struct agent *a)

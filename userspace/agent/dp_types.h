@@ -16,7 +16,6 @@
 #include "lbmap.h"
 
 struct agent;
-struct dp_health;
 struct l4plan;
 struct l4plan_override;
 
@@ -52,7 +51,7 @@ struct dataplane {
 	struct l4plan *applied;		/* owned; NULL until the first apply */
 	struct l4plan_override *ov;	/* owned, from "server set" */
 	size_t n_ov;
-	struct dp_health *health;	/* owned; NULL: no checks */
+	bool subscribed;		/* to the agent's health registry */
 	struct dp_backend be[LB_MAX_BACKENDS];
 	struct dp_vip vip[LB_MAX_VIPS];
 	struct dp_addr addr[LB_MAX_ADDRS];

@@ -61,5 +61,9 @@ int do_health(int argc, char **argv);
 int do_version(int argc, char **argv);
 int do_service(int argc, char **argv);
 int do_server(int argc, char **argv);
+/* `server` commands on http (L7) services; do_server() hands over
+ * `show SERVICE` and `set SERVICE URL ...` (service.c).
+ */
+int do_l7_server(int argc, char **argv);
 
 #endif /* LB_CLI_CMD_H */

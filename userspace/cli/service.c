@@ -147,7 +147,7 @@ int do_service(int argc, char **argv)
 	return cmd_select(service_cmds, argc, argv, service_help);
 }
 
-int do_server(int argc, char **argv)
+int do_l7_server(int argc, char **argv)
 {
 	return cmd_select(server_cmds, argc, argv, server_help);
 }

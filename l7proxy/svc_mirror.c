@@ -4,9 +4,35 @@
  * This file decides; svc_mirror_send.c sends the copies.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "svc.h"
 #include "svc_mirror.h"
+
+/* A mirroring service whose main is another one: both levels' copies go
+ * out, under the stricter body limit. Frees @inner and @outer.
+ */
+static struct mirror_req *merge(struct mirror_req *inner,
+				struct mirror_req *outer)
+{
+	struct mirror_req *r;
+
+	r = calloc(1, sizeof(*r) + (inner->n + outer->n) * sizeof(r->to[0]));
+	if (r) {
+		memcpy(r->to, outer->to, outer->n * sizeof(r->to[0]));
+		memcpy(r->to + outer->n, inner->to,
+		       inner->n * sizeof(r->to[0]));
+		r->n = inner->n + outer->n;
+		r->max_body = inner->max_body < 0 ? outer->max_body :
+			      outer->max_body < 0 ? inner->max_body :
+			      inner->max_body < outer->max_body ?
+			      inner->max_body : outer->max_body;
+		r->mirror_body = inner->mirror_body && outer->mirror_body;
+	}
+	mirror_req_free(inner);
+	mirror_req_free(outer);
+	return r;
+}
 
 void svc_mirror_plan(struct mirror_node *m, struct svc_pick *out)
 {
@@ -34,7 +60,7 @@ void svc_mirror_plan(struct mirror_node *m, struct svc_pick *out)
 	}
 	pthread_mutex_unlock(&m->lock);
 	if (r && out->mirror)
-		mirror_req_free(out->mirror);	/* an inner level wins */
+		r = merge(out->mirror, r);
 	if (r)
 		out->mirror = r;
 }
@@ -47,7 +73,7 @@ static int mirror_pick(struct svc_node *n, const struct rule_req *req,
 
 	svc_pick_via(out, n);
 	ret = m->main->ops->pick(m->main, req, out);
-	if (!ret && !out->mirror)
+	if (!ret)
 		svc_mirror_plan(m, out);
 	return ret;
 }

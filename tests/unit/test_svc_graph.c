@@ -417,6 +417,42 @@ static void test_mirror_counters(void **state)
 	done(&b);
 }
 
+static void test_mirror_nested(void **state)
+{
+	struct built b = build(
+		"http:\n  services:\n"
+		LB("main", "1") LB("m1", "2") LB("m2", "3")
+		"    inner:\n      mirroring:\n        service: main\n        maxBodySize: 100\n"
+		"        mirrors: [{name: m1, percent: 50}]\n"
+		"    outer:\n      mirroring:\n        service: inner\n        maxBodySize: 10\n"
+		"        mirrors: [{name: m2, percent: 100}]\n");
+	struct rule_req rq = { .method = "GET", .host = "x", .path = "/",
+			       .query = "", .header = hdr };
+	struct svc_node *n = graph_service(b.g, "outer@file");
+	int i, c1 = 0, c2 = 0;
+	size_t k;
+
+	(void)state;
+	cookie_hdr = NULL;
+	for (i = 0; i < 4; i++) {
+		struct svc_pick p = { 0 };
+
+		assert_int_equal(n->ops->pick(n, &rq, &p), 0);
+		assert_string_equal(p.lb->node.name, "main@file");
+		assert_non_null(p.mirror);
+		assert_int_equal(p.mirror->max_body, 10);
+		for (k = 0; k < p.mirror->n; k++) {
+			c1 += !strcmp(p.mirror->to[k]->name, "m1@file");
+			c2 += !strcmp(p.mirror->to[k]->name, "m2@file");
+		}
+		assert_int_equal(p.n_via, 2);
+		svc_pick_release(&p);
+	}
+	assert_int_equal(c1, 2);
+	assert_int_equal(c2, 4);
+	done(&b);
+}
+
 static void test_mirror_body_limit(void **state)
 {
 	struct mirror_req *r = calloc(1, sizeof(*r));
@@ -563,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_propagate),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_mirror_counters),
+		cmocka_unit_test(test_mirror_nested),
 		cmocka_unit_test(test_mirror_body_limit),
 		cmocka_unit_test(test_strategies_and_passive),
 		cmocka_unit_test(test_runtime_weight),

@@ -60,6 +60,5 @@ int do_daemon(int argc, char **argv);
 int do_health(int argc, char **argv);
 int do_version(int argc, char **argv);
 int do_service(int argc, char **argv);
-int do_server(int argc, char **argv);
 
 #endif /* LB_CLI_CMD_H */

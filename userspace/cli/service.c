@@ -1,7 +1,8 @@
-/* sluice service { show [SERVICE] } and sluice server { show SERVICE }:
- * the L7 proxy's routers, services and servers with their counters, from
- * sluiced's "service show" control command. JSON under -j is the agent's
- * reply unchanged; text mode prints one line per object.
+/* sluice service { show [SERVICE] }: the L7 proxy's routers, services and
+ * servers with their counters, from sluiced's "service show" control
+ * command. JSON under -j is the agent's reply unchanged; text mode prints
+ * one line per object. (`sluice server` is the data plane's object; the
+ * HTTP servers of a service are `sluice service show SERVICE`.)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,13 +19,6 @@ static int service_help(int argc, char **argv)
 		"Usage: sluice service { show [SERVICE] | help }\n"
 		"  show     HTTP routers and services with request counters;\n"
 		"           SERVICE (qualified, e.g. web@file) shows one service\n");
-}
-
-static int server_help(int argc, char **argv)
-{
-	return cmd_help_text(
-		"Usage: sluice server { show SERVICE | help }\n"
-		"  show     the servers of SERVICE with request counters\n");
 }
 
 static uint64_t u64(const struct jnode *n, const char *key)
@@ -109,13 +103,6 @@ static int service_show(int argc, char **argv)
 	return show(argc ? argv[0] : NULL);
 }
 
-static int server_show(int argc, char **argv)
-{
-	if (argc != 1)
-		return cmd_usage_err("server show needs exactly one SERVICE");
-	return show(argv[0]);
-}
-
 static const struct lb_cmd service_cmds[] = {
 	{ "show",	service_show },
 	{ "list",	service_show },
@@ -123,19 +110,7 @@ static const struct lb_cmd service_cmds[] = {
 	{ NULL }
 };
 
-static const struct lb_cmd server_cmds[] = {
-	{ "show",	server_show },
-	{ "list",	server_show },
-	{ "help",	server_help },
-	{ NULL }
-};
-
 int do_service(int argc, char **argv)
 {
 	return cmd_select(service_cmds, argc, argv, service_help);
-}
-
-int do_server(int argc, char **argv)
-{
-	return cmd_select(server_cmds, argc, argv, server_help);
 }

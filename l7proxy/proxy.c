@@ -329,11 +329,17 @@ int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 	pthread_mutex_lock(&p->lock);
 	if (p->started && p->workers)
 		ret = listen_used(p, g->ep_used, err, errlen);
+	if (ret) {
+		/* the agent keeps the old configuration: so do we */
+		pthread_mutex_unlock(&p->lock);
+		graph_unref(g);
+		return ret;
+	}
 	old = p->graph;
 	p->graph = g;
 	pthread_mutex_unlock(&p->lock);
 	graph_unref(old);
-	return ret;
+	return 0;
 }
 
 void l7proxy_stop(struct l7proxy *p)

@@ -183,6 +183,23 @@ static int bind_addr(const struct l7_ep *ep, bool ipv6,
 	return 0;
 }
 
+/* Closes entryPoint @ep's listeners in every worker. */
+static void unlisten_ep(struct l7proxy *p, int ep)
+{
+	int i;
+
+	for (i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+
+		if (w->lis[ep])
+			evconnlistener_free(w->lis[ep]);
+		free(w->lis_arg[ep]);
+		w->lis[ep] = NULL;
+		w->lis_arg[ep] = NULL;
+	}
+	p->eps[ep].listening = false;
+}
+
 static int listen_ep_family(struct l7proxy *p, int ep, bool ipv6, char *err,
 			    size_t errlen)
 {
@@ -222,6 +239,7 @@ static int listen_ep_family(struct l7proxy *p, int ep, bool ipv6, char *err,
 			snprintf(err, errlen, "entryPoint %s (:%u): %s",
 				 p->eps[ep].name, p->eps[ep].port,
 				 strerror(e));
+			unlisten_ep(p, ep);
 			return -e;
 		}
 	}
@@ -358,9 +376,8 @@ void l7proxy_stop(struct l7proxy *p)
 			pthread_join(w->thread, NULL);
 		w->running = false;
 		for (j = 0; j < L7_MAX_EPS; j++) {
-			if (!w->lis[j])
-				continue;
-			evconnlistener_free(w->lis[j]);
+			if (w->lis[j])
+				evconnlistener_free(w->lis[j]);
 			free(w->lis_arg[j]);
 			w->lis[j] = NULL;
 			w->lis_arg[j] = NULL;

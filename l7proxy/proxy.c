@@ -185,6 +185,23 @@ static int bind_addr(const struct l7_ep *ep, bool ipv6,
 	return 0;
 }
 
+/* Closes entryPoint @ep's listeners in every worker. */
+static void unlisten_ep(struct l7proxy *p, int ep)
+{
+	int i;
+
+	for (i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+
+		if (w->lis[ep])
+			evconnlistener_free(w->lis[ep]);
+		free(w->lis_arg[ep]);
+		w->lis[ep] = NULL;
+		w->lis_arg[ep] = NULL;
+	}
+	p->eps[ep].listening = false;
+}
+
 static int listen_ep_family(struct l7proxy *p, int ep, bool ipv6, char *err,
 			    size_t errlen)
 {
@@ -224,6 +241,7 @@ static int listen_ep_family(struct l7proxy *p, int ep, bool ipv6, char *err,
 			snprintf(err, errlen, "entryPoint %s (:%u): %s",
 				 p->eps[ep].name, p->eps[ep].port,
 				 strerror(e));
+			unlisten_ep(p, ep);
 			return -e;
 		}
 	}
@@ -332,11 +350,17 @@ int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 	pthread_mutex_lock(&p->lock);
 	if (p->started && p->workers)
 		ret = listen_used(p, g->ep_used, err, errlen);
+	if (ret) {
+		/* the agent keeps the old configuration: so do we */
+		pthread_mutex_unlock(&p->lock);
+		graph_unref(g);
+		return ret;
+	}
 	old = p->graph;
 	p->graph = g;
 	pthread_mutex_unlock(&p->lock);
 	graph_unref(old);
-	return ret;
+	return 0;
 }
 
 void l7proxy_stop(struct l7proxy *p)
@@ -355,9 +379,8 @@ void l7proxy_stop(struct l7proxy *p)
 			pthread_join(w->thread, NULL);
 		w->running = false;
 		for (j = 0; j < L7_MAX_EPS; j++) {
-			if (!w->lis[j])
-				continue;
-			evconnlistener_free(w->lis[j]);
+			if (w->lis[j])
+				evconnlistener_free(w->lis[j]);
 			free(w->lis_arg[j]);
 			w->lis[j] = NULL;
 			w->lis_arg[j] = NULL;

@@ -359,8 +359,12 @@ out=$($B/sluice -s "$TMP/s.sock" -j service show)
 got=$(echo "$out" | jq -c '[.services[] | select(.name == "rr@file") | .responses["2xx"], (.servers | map(.responses["2xx"]) | sort)]')
 [ "$got" = '[8,[4,4]]' ] && t_pass || t_fail "got $got"
 
-t_case l7_cli_server_show
-got=$($B/sluice -s "$TMP/s.sock" -j server show w@file | jq -c '[.servers[] | [.url, .weight, .requests]] | sort')
+t_case l7_cli_service_show_unknown
+out=$($B/sluice -s "$TMP/s.sock" -j service show nope@file); rc=$?
+[ $rc -eq 1 ] && [ "$(echo "$out" | jq -r .error)" = "service nope@file does not exist" ] && t_pass || t_fail "exit $rc: $out"
+
+t_case l7_cli_service_show_one_service
+got=$($B/sluice -s "$TMP/s.sock" -j service show w@file | jq -c '[.servers[] | [.url, .weight, .requests]] | sort')
 [ "$got" = '[["http://127.0.0.1:18101",3,6],["http://127.0.0.1:18102",1,2]]' ] && t_pass || t_fail "got $got"
 
 # (the keep-alive connection below stays idle well under the 4 s idle timeout)

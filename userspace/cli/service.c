@@ -1,7 +1,8 @@
-/* sluice service { show [SERVICE] } and sluice server { show SERVICE }:
- * the L7 proxy's routers, services and servers with their counters, from
- * sluiced's "service show" control command. JSON under -j is the agent's
- * reply unchanged; text mode prints one line per object.
+/* sluice service { show [SERVICE] }: the L7 proxy's routers, services and
+ * servers with their counters, from sluiced's "service show" control
+ * command. JSON under -j is the agent's reply unchanged; text mode prints
+ * one line per object. (`sluice server` is the data plane's object; the
+ * HTTP servers of a service are `sluice service show SERVICE`.)
  */
 #include <inttypes.h>
 #include <stdio.h>

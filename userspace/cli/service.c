@@ -110,6 +110,13 @@ static const struct lb_cmd service_cmds[] = {
 	{ NULL }
 };
 
+int service_server_show(int argc, char **argv)
+{
+	if (argc != 1)
+		return cmd_usage_err("server show takes at most one SERVICE");
+	return show(argv[0]);
+}
+
 int do_service(int argc, char **argv)
 {
 	return cmd_select(service_cmds, argc, argv, service_help);

@@ -16,7 +16,7 @@ extern const struct agent_subsys l7_subsys;
 
 const struct agent_subsys *const agent_subsystems[] = {
 	&dataplane_subsys,
-	&health_subsys,
 	&l7_subsys,
+	&health_subsys,
 	NULL
 };

@@ -54,6 +54,9 @@ struct jnode *agent_call(const char *cmd, int argc, char **argv);
 /* Under -j, writes the agent's reply as the command's JSON document. */
 void print_reply_json(const struct jnode *reply);
 
+/* `sluice server show SERVICE`: an http service's servers (service.c). */
+int service_server_show(int argc, char **argv);
+
 /* Object entry points, one per file. */
 int do_config(int argc, char **argv);
 int do_daemon(int argc, char **argv);
@@ -61,9 +64,5 @@ int do_health(int argc, char **argv);
 int do_version(int argc, char **argv);
 int do_service(int argc, char **argv);
 int do_server(int argc, char **argv);
-/* `server` commands on http (L7) services; do_server() hands over
- * `show SERVICE` and `set SERVICE URL ...` (service.c).
- */
-int do_l7_server(int argc, char **argv);
 
 #endif /* LB_CLI_CMD_H */

@@ -15,15 +15,18 @@
 static int server_help(int argc, char **argv)
 {
 	return cmd_help_text(
-		"Usage: sluice server { show | list } [HTTP-SERVICE]\n"
+		"Usage: sluice server { show | list } [SERVICE]\n"
 		"       sluice server set SERVICE ADDRESS { weight N | down | up } ...\n"
 		"       sluice server set HTTP-SERVICE URL { weight N | drain | up | down }\n"
 		"       sluice server help\n"
-		"  (with an http service or URL: the L7 proxy's servers, docs/services.md)\n"
 		"  show   every backend of the kernel data plane: state and counters\n"
+		"  show SERVICE  the servers of an http SERVICE with health, weight and\n"
+		"         request counters (from sluiced)\n"
 		"  set    override a tcp/udp server's weight (0 drains: no new flows)\n"
 		"         or mark it down (its flows move: UDP; or end: TCP) until\n"
-		"         sluiced restarts; e.g. sluice server set pg@file 10.0.0.5:5432 weight 0\n");
+		"         sluiced restarts; e.g. sluice server set pg@file 10.0.0.5:5432 weight 0\n"
+		"  set HTTP-SERVICE URL: an http server, at once and without a reload;\n"
+		"         drain keeps its sticky sessions (docs/services.md)\n");
 }
 
 static int server_show(int argc, char **argv)
@@ -35,12 +38,8 @@ static int server_show(int argc, char **argv)
 	uint32_t id;
 	int ret;
 
-	if (argc == 1) {
-		/* an http service: the L7 proxy's view (service.c) */
-		char *l7[] = { "show", argv[0], NULL };
-
-		return do_l7_server(2, l7);
-	}
+	if (argc == 1)
+		return service_server_show(argc, argv);
 	if (argc)
 		return cmd_usage_err("server show takes at most one SERVICE");
 	ret = dp_open(&m);

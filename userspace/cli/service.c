@@ -22,15 +22,6 @@ static int service_help(int argc, char **argv)
 		"           SERVICE (qualified, e.g. web@file) shows one service\n");
 }
 
-static int server_help(int argc, char **argv)
-{
-	return cmd_help_text(
-		"Usage: sluice server { show SERVICE | set SERVICE URL CHANGE | help }\n"
-		"  show     the servers of SERVICE with health and request counters\n"
-		"  set      CHANGE := { weight N | drain | up | down }: changes an\n"
-		"           http server at once, without a reload\n");
-}
-
 static uint64_t u64(const struct jnode *n, const char *key)
 {
 	uint64_t v = 0;
@@ -116,18 +107,6 @@ static int service_show(int argc, char **argv)
 	return show(argc ? argv[0] : NULL);
 }
 
-static int server_show(int argc, char **argv)
-{
-	int ret;
-
-	if (argc != 1)
-		return cmd_usage_err("server show needs exactly one SERVICE");
-	svc_probe_load(argv[0]);
-	ret = show(argv[0]);
-	svc_probe_free();
-	return ret;
-}
-
 static const struct lb_cmd service_cmds[] = {
 	{ "show",	service_show },
 	{ "list",	service_show },
@@ -135,20 +114,19 @@ static const struct lb_cmd service_cmds[] = {
 	{ NULL }
 };
 
-static const struct lb_cmd server_cmds[] = {
-	{ "show",	server_show },
-	{ "set",	svc_server_set },
-	{ "list",	server_show },
-	{ "help",	server_help },
-	{ NULL }
-};
+int service_server_show(int argc, char **argv)
+{
+	int ret;
+
+	if (argc != 1)
+		return cmd_usage_err("server show takes at most one SERVICE");
+	svc_probe_load(argv[0]);
+	ret = show(argv[0]);
+	svc_probe_free();
+	return ret;
+}
 
 int do_service(int argc, char **argv)
 {
 	return cmd_select(service_cmds, argc, argv, service_help);
-}
-
-int do_l7_server(int argc, char **argv)
-{
-	return cmd_select(server_cmds, argc, argv, server_help);
 }

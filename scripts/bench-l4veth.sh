@@ -359,7 +359,7 @@ measure() {
 		v=$(iperf_json "$dst" "$D_TCP" -P $p | python3 -c '
 import json, sys
 try: print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception: print("null")')
+except Exception: print("null")') || true
 		bn_row "$c" tcp_gbps "streams=$p" "$r" "$v" Gbit/s "iperf3 -P $p -t $D_TCP"
 	done
 

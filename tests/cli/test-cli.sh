@@ -62,6 +62,22 @@ out=$($S -j config check "$TMP/bad.yml"); rc=$?
 [ $rc -eq 1 ] && [ "$(echo "$out" | jq -c '[.ok, .errors, .diagnostics[0].line, .diagnostics[0].col, .diagnostics[0].path]')" \
 	= '[false,1,5,9,"http.services.app.loadBalancer.servrs"]' ] && t_pass || t_fail "exit $rc, got: $out"
 
+t_case check_bad_rule
+cat >"$TMP/rule.yml" <<'Y'
+http:
+  routers:
+    r:
+      rule: "Hots(`a.example`)"
+      service: app
+  services:
+    app:
+      loadBalancer:
+        servers: [{url: "http://10.0.0.1"}]
+Y
+out=$($S config check "$TMP/rule.yml"); rc=$?
+[ $rc -eq 1 ] && [[ $out == "$TMP/rule.yml:3:5: error: http.routers.r.rule: invalid rule: 1:1: unknown matcher \"Hots\" (did you mean \"Host\"?)"* ]] \
+	&& t_pass || t_fail "exit $rc, got: $out"
+
 t_case check_unreadable
 out=$($S -j config check "$TMP/none.yml"); rc=$?
 [ $rc -eq 1 ] && echo "$out" | jq -e '.diagnostics[0].message | startswith("cannot read")' >/dev/null \

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sluice's XDP load balancer: the pipeline only. Concerns live in the
  * headers: parsing (lb_parse.h), lookups (lb_lookup.h), translation and
- * forwarding (lb_forward.h), checksums (lb_csum.h), counters (lb_stats.h),
+ * forwarding (lb_forward.h), ICMP errors (lb_icmp.h), resets
+ * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h),
  * maps (lb_maps.h), the userspace ABI (lb_abi.h). docs/datapath.md walks
  * a packet through it.
  *
@@ -18,9 +19,11 @@
 #include "lb_abi.h"
 #include "lb_csum.h"
 #include "lb_forward.h"
+#include "lb_icmp.h"
 #include "lb_lookup.h"
 #include "lb_maps.h"
 #include "lb_parse.h"
+#include "lb_reset.h"
 #include "lb_stats.h"
 
 #define LB_SNAT_TRIES		8
@@ -207,6 +210,15 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
+	if (drop == LB_DROP_BACKEND_GONE) {
+		lb_stat_inc(LB_DROP_BACKEND_GONE);
+		if (lb_tcp_reset(ctx, p) == XDP_REDIRECT) {
+			lb_stat_inc(LB_STAT_TCP_RESET);
+			return XDP_REDIRECT;
+		}
+		lb_stat_inc(LB_STAT_DROP);
+		return XDP_DROP;
+	}
 	return lb_drop(drop);
 }
 
@@ -247,6 +259,14 @@ int lb_xdp(struct xdp_md *ctx)
 	switch (res) {
 	case LB_PARSE_OK:
 		break;
+	case LB_PARSE_ICMP:
+		cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
+		if (!cfg)
+			goto pass;
+		res = lb_icmp(ctx, &p, cfg);
+		if (res >= 0)
+			return res;
+		goto pass;
 	case LB_PARSE_MALFORMED:
 		lb_stat_inc(LB_STAT_MALFORMED);
 		goto pass;

@@ -47,6 +47,7 @@ struct lb_pkt {
 	struct ipv6hdr *ip6;	/* NULL for IPv4 */
 	struct tcphdr *tcp;	/* NULL unless TCP */
 	struct udphdr *udp;	/* NULL unless UDP */
+	void *icmp;		/* ICMP/ICMPv6 header (LB_PARSE_ICMP only) */
 	__u32 len;		/* frame length, for byte counters */
 	__u8 vlan;		/* one 802.1Q tag present */
 	__u8 tcp_flags;		/* byte 13 of the TCP header */
@@ -58,6 +59,7 @@ enum lb_parse_res {
 	LB_PARSE_MALFORMED,
 	LB_PARSE_FRAGMENT,
 	LB_PARSE_IPV6_EXT,
+	LB_PARSE_ICMP,		/* ICMP or ICMPv6, unfragmented: see lb_icmp.h */
 };
 
 #define LB_TCP_FIN	0x01
@@ -115,10 +117,19 @@ static __always_inline int lb_parse_ipv4(struct lb_pkt *p, void *l3,
 	tot_len = bpf_ntohs(iph->tot_len);
 	if (tot_len < iph->ihl * 4 || l3 + tot_len > data_end)
 		return LB_PARSE_MALFORMED;
-	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
+	    iph->protocol != IPPROTO_ICMP)
 		return LB_PARSE_OTHER;
 	if (iph->frag_off & bpf_htons(LB_IP_MF | LB_IP_OFFSET))
 		return LB_PARSE_FRAGMENT;
+	if (iph->protocol == IPPROTO_ICMP) {
+		p->ip4 = iph;
+		p->icmp = l3 + iph->ihl * 4;
+		p->key.family = LB_AF_INET;
+		p->key.src[0] = iph->saddr;
+		p->key.dst[0] = iph->daddr;
+		return LB_PARSE_ICMP;
+	}
 	if (iph->ihl > 5)
 		*ip_opts = 1;
 	l4 = l3 + iph->ihl * 4;
@@ -143,11 +154,16 @@ static __always_inline int lb_parse_ipv6(struct lb_pkt *p, void *l3,
 	if (l4 + bpf_ntohs(ip6h->payload_len) > data_end)
 		return LB_PARSE_MALFORMED;
 	nh = ip6h->nexthdr;
-	if (nh != IPPROTO_TCP && nh != IPPROTO_UDP) {
-		if (nh == IPPROTO_ICMPV6)
-			return LB_PARSE_OTHER;
-		return LB_PARSE_IPV6_EXT;
+	if (nh == IPPROTO_ICMPV6) {
+		p->ip6 = ip6h;
+		p->icmp = l4;
+		p->key.family = LB_AF_INET6;
+		__builtin_memcpy(p->key.src, &ip6h->saddr, 16);
+		__builtin_memcpy(p->key.dst, &ip6h->daddr, 16);
+		return LB_PARSE_ICMP;
 	}
+	if (nh != IPPROTO_TCP && nh != IPPROTO_UDP)
+		return LB_PARSE_IPV6_EXT;
 	p->ip6 = ip6h;
 	p->key.family = LB_AF_INET6;
 	__builtin_memcpy(p->key.src, &ip6h->saddr, 16);

@@ -1,5 +1,7 @@
 /* The data plane's loader (see lb_loader.h). */
 #include <dirent.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -300,5 +302,30 @@ int lb_pins_remove_all(const char *pin_root)
 	if (rmdir(pin_root ? pin_root : LB_PIN_ROOT) && errno != ENOENT &&
 	    errno != ENOTEMPTY && errno != EBUSY)
 		return -errno;
+	return 0;
+}
+
+int lb_iface_addrs(const char *ifname, struct lb_iface *ifc)
+{
+	struct ifaddrs *ifa, *it;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (it = ifa; it; it = it->ifa_next) {
+		if (!it->ifa_addr || strcmp(it->ifa_name, ifname))
+			continue;
+		if (it->ifa_addr->sa_family == AF_INET && !ifc->snat4) {
+			ifc->snat4 = ((struct sockaddr_in *)it->ifa_addr)->sin_addr.s_addr;
+		} else if (it->ifa_addr->sa_family == AF_INET6 &&
+			   !(ifc->snat6[0] | ifc->snat6[1] | ifc->snat6[2] |
+			     ifc->snat6[3])) {
+			struct in6_addr *a6 =
+				&((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr;
+
+			if (!IN6_IS_ADDR_LINKLOCAL(a6))
+				memcpy(ifc->snat6, a6, 16);
+		}
+	}
+	freeifaddrs(ifa);
 	return 0;
 }

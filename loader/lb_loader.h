@@ -77,6 +77,11 @@ int lb_pins_detach_iface(const char *pin_root, const char *ifname);
 /* Detaches every pinned link and removes every pin and the folders. */
 int lb_pins_remove_all(const char *pin_root);
 
+/* Fills the zero SNAT fields of @ifc with @ifname's own first IPv4 and
+ * first non-link-local IPv6 address. Returns 0 or -errno.
+ */
+int lb_iface_addrs(const char *ifname, struct lb_iface *ifc);
+
 const char *lb_xdp_mode_name(enum lb_xdp_mode mode);
 
 #endif /* LB_LOADER_H */

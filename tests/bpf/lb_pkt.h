@@ -224,4 +224,119 @@ static void pkt_view(const struct pkt *like, const uint8_t *b, size_t len,
 		v->l4_csum_ok = pkt_l4_sum(&q, l4len) == 0xffff;
 }
 
+/* Builds an ICMP(v6) error from @osrc to @odst of @type/@code quoting the
+ * first @quote bytes of the IP packet in @inner (as pkt_build() made it).
+ */
+static void pkt_build_icmp(struct pkt *p, int family, const char *osrc,
+			   const char *odst, uint8_t type, uint8_t code,
+			   uint32_t rest, const struct pkt *inner, size_t quote)
+{
+	size_t off = 14, mlen;
+	uint8_t *ic;
+	uint32_t s;
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	pkt_set_mac(p->b, 0xfe);
+	pkt_set_mac(p->b + 6, 0x20);
+	*(uint16_t *)(p->b + 12) = htons(family == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	p->l3 = off;
+	if (quote > inner->len - inner->l3)
+		quote = inner->len - inner->l3;
+	mlen = 8 + quote;
+	if (family == AF_INET) {
+		struct iphdr *ip = (void *)(p->b + off);
+
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons(20 + mlen);
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_ICMP;
+		inet_pton(AF_INET, osrc, &ip->saddr);
+		inet_pton(AF_INET, odst, &ip->daddr);
+		ip->check = htons(~csum_fold(csum_add(0, ip, 20)));
+		p->l4 = off + 20;
+	} else {
+		struct ipv6hdr *ip6 = (void *)(p->b + off);
+
+		ip6->version = 6;
+		ip6->payload_len = htons(mlen);
+		ip6->nexthdr = IPPROTO_ICMPV6;
+		ip6->hop_limit = 64;
+		inet_pton(AF_INET6, osrc, &ip6->saddr);
+		inet_pton(AF_INET6, odst, &ip6->daddr);
+		p->l4 = off + 40;
+	}
+	ic = p->b + p->l4;
+	ic[0] = type;
+	ic[1] = code;
+	*(uint32_t *)(ic + 4) = htonl(rest);
+	memcpy(ic + 8, inner->b + inner->l3, quote);
+	p->len = p->l4 + mlen;
+	if (family == AF_INET) {
+		s = csum_add(0, ic, mlen);
+	} else {
+		uint32_t len32 = htonl(mlen);
+		uint8_t z[4] = { 0, 0, 0, IPPROTO_ICMPV6 };
+
+		s = csum_add(0, p->b + p->l3 + 8, 32);
+		s = csum_add(s, &len32, 4);
+		s = csum_add(s, z, 4);
+		s = csum_add(s, ic, mlen);
+	}
+	*(uint16_t *)(ic + 2) = htons(~csum_fold(s));
+}
+
+/* What an ICMP error says, after translation. */
+struct icmp_view {
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];	/* outer */
+	char isrc[INET6_ADDRSTRLEN], idst[INET6_ADDRSTRLEN];	/* quoted */
+	uint16_t isport, idport;
+	bool l3_csum_ok, icmp_csum_ok, inner_csum_ok;
+};
+
+static void pkt_icmp_view(const struct pkt *like, const uint8_t *b, size_t len,
+			  struct icmp_view *v)
+{
+	const uint8_t *ic = b + like->l4;
+	size_t mlen = len - like->l4;
+	uint32_t s;
+
+	memset(v, 0, sizeof(*v));
+	if (like->family == AF_INET) {
+		const struct iphdr *ip = (const void *)(b + like->l3);
+		const struct iphdr *in = (const void *)(ic + 8);
+
+		inet_ntop(AF_INET, &ip->saddr, v->src, sizeof(v->src));
+		inet_ntop(AF_INET, &ip->daddr, v->dst, sizeof(v->dst));
+		v->l3_csum_ok = csum_fold(csum_add(0, ip, 20)) == 0xffff;
+		v->icmp_csum_ok = csum_fold(csum_add(0, ic, mlen)) == 0xffff;
+		inet_ntop(AF_INET, &in->saddr, v->isrc, sizeof(v->isrc));
+		inet_ntop(AF_INET, &in->daddr, v->idst, sizeof(v->idst));
+		v->inner_csum_ok = csum_fold(csum_add(0, in, 20)) == 0xffff;
+		v->isport = ntohs(*(const uint16_t *)(ic + 28));
+		v->idport = ntohs(*(const uint16_t *)(ic + 30));
+	} else {
+		const struct ipv6hdr *ip6 = (const void *)(b + like->l3);
+		const struct ipv6hdr *in = (const void *)(ic + 8);
+		uint32_t len32 = htonl(mlen);
+		uint8_t z[4] = { 0, 0, 0, IPPROTO_ICMPV6 };
+
+		inet_ntop(AF_INET6, &ip6->saddr, v->src, sizeof(v->src));
+		inet_ntop(AF_INET6, &ip6->daddr, v->dst, sizeof(v->dst));
+		v->l3_csum_ok = true;
+		s = csum_add(0, &ip6->saddr, 32);
+		s = csum_add(s, &len32, 4);
+		s = csum_add(s, z, 4);
+		s = csum_add(s, ic, mlen);
+		v->icmp_csum_ok = csum_fold(s) == 0xffff;
+		inet_ntop(AF_INET6, &in->saddr, v->isrc, sizeof(v->isrc));
+		inet_ntop(AF_INET6, &in->daddr, v->idst, sizeof(v->idst));
+		v->inner_csum_ok = true;
+		v->isport = ntohs(*(const uint16_t *)(ic + 48));
+		v->idport = ntohs(*(const uint16_t *)(ic + 50));
+	}
+}
+
 #endif /* LB_TEST_PKT_H */

@@ -430,9 +430,12 @@ static struct row rows[] = {
 	{ "v4 tcp without redirect permission takes the kernel path",
 	  TCP4(CLIENT4, "10.0.0.1", 40010, 80, SYN), XDP_PASS, X_FWD, SNAT4,
 	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect },
-	{ "v4 tcp flow whose backend is gone is dropped",
-	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_DROP, X_NONE, NULL,
-	  LB_DROP_BACKEND_GONE, .poke_off = -1, .hook = hook_backend2_down },
+	{ "v4 tcp flow whose backend is gone gets a RST",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_NONE, NULL,
+	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
+	{ "v4 tcp RST of a flow whose backend is gone is dropped",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, 0x04), XDP_DROP, X_NONE, NULL,
+	  LB_DROP_BACKEND_GONE, .poke_off = -1 },
 };
 
 /* Backend id the ring of @in's VIP gives a new flow, as vip lookup does. */
@@ -579,16 +582,211 @@ static void run_row(void **state)
 	last_spec = r->in;
 }
 
+/* ---- ICMP errors ----------------------------------------------------- */
+
+/* Runs @in arriving on @ifindex; the output lands in @out. */
+static int run_pkt(const struct pkt *in, int ifindex, struct pkt *out)
+{
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = in->b,
+		    .data_size_in = in->len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+
+	*out = *in;
+	topts.data_out = out->b;
+	topts.data_size_out = sizeof(out->b);
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(skel->progs.lb_xdp), &topts), 0);
+	out->len = topts.data_size_out;
+	return topts.retval;
+}
+
+struct icmp_case {
+	struct pkt_spec fwd;	/* client -> VIP packet that makes the flow */
+	const char *vip;
+	const char *snat;	/* NULL: nat */
+	uint8_t type, code;	/* error from the backend side */
+};
+
+/* The flow of @c, an error about it from the backend side, then one about
+ * its reply from a router on the client side: both must reach the other
+ * party with the quoted packet as that party sent it.
+ */
+static void icmp_both_ways(const struct icmp_case *c)
+{
+	struct pkt in, fwd, rep_in, rep, err, out;
+	struct pkt_view vf, vr;
+	struct icmp_view v;
+	struct pkt_spec rs;
+	const char *router = c->fwd.family == AF_INET ? "192.0.2.1" : "2001:db8::1";
+
+	pkt_build(&in, &c->fwd);
+	assert_int_equal(run_pkt(&in, if_client, &fwd), XDP_REDIRECT);
+	pkt_view(&in, fwd.b, fwd.len, &vf);
+
+	/* backend side: "your packet was too big / unreachable" */
+	pkt_build_icmp(&err, c->fwd.family, vf.dst, vf.src, c->type, c->code,
+		       1400, &fwd, 64);
+	assert_int_equal(run_pkt(&err, if_backend, &out), XDP_REDIRECT);
+	pkt_icmp_view(&err, out.b, out.len, &v);
+	assert_true(v.l3_csum_ok && v.icmp_csum_ok && v.inner_csum_ok);
+	assert_string_equal(v.src, c->vip);
+	assert_string_equal(v.dst, c->fwd.src);
+	assert_string_equal(v.isrc, c->fwd.src);
+	assert_int_equal(v.isport, c->fwd.sport);
+	assert_string_equal(v.idst, c->vip);
+	assert_int_equal(v.idport, c->fwd.dport);
+
+	/* the backend's reply, then an error about it from the client side */
+	rs = c->fwd;
+	rs.src = vf.dst;
+	rs.dst = vf.src;
+	rs.sport = vf.dport;
+	rs.dport = vf.sport;
+	pkt_build(&rep_in, &rs);
+	assert_int_equal(run_pkt(&rep_in, if_backend, &rep), XDP_REDIRECT);
+	pkt_view(&rep_in, rep.b, rep.len, &vr);
+	pkt_build_icmp(&err, c->fwd.family, router, vr.src, c->type, c->code,
+		       1280, &rep, 64);
+	assert_int_equal(run_pkt(&err, if_client, &out), XDP_REDIRECT);
+	pkt_icmp_view(&err, out.b, out.len, &v);
+	assert_true(v.l3_csum_ok && v.icmp_csum_ok && v.inner_csum_ok);
+	assert_string_equal(v.dst, vf.dst);		/* to the backend */
+	assert_string_equal(v.src, c->snat ? c->snat : router);
+	assert_string_equal(v.isrc, vf.dst);		/* as the backend sent it */
+	assert_int_equal(v.isport, vf.dport);
+	assert_string_equal(v.idst, vf.src);
+	assert_int_equal(v.idport, vf.sport);
+}
+
+static void test_icmp_v4_fullnat_tcp(void **state)
+{
+	static const struct icmp_case c = {
+		TCP4(CLIENT4, "10.0.0.1", 45000, 80, SYN), "10.0.0.1", SNAT4,
+		3, 4,	/* fragmentation needed */
+	};
+
+	icmp_both_ways(&c);
+}
+
+static void test_icmp_v4_nat_udp(void **state)
+{
+	static const struct icmp_case c = {
+		UDP4(CLIENT4, "10.0.0.2", 45001, 53, 10), "10.0.0.2", NULL,
+		3, 3,	/* port unreachable */
+	};
+
+	icmp_both_ways(&c);
+}
+
+static void test_icmp_v6_fullnat_tcp(void **state)
+{
+	static const struct icmp_case c = {
+		TCP6(CLIENT6, "fd00::1", 45002, 80, SYN), "fd00::1", SNAT6,
+		2, 0,	/* packet too big */
+	};
+
+	icmp_both_ways(&c);
+}
+
+/* Errors about nothing we balance, and ICMP that is no error, pass. */
+static void test_icmp_unrelated_passes(void **state)
+{
+	static const struct pkt_spec other = TCP4("198.51.100.1", "198.51.100.2",
+						  1234, 80, SYN);
+	struct pkt q, err, out;
+
+	pkt_build(&q, &other);
+	pkt_build_icmp(&err, AF_INET, "10.1.0.1", "10.1.0.254", 3, 4, 1400, &q, 64);
+	assert_int_equal(run_pkt(&err, if_backend, &out), XDP_PASS);
+	assert_memory_equal(out.b, err.b, err.len);
+	pkt_build_icmp(&err, AF_INET, CLIENT4, "10.0.0.1", 8, 0, 0, &q, 16);
+	assert_int_equal(run_pkt(&err, if_client, &out), XDP_PASS);
+	assert_memory_equal(out.b, err.b, err.len);
+}
+
+/* ---- resets ------------------------------------------------------------ */
+
+/* Checks that @out is a bare RST from @vip:@vport to @cli:@cport with
+ * @seq/@ack/@flags and correct checksums.
+ */
+static void check_rst(const struct pkt *in, const struct pkt *out,
+		      const char *vip, uint16_t vport, const char *cli,
+		      uint16_t cport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	const struct tcphdr *th = (const void *)(out->b + in->l4);
+	struct pkt_view v;
+
+	assert_int_equal(out->len, in->l4 + 20);
+	pkt_view(in, out->b, out->len, &v);
+	assert_true(v.l3_csum_ok);
+	assert_true(v.l4_csum_ok);
+	assert_string_equal(v.src, vip);
+	assert_int_equal(v.sport, vport);
+	assert_string_equal(v.dst, cli);
+	assert_int_equal(v.dport, cport);
+	assert_int_equal(out->b[in->l4 + 13], flags);
+	assert_int_equal(ntohl(th->seq), seq);
+	assert_int_equal(ntohl(th->ack_seq), ack);
+	assert_memory_equal(out->b, in->b + 6, 6);	/* back to the sender */
+}
+
+/* data on a v4 flow whose backend is gone: RST seq = its ack */
+static void test_reset_v4_with_payload(void **state)
+{
+	static const struct pkt_spec s = {
+		.family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4,
+		.dst = "10.0.0.1", .sport = 40001, .dport = 80,
+		.tcp_flags = PSHACK, .payload = 100 };
+	struct pkt in, out;
+
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
+	check_rst(&in, &out, "10.0.0.1", 80, CLIENT4, 40001, 2000, 0, 0x04);
+}
+
+/* a bare SYN hitting a v6 flow whose backend is gone: RST|ACK seq+1 */
+static void test_reset_v6_syn(void **state)
+{
+	static const struct pkt_spec s = TCP6(CLIENT6, "fd00::1", 40000, 80, SYN);
+	struct pkt in, out;
+
+	backend_write(&backends[5], false);
+	backend_write(&backends[6], false);
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
+	check_rst(&in, &out, "fd00::1", 80, CLIENT6, 40000, 0, 1001, 0x14);
+}
+
 int main(void)
 {
-	size_t n = sizeof(rows) / sizeof(rows[0]), i;
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	static const struct CMUnitTest tail[] = {
+		cmocka_unit_test(test_reset_v4_with_payload),
+		cmocka_unit_test(test_reset_v6_syn),
+	};
+	static const struct CMUnitTest icmp[] = {
+		cmocka_unit_test(test_icmp_v4_fullnat_tcp),
+		cmocka_unit_test(test_icmp_v4_nat_udp),
+		cmocka_unit_test(test_icmp_v6_fullnat_tcp),
+		cmocka_unit_test(test_icmp_unrelated_passes),
+	};
+	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 4, i, j = 0, cut = n;
+	struct CMUnitTest *tests = calloc(n + ni + 2, sizeof(*tests));
 
+	/* ICMP cases run before the rows that take backends down */
+	for (i = 0; i < n; i++)
+		if (rows[i].hook && cut == n)
+			cut = i;
 	for (i = 0; i < n; i++) {
-		tests[i].name = rows[i].desc;
-		tests[i].test_func = run_row;
-		tests[i].initial_state = &rows[i];
+		if (i == cut)
+			for (size_t k = 0; k < ni; k++)
+				tests[j++] = icmp[k];
+		tests[j].name = rows[i].desc;
+		tests[j].test_func = run_row;
+		tests[j++].initial_state = &rows[i];
 	}
-	return _cmocka_run_group_tests("lb_xdp", tests, n, group_setup,
+	tests[j++] = tail[0];
+	tests[j++] = tail[1];
+	return _cmocka_run_group_tests("lb_xdp", tests, j, group_setup,
 				       group_teardown);
 }

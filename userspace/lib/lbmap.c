@@ -40,8 +40,10 @@ static const char *const stat_names[LB_STAT_NR] = {
 	[LB_STAT_IPV6_EXT] = "ipv6_ext",
 	[LB_STAT_MALFORMED] = "malformed",
 	[LB_STAT_FIB_MISS] = "fib_miss",
+	[LB_STAT_ICMP] = "icmp_xlate",
+	[LB_STAT_TCP_RESET] = "tcp_reset",
 	[LB_DROP_NO_BACKEND] = "drop_no_backend",
-	[LB_DROP_BACKEND_GONE] = "drop_backend_gone",
+	[LB_DROP_BACKEND_GONE] = "backend_gone",
 	[LB_DROP_NO_SNAT] = "drop_no_snat",
 	[LB_DROP_SNAT_PORTS] = "drop_snat_ports",
 	[LB_DROP_FAMILY] = "drop_family",
@@ -234,6 +236,20 @@ int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
 		if (err)
 			return -errno;
 		done += count;
+	}
+	return 0;
+}
+
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
+		    uint32_t *ring)
+{
+	uint32_t pos;
+	int err;
+
+	for (pos = 0; pos < LB_RING_SIZE; pos++) {
+		err = lbmap_ring_get(m, vip_id, slot, pos, &ring[pos]);
+		if (err)
+			return err;
 	}
 	return 0;
 }

@@ -70,6 +70,9 @@ int lbmap_vip_foreach(const struct lbmap *m,
 /* Writes the LB_RING_SIZE entries of @ring into @vip_id's @slot. */
 int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
 		     const uint32_t *ring);
+/* Reads the LB_RING_SIZE entries of @vip_id's @slot into @ring. */
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
+		    uint32_t *ring);
 int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
 		   uint32_t pos, uint32_t *backend_id);
 

@@ -64,6 +64,7 @@ NC=slbn-c-$$
 NL=slbn-l-$$
 NB=(slbn-b1-$$ slbn-b2-$$ slbn-b3-$$)
 cur_pids=()
+cnote=		# appended to every row's method (how XDP was driven)
 lb_pids=()	# the balancer's own processes: their CPU counts
 
 # ---- topology ---------------------------------------------------------
@@ -122,6 +123,7 @@ topo_down() {
 	[ ${#cur_pids[@]} -gt 0 ] && bn_kill "${cur_pids[@]}"
 	cur_pids=()
 	lb_pids=()
+	pins_down
 	for ns in $NC $NL "${NB[@]}"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
@@ -254,30 +256,105 @@ EOF
 	wait_port $NL 80
 }
 
-# sluice's XDP program and map code (bpf/lb.bpf.c, lbmap, maglev) driven
-# by tests/bench/bench_lb: attaches to the balancer's 4 interfaces.
+# sluice XDP: sluiced attaches the data plane to the balancer's 4
+# interfaces from a Traefik-style configuration (BENCH_XDP_DRIVER=sluiced,
+# the default), or tests/bench/bench_lb loads the same program and fills
+# the maps with the same library code without the agent
+# (BENCH_XDP_DRIVER=bench_lb).
+XDP_DRIVER=${BENCH_XDP_DRIVER:-sluiced}
+PIN=/sys/fs/bpf/slbn-$$
+
+# Detaches and unpins what sluiced left (it keeps its links by design).
+pins_down() {
+	[ -d "$PIN" ] || return 0
+	[ -e "/run/netns/$NL" ] &&
+		nsenter --net="/run/netns/$NL" "$BUILD/sluiced" --detach -P "$PIN" >/dev/null 2>&1
+	rm -rf "$PIN"
+	return 0
+}
+bn_cleanup_hook() { pins_down; }
+
 xdp_up() {
-	local mode=$1 log
-	[ -x "$BENCH_LB" ] || bn_die "$BENCH_LB missing (make tests)"
-	log=$BN_TMP/bench_lb.log
-	ip netns exec $NL "$BENCH_LB" ${mode:+$mode} \
-		-i lc -i b1 -i b2 -i b3 \
-		-v $VIP:80/tcp=10.91.11.2:80,10.91.12.2:80,10.91.13.2:80 \
-		-v $VIP:5201/tcp=10.91.11.2:5201 \
-		-v $VIP:9000/udp=10.91.11.2:9000,10.91.12.2:9000,10.91.13.2:9000 \
-		>"$log" 2>&1 &
+	local fwd=$1 log=$BN_TMP/xdp.log
+	cnote=" [XDP driven by $XDP_DRIVER]"
+	if [ "$XDP_DRIVER" = bench_lb ]; then
+		[ -x "$BENCH_LB" ] || bn_die "$BENCH_LB missing (make tests)"
+		bn_bg $NL "$BENCH_LB" $([ "$fwd" = fullnat ] && echo -f) \
+			-i lc -i b1 -i b2 -i b3 \
+			-v $VIP:80/tcp=10.91.11.2:80,10.91.12.2:80,10.91.13.2:80 \
+			-v $VIP:5201/tcp=10.91.11.2:5201 \
+			-v $VIP:9000/udp=10.91.11.2:9000,10.91.12.2:9000,10.91.13.2:9000
+		cur_pids+=($BN_PID)
+		for _ in $(seq 50); do
+			grep -q '^ready' "$BN_LOG" && return 0
+			kill -0 $BN_PID 2>/dev/null || break
+			sleep 0.1
+		done
+		cat "$BN_LOG" >&2
+		bn_die "bench_lb did not attach"
+	fi
+	[ -x "$BUILD/sluiced" ] || bn_die "$BUILD/sluiced missing (make all)"
+	cat >"$BN_TMP/sluice.yaml" <<EOF
+entryPoints:
+  web: {address: "$VIP:80"}
+  perf: {address: "$VIP:5201"}
+  blast: {address: "$VIP:9000/udp"}
+dataplane:
+  interfaces: [lc, b1, b2, b3]
+  xdpMode: native
+  forwarding: $fwd
+  flowTableSize: 262144
+tcp:
+  routers:
+    web: {entryPoints: [web], rule: "HostSNI(\`*\`)", service: web}
+    perf: {entryPoints: [perf], rule: "HostSNI(\`*\`)", service: perf}
+  services:
+    web:
+      loadBalancer:
+        servers:
+          - address: "10.91.11.2:80"
+          - address: "10.91.12.2:80"
+          - address: "10.91.13.2:80"
+    perf:
+      loadBalancer:
+        servers: [{address: "10.91.11.2:5201"}]
+udp:
+  routers:
+    blast: {entryPoints: [blast], service: blast}
+  services:
+    blast:
+      loadBalancer:
+        servers:
+          - address: "10.91.11.2:9000"
+          - address: "10.91.12.2:9000"
+          - address: "10.91.13.2:9000"
+EOF
+	nsenter --net="/run/netns/$NL" "$BUILD/sluiced" -c "$BN_TMP/sluice.yaml" \
+		-s "$BN_TMP/ctl.sock" -P "$PIN" >"$log" 2>&1 &
 	cur_pids+=($!)
 	bn_pids+=($!)
+	lb_pids=($!)
 	for _ in $(seq 50); do
-		grep -q '^ready' "$log" && return 0
-		kill -0 $! 2>/dev/null || break
+		nsenter --net="/run/netns/$NL" "$BUILD/sluice" -s "$BN_TMP/ctl.sock" \
+			-P "$PIN" -j prog show 2>/dev/null | grep -q '"lc"' && return 0
+		kill -0 "${lb_pids[0]}" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$log" >&2
-	bn_die "bench_lb did not attach"
+	# This build's sluiced does not attach (e.g. the data plane subsystem
+	# is not registered yet): measure the same program through bench_lb,
+	# and say so in every row.
+	bn_log "sluiced did not attach the data plane; log:"
+	sed 's/^/    /' "$log" >&2
+	bn_kill "${lb_pids[0]}"
+	lb_pids=()
+	pins_down
+	bn_log "falling back to BENCH_XDP_DRIVER=bench_lb for the rest of the run"
+	XDP_DRIVER=bench_lb
+	xdp_up "$fwd"
 }
 
 contender_up() {
+	cnote=
 	case $1 in
 	route-default) topo_up 0 ;;
 	*) topo_up 1 ;;
@@ -287,8 +364,8 @@ contender_up() {
 	route*) ;;
 	nft) nft_up ;;
 	haproxy) haproxy_up ;;
-	xdp-nat) xdp_up "" ;;
-	xdp-fullnat) xdp_up -f ;;
+	xdp-nat) xdp_up nat ;;
+	xdp-fullnat) xdp_up fullnat ;;
 	*) bn_die "unknown contender $1" ;;
 	esac
 }
@@ -338,6 +415,9 @@ udp_run() {
 	echo $sum $((b1 - b0))
 }
 
+# The rows of this section carry the contender's note (cnote).
+row() { bn_row "$1" "$2" "$3" "$4" "$5" "$6" "$7$cnote"; }
+
 measure() {
 	local c=$1 r=$2 dst out v conc th b0 p0 cpu pk
 	dst=$(target "$c")
@@ -351,7 +431,7 @@ measure() {
 			-H 'Connection: close' "http://$dst/" 2>&1) || true
 		v=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
 		[ -n "$v" ] || { bn_log "wrk failed: $out"; v=null; }
-		bn_row "$c" conn_per_s "c=$conc" "$r" "$v" conn/s \
+		row "$c" conn_per_s "c=$conc" "$r" "$v" conn/s \
 			"wrk -t$th -c$conc -d${D_CONN}s Connection: close"
 	done
 
@@ -360,13 +440,13 @@ measure() {
 import json, sys
 try: print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
 except Exception: print("null")') || true
-		bn_row "$c" tcp_gbps "streams=$p" "$r" "$v" Gbit/s "iperf3 -P $p -t $D_TCP"
+		row "$c" tcp_gbps "streams=$p" "$r" "$v" Gbit/s "iperf3 -P $p -t $D_TCP"
 	done
 
 	if [ "$c" != haproxy ]; then
 		read -r pk cpu < <(udp_run "$dst" "$D_UDP" 0)
 		v=$(awk -v p="$pk" -v t="$D_UDP" 'BEGIN { printf "%.0f", p / t }')
-		bn_row "$c" udp_pps "len=64" "$r" "$v" pkt/s \
+		row "$c" udp_pps "len=64" "$r" "$v" pkt/s \
 			"udpblast 8 flows x 64 B, unlimited, ${D_UDP}s"
 
 		# CPU per datagram at a fixed 50 kpps.
@@ -374,7 +454,7 @@ except Exception: print("null")') || true
 		v=$(awk -v c=$cpu -v p="$pk" 'BEGIN {
 			if (p <= 0) { print "null"; exit }
 			printf "%.0f", c / p }')
-		bn_row "$c" cpu_ns_pkt udp "$r" "$v" ns/pkt \
+		row "$c" cpu_ns_pkt udp "$r" "$v" ns/pkt \
 			"softirq + balancer process CPU per datagram delivered, 50 kpps x 64 B"
 	fi
 	p0=$(bn_rx_stat $NL rx_bytes lc b1 b2 b3)
@@ -385,7 +465,7 @@ except Exception: print("null")') || true
 	v=$(awk -v c=$cpu -v p=$pk 'BEGIN {
 		if (p <= 0) { print "null"; exit }
 		printf "%.0f", c / p }')
-	bn_row "$c" cpu_ns_pkt tcp "$r" "$v" ns/pkt \
+	row "$c" cpu_ns_pkt tcp "$r" "$v" ns/pkt \
 		"softirq + balancer process CPU per 1514 B into the balancer, 200 Mbit/s TCP"
 }
 

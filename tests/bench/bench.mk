@@ -1,6 +1,7 @@
 # tests/bench: the benchmark programs (make bench runs them through
 # scripts/bench-*.sh). tests/bench/<name>.c -> $(BUILD)/tests/bench/<name>,
-# linked like the tests; tests/bench/<name>.bpf.c -> its own skeleton
+# linked like the tests (tests/bpf/lb_pkt.h is shared, hence
+# -Wno-unused-function); tests/bench/<name>.bpf.c -> its own skeleton
 # $(BUILD)/tests/bench/<name>.skel.h (floor programs of the XDP bench).
 BENCH_SRCS	:= $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS	:= $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
@@ -22,6 +23,7 @@ $(BENCH_OBJS): $(BUILD)/tests/bench/%.o: tests/bench/%.c $(BENCH_SKELS) | bpf
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) -I$(BUILD)/tests/bench -Itests/bpf \
+		-Wno-unused-function \
 		$(CFLAGS) -c $< -o $@
 
 $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SLUICE_LIBS)

@@ -267,9 +267,11 @@ PIN=/sys/fs/bpf/slbn-$$
 # Detaches and unpins what sluiced left (it keeps its links by design).
 pins_down() {
 	[ -d "$PIN" ] || return 0
-	[ -e "/run/netns/$NL" ] &&
-		nsenter --net="/run/netns/$NL" "$BUILD/sluiced" --detach -P "$PIN" >/dev/null 2>&1
-	rm -rf "$PIN"
+	if [ -e "/run/netns/$NL" ]; then
+		nsenter --net="/run/netns/$NL" "$BUILD/sluiced" --detach -P "$PIN" \
+			>/dev/null 2>&1 || true
+	fi
+	rm -rf "$PIN" || bn_log "could not remove $PIN"
 	return 0
 }
 bn_cleanup_hook() { pins_down; }
@@ -335,8 +337,7 @@ EOF
 	bn_pids+=($!)
 	lb_pids=($!)
 	for _ in $(seq 50); do
-		nsenter --net="/run/netns/$NL" "$BUILD/sluice" -s "$BN_TMP/ctl.sock" \
-			-P "$PIN" -j prog show 2>/dev/null | grep -q '"lc"' && return 0
+		grep -q 'dataplane: [0-9]* VIPs' "$log" && return 0
 		kill -0 "${lb_pids[0]}" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -48,7 +48,7 @@ bn_init l4veth
 
 CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat}
 CONC=${BENCH_L4_CONC:-1 8 32 128}
-D_CONN=$(bn_dur 3 1)
+D_CONN=$(bn_dur 2 1)
 D_TCP=$(bn_dur 4 2)
 D_UDP=$(bn_dur 3 1)
 D_CPU=$(bn_dur 3 1)

@@ -37,6 +37,30 @@ def load_rows(out):
                 line = line.strip()
                 if line:
                     rows.append(json.loads(line))
+    rows += load_l7_tsv(os.path.join(out, "l7.tsv"))
+    return rows
+
+
+def load_l7_tsv(path):
+    """scripts/bench-l7.sh (the L7 proxy's own section) writes a TSV:
+    scenario, proxy, req_s, p50_ms, p99_ms, rss_kib. Its table goes into
+    docs/performance.md by that script; here its rows join results.json."""
+    if not os.path.exists(path):
+        return []
+    rows = []
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            v = dict(zip(head, line.rstrip("\n").split("\t")))
+            for m, unit in (("req_s", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms"),
+                            ("rss_kib", "KiB")):
+                try:
+                    val = float(v[m])
+                except (KeyError, ValueError):
+                    val = None
+                rows.append({"section": "l7", "contender": v.get("proxy"), "measure": m,
+                             "param": v.get("scenario"), "round": 1, "value": val,
+                             "unit": unit, "method": "scripts/bench-l7.sh (wrk)"})
     return rows
 
 
@@ -209,7 +233,7 @@ def main():
     sc = scale_table(summ)
     if sc:
         md += ["", "### Scale", ""] + sc
-    md += other_tables(summ, {"l4veth", "xdp", "scale"})
+    md += other_tables(summ, {"l4veth", "xdp", "scale", "l7"})
     text = "\n".join(md) + "\n"
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(text)

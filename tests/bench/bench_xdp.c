@@ -424,47 +424,59 @@ static void p_floor(struct pkt *p, unsigned int i)
 
 /* ---- paths ------------------------------------------------------------ */
 
-static int cmd_paths(int rounds, int runs)
+/* A fresh program and maps for one round of paths: new-flow rows fill
+ * the flow tables (and fullnat's SNAT ports), so every round starts
+ * empty; then the flows the established and reverse rows use.
+ */
+static int paths_setup(void)
 {
-	int lb = bpf_program__fd(skel->progs.lb_xdp);
-	int fpass = bpf_program__fd(floor_skel->progs.floor_pass);
-	int fdrop = bpf_program__fd(floor_skel->progs.floor_drop);
-	int ftx = bpf_program__fd(floor_skel->progs.floor_tx);
 	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
-	struct run r = {};
-	struct pkt p, syn;
+	struct run r = { .verdict = XDP_REDIRECT };
+	struct pkt syn;
 	struct pkt_view v;
-	double empty;
-	const char *rep = "repeat", *one = "single";
+	int err;
 
-	if (!ring || backends_up() || ifaces_up() ||
-	    vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring) ||
-	    vip_up(2, AF_INET, "10.0.0.2", 80, LB_VIP_F_FULLNAT, 1, 3, ring) ||
-	    vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring)) {
-		fprintf(stderr, "bench_xdp: map setup failed\n");
-		return 1;
-	}
+	if (skel)
+		lb_down();
+	err = !ring || lb_up(1 << 18) || backends_up() || ifaces_up() ||
+	      vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring) ||
+	      vip_up(2, AF_INET, "10.0.0.2", 80, LB_VIP_F_FULLNAT, 1, 3, ring) ||
+	      vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring);
 	free(ring);
-	/* The flows the established and reverse rows use. */
-	r.prog = lb;
+	if (err) {
+		fprintf(stderr, "bench_xdp: map setup failed\n");
+		return -1;
+	}
+	r.prog = bpf_program__fd(skel->progs.lb_xdp);
 	r.ifindex = if_client;
-	r.verdict = XDP_REDIRECT;
 	tcp4(&syn, "192.0.2.10", "10.0.0.1", 40000, 80, 0x02);
 	r.pkt = &syn;
 	if (run_once(&r, 1) < 0)
-		return 1;
+		return -1;
 	pkt_view(&syn, r.out, r.out_len, &v);
 	snprintf(rev_backend, sizeof(rev_backend), "%s", v.dst);
 	tcp4(&syn, "192.0.2.10", "10.0.0.2", 40001, 80, 0x02);
 	if (run_once(&r, 1) < 0)
-		return 1;
+		return -1;
 	tcp6(&syn, "2001:db8::10", "fd00::1", 40000, 80, 0x02);
-	if (run_once(&r, 1) < 0)
-		return 1;
+	return run_once(&r, 1) < 0 ? -1 : 0;
+}
+
+static int cmd_paths(int rounds, int runs)
+{
+	int fpass = bpf_program__fd(floor_skel->progs.floor_pass);
+	int fdrop = bpf_program__fd(floor_skel->progs.floor_drop);
+	int ftx = bpf_program__fd(floor_skel->progs.floor_tx);
+	struct run r = {};
+	struct pkt p;
+	double empty;
+	const char *rep = "repeat", *one = "single";
 
 	for (round_no = 1; round_no <= rounds; round_no++) {
 		struct run f = { .ifindex = if_client, .verdict = -1 };
 
+		if (paths_setup())
+			return 1;
 		p_floor(&p, 0);
 		f.pkt = &p;
 		f.prog = fpass;
@@ -484,7 +496,7 @@ static int cmd_paths(int rounds, int runs)
 		    time_repeat(&f), "ns",
 		    "repeat=200000 (the swap is its own inverse), median of 5");
 
-		r.prog = lb;
+		r.prog = bpf_program__fd(skel->progs.lb_xdp);
 		r.ifindex = if_client;
 		r.verdict = XDP_PASS;
 		p_nonvip(&p, 0);
@@ -756,12 +768,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "paths")) {
-		if (lb_up(1 << 20)) {
-			fprintf(stderr, "bench_xdp: cannot load lb\n");
-			return 1;
-		}
 		err = cmd_paths(rounds, runs);
-		lb_down();
+		if (skel)
+			lb_down();
 	} else {
 		round_no = 1;
 		err = scale_vips_backends() || scale_flows(runs);

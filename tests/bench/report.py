@@ -27,6 +27,8 @@ L4_NAMES = {
     "xdp-fullnat": "sluice XDP, fullnat",
 }
 HIGHER_IS_BETTER = {"conn_per_s", "tcp_gbps", "udp_pps"}
+# Issue 7's goals for the XDP paths on this machine, ns per packet.
+XDP_GOALS = [("non-VIP", 40), ("established", 110), ("new flow", 160)]
 
 
 def load_rows(out):
@@ -112,7 +114,8 @@ def l4_table(summ):
 
     cols.sort(key=ckey)
     contenders = [c for c in L4_ORDER if any(k[0] == c for k in cells)]
-    head = ["contender"] + ["%s %s (%s)" % (m, p, u) for m, p, u in cols]
+    head = ["contender"] + ["%s %s (%s%s)" % (m, p, u, "" if m in HIGHER_IS_BETTER else ", lower is better")
+                            for m, p, u in cols]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for con in contenders:
         row = [L4_NAMES.get(con, con)]
@@ -134,12 +137,16 @@ def xdp_table(summ):
     rows = [s for s in summ if s["section"] == "xdp"]
     if not rows:
         return []
-    lines = ["| program / path | method | ns per packet (median of rounds) | min..max | how |",
-             "|---|---|---|---|---|"]
+    lines = ["| program / path | method | ns per packet (median of rounds) | min..max | goal | how |",
+             "|---|---|---|---|---|---|"]
     for s in rows:
-        lines.append("| %s | %s | %s | %s..%s | %s |" % (
+        goal = ""
+        for key, limit in XDP_GOALS:
+            if key in s["contender"] and s["median"] is not None:
+                goal = "<= %d: %s" % (limit, "met" if s["median"] <= limit else "not met")
+        lines.append("| %s | %s | %s | %s..%s | %s | %s |" % (
             s["contender"], s["param"], fmt(s["median"], "ns"),
-            fmt(s["min"], "ns"), fmt(s["max"], "ns"), s["method"]))
+            fmt(s["min"], "ns"), fmt(s["max"], "ns"), goal, s["method"]))
     return lines
 
 

@@ -467,6 +467,7 @@ static int cmd_paths(int rounds, int runs)
 	int fpass = bpf_program__fd(floor_skel->progs.floor_pass);
 	int fdrop = bpf_program__fd(floor_skel->progs.floor_drop);
 	int ftx = bpf_program__fd(floor_skel->progs.floor_tx);
+	int ffib = bpf_program__fd(floor_skel->progs.floor_fib);
 	struct run r = {};
 	struct pkt p;
 	double empty;
@@ -495,6 +496,11 @@ static int cmd_paths(int rounds, int runs)
 		row("xdp", "floor: MAC swap + XDP_TX", "ns_per_pkt", rep,
 		    time_repeat(&f), "ns",
 		    "repeat=200000 (the swap is its own inverse), median of 5");
+		f.prog = ffib;
+		f.verdict = XDP_PASS;
+		row("xdp", "floor: one bpf_fib_lookup()", "ns_per_pkt", rep,
+		    time_repeat(&f), "ns",
+		    "repeat=200000 (packet untouched), median of 5: part of every forwarded packet");
 
 		r.prog = bpf_program__fd(skel->progs.lb_xdp);
 		r.ifindex = if_client;

@@ -29,7 +29,6 @@
 #define LB_SNAT_TRIES		8
 #define LB_SNAT_PORT_LO		1024
 #define LB_SNAT_PORT_HI		65535
-#define NSEC_PER_SEC		1000000000ull
 
 /* Picks a free fullnat source port for @p towards @rk's backend and
  * inserts the reply translation @rv under it. Reuses the port of an
@@ -87,7 +86,7 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 	    (p->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN)
 		f = NULL;
 	if (f) {
-		be = lb_backend_get(f->backend_id, f->backend_gen);
+		be = lb_flow_backend(f);
 		if (be) {
 			*fp = f;
 			return be;
@@ -103,14 +102,14 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 		return NULL;
 	}
 	bid = lb_ring_pick(vip, hash);
-	be = lb_backend_get(bid, 0);
-	if (!be) {
+	be = lb_backend_get(bid);
+	if (!be || bid > 0xffff) {
 		*drop = LB_DROP_NO_BACKEND;
 		return NULL;
 	}
 	nf->backend_id = bid;
 	nf->backend_gen = be->gen;
-	nf->created_s = now / NSEC_PER_SEC;
+	nf->created_tick = now >> LB_TICK_SHIFT;
 	nf->flags = vip->flags;
 	if (tcp)
 		nf->state = lb_tcp_next_state(p->tcp_flags & LB_TCP_SYN ?
@@ -125,7 +124,7 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 /* Client -> VIP: choose or find the backend, translate, forward. */
 static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 					 const struct lb_vip *vip,
-					 const struct lb_cfg *cfg)
+					 const struct lb_cfg *cfg, __u32 addr_idx)
 {
 	struct lb_flow nf = {}, *f = NULL;
 	struct lb_flow_key rk = {};
@@ -160,10 +159,10 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	rk.proto = p->key.proto;
 	rk.family = p->key.family;
 	__builtin_memcpy(rv.client, p->key.src, 16);
-	__builtin_memcpy(rv.vip, p->key.dst, 16);
 	rv.client_port = p->key.sport;
 	rv.vip_port = p->key.dport;
 	rv.vip_id = vip_id;
+	rv.vip_addr_idx = addr_idx;
 	if (flags & LB_VIP_F_FULLNAT) {
 		if (!lb_snat_addr(cfg, &fib, rc, p->key.family, x.src)) {
 			drop = LB_DROP_NO_SNAT;
@@ -191,11 +190,11 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 
 	if (f) {
-		f->last_ns = now;
+		f->last_tick = now >> LB_TICK_SHIFT;
 		if (p->key.proto == IPPROTO_TCP)
 			f->state = lb_tcp_next_state(f->state, p->tcp_flags);
 	} else {
-		nf.last_ns = now;
+		nf.last_tick = nf.created_tick;
 		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
 			drop = LB_DROP_FLOW_TABLE;
 			goto out_drop;
@@ -226,11 +225,14 @@ out_drop:
 static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 					const struct lb_rflow *rf)
 {
+	struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
 	struct bpf_fib_lookup fib;
 	struct lb_xlate x;
 	int rc;
 
-	__builtin_memcpy(x.src, rf->vip, 16);
+	if (!vip)
+		return XDP_PASS;
+	__builtin_memcpy(x.src, vip->addr, 16);
 	__builtin_memcpy(x.dst, rf->client, 16);
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
@@ -283,8 +285,14 @@ int lb_xdp(struct xdp_md *ctx)
 	if (!cfg)
 		goto pass;
 	vip = lb_vip_lookup(&p);
-	if (vip)
-		return lb_to_backend(ctx, &p, vip, cfg);
+	if (vip) {
+		__u32 idx = lb_vip_addr_idx(vip, &p);
+
+		/* a wildcard VIP serves our own addresses only */
+		if (idx < LB_MAX_ADDRS)
+			return lb_to_backend(ctx, &p, vip, cfg, idx);
+		goto pass;
+	}
 	rf = bpf_map_lookup_elem(&lb_rflows, &p.key);
 	if (rf) {
 		struct lb_rflow r = *rf;

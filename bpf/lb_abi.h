@@ -24,8 +24,13 @@
 #define LB_MAX_VIP_BACKENDS	160	/* distinct backends in one ring */
 /* Maglev table size: prime, >= 100 x LB_MAX_VIP_BACKENDS. */
 #define LB_RING_SIZE		16411
-#define LB_RING_SLOTS		2	/* double buffer per VIP: atomic swap */
+/* Flow times are kept in ticks of 2^LB_TICK_SHIFT ns (~1.05 ms) in 32 bits:
+ * they wrap after ~52 days, far beyond any flow's age limit.
+ */
+#define LB_TICK_SHIFT		20
 #define LB_MAX_IFACES		64
+#define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
+#define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
 #define LB_FLOWS_DEFAULT	1048576
 #define LB_BACKEND_NONE		0xffffffffu	/* ring entry of an empty ring */
 
@@ -33,11 +38,13 @@
 
 #define LB_MAP_CFG		"lb_cfg"
 #define LB_MAP_VIPS		"lb_vips"
-#define LB_MAP_RING		"lb_ring"
+#define LB_MAP_RING		"lb_rings"
 #define LB_MAP_BACKENDS		"lb_backends"
 #define LB_MAP_FLOWS		"lb_flows"
 #define LB_MAP_RFLOWS		"lb_rflows"
 #define LB_MAP_IFACES		"lb_ifaces"
+#define LB_MAP_ADDRS		"lb_addrs"
+#define LB_MAP_ADDR_IDX		"lb_addr_idx"
 #define LB_MAP_STATS		"lb_stats"
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
 #define LB_MAP_BE_STATS		"lb_be_stats"
@@ -106,23 +113,19 @@ _Static_assert(sizeof(struct lb_vip_key) == 20, "lb_vip_key is ABI");
 /* Value of lb_vips. */
 struct lb_vip {
 	__u64 udp_timeout_ns;	/* UDP flow age limit (entryPoint udp.timeout) */
-	__u32 vip_id;		/* index into lb_ring and lb_vip_stats */
+	__u32 vip_id;		/* index into lb_rings and lb_vip_stats */
 	__u32 flags;		/* enum lb_vip_flags */
-	__u32 ring_slot;	/* 0 or 1: which half of the double buffer */
 	__u32 n_backends;	/* active backends in the ring; 0: drop */
+	__u32 addr_idx;		/* lb_addrs index of the VIP address, or
+				 * LB_ADDR_NONE for a wildcard VIP */
 };
 _Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
-
-/* Index of a ring entry in lb_ring. */
-static inline __u32 lb_ring_index(__u32 vip_id, __u32 slot, __u32 pos)
-{
-	return (vip_id * LB_RING_SLOTS + slot) * LB_RING_SIZE + pos;
-}
 
 /* Value of lb_backends (index: backend id). */
 struct lb_backend {
 	__be32 addr[4];
-	__u32 gen;		/* bumped when the id is reused: stale flows see it */
+	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
+				 * remember it (16 bits) and see the change */
 	__be16 port;
 	__u8 family;
 	__u8 flags;		/* enum lb_backend_flags */
@@ -143,30 +146,41 @@ struct lb_flow_key {
 };
 _Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key is ABI");
 
-/* Value of lb_flows: where a client flow goes. Kept at 24 bytes (memory
+/* Value of lb_flows: where a client flow goes. Kept at 16 bytes (memory
  * per flow): the fullnat source address is not stored, it is the egress
- * interface's (lb_ifaces) or lb_cfg's, found again on every packet.
+ * interface's (lb_ifaces) or lb_cfg's, found again on every packet; times
+ * are 32-bit ticks (LB_TICK_SHIFT).
  */
 struct lb_flow {
-	__u64 last_ns;		/* bpf_ktime_get_ns() of the last client packet */
-	__u32 backend_id;
-	__u32 backend_gen;	/* lb_backend.gen when chosen */
-	__u32 created_s;	/* bpf_ktime_get_ns() / 1e9 at creation */
+	__u32 last_tick;	/* bpf_ktime_get_ns() >> LB_TICK_SHIFT, last packet */
+	__u32 created_tick;	/* same clock, at creation */
+	__u16 backend_id;
+	__u16 backend_gen;	/* lb_backend.gen when chosen */
 	__be16 snat_port;	/* fullnat source port, else 0 */
 	__u8 state;		/* enum lb_flow_state */
 	__u8 flags;		/* lb_vip.flags when created */
 };
-_Static_assert(sizeof(struct lb_flow) == 24, "lb_flow is ABI");
+_Static_assert(sizeof(struct lb_flow) == 16, "lb_flow is ABI");
 
-/* Value of lb_rflows: how to translate a reply back to the client. */
+/* Value of lb_rflows: how to translate a reply back to the client. The
+ * VIP address is an lb_addrs index (24 bytes instead of 40 per flow).
+ */
 struct lb_rflow {
 	__be32 client[4];	/* becomes the reply's destination */
-	__be32 vip[4];		/* becomes the reply's source */
 	__be16 client_port;
-	__be16 vip_port;
-	__u32 vip_id;		/* replies count in this VIP's counters */
+	__be16 vip_port;	/* becomes the reply's source port */
+	__u16 vip_id;		/* replies count in this VIP's counters */
+	__u16 vip_addr_idx;	/* lb_addrs[]: becomes the reply's source */
 };
-_Static_assert(sizeof(struct lb_rflow) == 40, "lb_rflow is ABI");
+_Static_assert(sizeof(struct lb_rflow) == 24, "lb_rflow is ABI");
+
+/* Value of lb_addrs (index: address index) and key of lb_addr_idx. */
+struct lb_addr {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct lb_addr) == 20, "lb_addr is ABI");
 
 /* Value of lb_ifaces (key: __u32 ifindex). */
 struct lb_iface {

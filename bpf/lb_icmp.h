@@ -192,18 +192,22 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 	k.family = c.inner.family;
 	rf = bpf_map_lookup_elem(&lb_rflows, &k);
 	if (rf) {
+		struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
+
+		if (!vip)
+			return -1;
 		__builtin_memcpy(in.src, rf->client, 16);
-		__builtin_memcpy(in.dst, rf->vip, 16);
+		__builtin_memcpy(in.dst, vip->addr, 16);
 		in.sport = rf->client_port;
 		in.dport = rf->vip_port;
-		__builtin_memcpy(o.src, rf->vip, 16);
+		__builtin_memcpy(o.src, vip->addr, 16);
 		__builtin_memcpy(o.dst, rf->client, 16);
 		lb_vip_count(rf->vip_id, p->len, 0, 0);
 	} else {
 		f = bpf_map_lookup_elem(&lb_flows, &k);
 		if (!f)
 			return -1;
-		be = lb_backend_get(f->backend_id, f->backend_gen);
+		be = lb_flow_backend(f);
 		if (!be)
 			return -1;
 		__builtin_memcpy(in.src, be->addr, 16);

@@ -27,6 +27,30 @@ static __always_inline struct lb_vip *lb_vip_lookup(const struct lb_pkt *p)
 	return bpf_map_lookup_elem(&lb_vips, &vk);
 }
 
+/* The lb_addrs index of @p's destination for @vip: the VIP's own, or for
+ * a wildcard VIP the local address the packet is for. LB_ADDR_NONE when a
+ * wildcard VIP's packet is not for one of our addresses.
+ */
+static __always_inline __u32 lb_vip_addr_idx(const struct lb_vip *vip,
+					     const struct lb_pkt *p)
+{
+	struct lb_addr a = {};
+	__u32 *idx;
+
+	if (vip->addr_idx != LB_ADDR_NONE)
+		return vip->addr_idx;
+	__builtin_memcpy(a.addr, p->key.dst, sizeof(a.addr));
+	a.family = p->key.family;
+	idx = bpf_map_lookup_elem(&lb_addr_idx, &a);
+	return idx ? *idx : LB_ADDR_NONE;
+}
+
+/* The address at @idx of lb_addrs, or NULL. */
+static __always_inline struct lb_addr *lb_addr_get(__u32 idx)
+{
+	return bpf_map_lookup_elem(&lb_addrs, &idx);
+}
+
 /* Age limit of a flow entry in @state. */
 static __always_inline __u64 lb_flow_timeout(const struct lb_cfg *cfg,
 					     const struct lb_vip *vip, __u8 state)
@@ -50,7 +74,9 @@ static __always_inline bool lb_flow_expired(const struct lb_cfg *cfg,
 {
 	__u64 limit = lb_flow_timeout(cfg, vip, f->state);
 
-	return limit && now - f->last_ns > limit;
+	__u32 age = (__u32)(now >> LB_TICK_SHIFT) - f->last_tick;
+
+	return limit && age > (limit >> LB_TICK_SHIFT);
 }
 
 /* The state a TCP flow in @state moves to on a client packet with @flags. */
@@ -66,25 +92,31 @@ static __always_inline __u8 lb_tcp_next_state(__u8 state, __u8 flags)
 /* The backend id at @hash in @vip's current ring, or LB_BACKEND_NONE. */
 static __always_inline __u32 lb_ring_pick(const struct lb_vip *vip, __u32 hash)
 {
-	__u32 idx, *bid;
+	__u32 vip_id = vip->vip_id, pos = hash % LB_RING_SIZE, *bid;
+	void *ring = bpf_map_lookup_elem(&lb_rings, &vip_id);
 
-	if (vip->vip_id >= LB_MAX_VIPS || vip->ring_slot >= LB_RING_SLOTS)
+	if (!ring)
 		return LB_BACKEND_NONE;
-	idx = lb_ring_index(vip->vip_id, vip->ring_slot, hash % LB_RING_SIZE);
-	bid = bpf_map_lookup_elem(&lb_ring, &idx);
+	bid = bpf_map_lookup_elem(ring, &pos);
 	return bid ? *bid : LB_BACKEND_NONE;
 }
 
-/* The backend @id if it exists and is active with generation @gen (any
- * generation when @gen is 0), else NULL.
- */
-static __always_inline struct lb_backend *lb_backend_get(__u32 id, __u32 gen)
+/* The backend @id if it exists and is active, else NULL. */
+static __always_inline struct lb_backend *lb_backend_get(__u32 id)
 {
 	struct lb_backend *be = bpf_map_lookup_elem(&lb_backends, &id);
 
 	if (!be || !(be->flags & LB_BE_F_ACTIVE))
 		return NULL;
-	if (gen && be->gen != gen)
+	return be;
+}
+
+/* The backend of flow @f if it is still the one the flow chose. */
+static __always_inline struct lb_backend *lb_flow_backend(const struct lb_flow *f)
+{
+	struct lb_backend *be = lb_backend_get(f->backend_id);
+
+	if (!be || (__u16)be->gen != f->backend_gen)
 		return NULL;
 	return be;
 }

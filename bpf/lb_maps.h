@@ -33,17 +33,28 @@ struct {
 	__type(value, struct lb_vip);
 } lb_vips SEC(".maps");
 
-/* Maglev lookup tables, LB_RING_SLOTS per VIP (double buffer: the agent
- * fills the idle slot, then flips lb_vip.ring_slot). key: __u32
- * lb_ring_index(vip_id, slot, pos); value: __u32 backend id.
- * Writer: agent. Readers: lb_xdp (new flows), CLI (vip lookup).
+/* One VIP's Maglev lookup table (the inner map of lb_rings). key: __u32
+ * position; value: __u32 backend id (LB_BACKEND_NONE when empty).
  */
-struct {
+struct lb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_MAX_VIPS * LB_RING_SLOTS * LB_RING_SIZE);
+	__uint(max_entries, LB_RING_SIZE);
 	__type(key, __u32);
 	__type(value, __u32);
-} lb_ring SEC(".maps");
+};
+
+/* Maglev tables by VIP. key: __u32 vip_id; value: a struct lb_ring map.
+ * The agent builds a new table in a fresh inner map and swaps it in with
+ * one update: a packet sees the whole old table or the whole new one,
+ * and only VIPs in use cost memory. Writer: agent. Readers: lb_xdp (new
+ * flows), CLI (vip show, vip lookup).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, __u32);
+	__array(values, struct lb_ring);
+} lb_rings SEC(".maps");
 
 /* Backends by id. key: __u32 id; value: struct lb_backend.
  * Writer: agent (health changes clear LB_BE_F_ACTIVE). Readers: lb_xdp, CLI.
@@ -88,6 +99,30 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb_iface);
 } lb_ifaces SEC(".maps");
+
+/* Addresses a reply may leave from: every exact VIP's and every local
+ * address of the balancer (which a wildcard VIP serves). Flows store an
+ * index, not the 16-byte address. key: __u32 index; value: struct lb_addr.
+ * Writer: agent (indexes are never reused while in the table).
+ * Readers: lb_xdp (replies, ICMP), CLI.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_ADDRS);
+	__type(key, __u32);
+	__type(value, struct lb_addr);
+} lb_addrs SEC(".maps");
+
+/* The index of an address in lb_addrs. key: struct lb_addr (zeroed pad);
+ * value: __u32 index. A wildcard VIP serves exactly the addresses found
+ * here. Writer: agent. Readers: lb_xdp (wildcard VIP packets), CLI.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_ADDRS);
+	__type(key, struct lb_addr);
+	__type(value, __u32);
+} lb_addr_idx SEC(".maps");
 
 /* Global counters. key: enum lb_stat_id; value: __u64 per CPU.
  * Writer: lb_xdp. Readers: CLI, agent.

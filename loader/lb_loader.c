@@ -29,7 +29,7 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	switch (id) {
 	case LBMAP_CFG: return skel->maps.lb_cfg;
 	case LBMAP_VIPS: return skel->maps.lb_vips;
-	case LBMAP_RING: return skel->maps.lb_ring;
+	case LBMAP_RING: return skel->maps.lb_rings;
 	case LBMAP_BACKENDS: return skel->maps.lb_backends;
 	case LBMAP_FLOWS: return skel->maps.lb_flows;
 	case LBMAP_RFLOWS: return skel->maps.lb_rflows;
@@ -37,6 +37,8 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	case LBMAP_STATS: return skel->maps.lb_stats;
 	case LBMAP_VIP_STATS: return skel->maps.lb_vip_stats;
 	case LBMAP_BE_STATS: return skel->maps.lb_be_stats;
+	case LBMAP_ADDRS: return skel->maps.lb_addrs;
+	case LBMAP_ADDR_IDX: return skel->maps.lb_addr_idx;
 	default: return NULL;
 	}
 }

@@ -99,7 +99,7 @@ static void vip_write(const struct vip_def *v)
 	struct maglev_backend mb[4];
 	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
 	struct lb_vip_key k;
-	struct lb_vip val = {}, old;
+	struct lb_vip val = {};
 	char key[4][48];
 	__be32 a[4] = {};
 	int i, active = 0;
@@ -117,10 +117,16 @@ static void vip_write(const struct vip_def *v)
 		active += mb[i].weight > 0;
 	}
 	assert_int_equal(maglev_build(mb, v->n_be, LB_RING_SIZE, ring), 0);
-	if (!lbmap_vip_get(&maps, &k, &old))
-		val.ring_slot = !old.ring_slot;
-	assert_int_equal(lbmap_ring_write(&maps, v->id, val.ring_slot, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, v->id, ring), 0);
 	val.vip_id = v->id;
+	val.addr_idx = LB_ADDR_NONE;
+	if (v->addr) {
+		struct lb_addr la;
+
+		lbmap_addr_make(&la, v->family, a);
+		assert_int_equal(lbmap_addr_set(&maps, v->id, &la), 0);
+		val.addr_idx = v->id;
+	}
 	val.flags = v->flags;
 	val.n_backends = active;
 	val.udp_timeout_ns = 3000000000ull;
@@ -209,7 +215,7 @@ static int group_setup(void **state)
 		return -1;
 	fds[LBMAP_CFG] = bpf_map__fd(skel->maps.lb_cfg);
 	fds[LBMAP_VIPS] = bpf_map__fd(skel->maps.lb_vips);
-	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_ring);
+	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_rings);
 	fds[LBMAP_BACKENDS] = bpf_map__fd(skel->maps.lb_backends);
 	fds[LBMAP_FLOWS] = bpf_map__fd(skel->maps.lb_flows);
 	fds[LBMAP_RFLOWS] = bpf_map__fd(skel->maps.lb_rflows);
@@ -217,6 +223,8 @@ static int group_setup(void **state)
 	fds[LBMAP_STATS] = bpf_map__fd(skel->maps.lb_stats);
 	fds[LBMAP_VIP_STATS] = bpf_map__fd(skel->maps.lb_vip_stats);
 	fds[LBMAP_BE_STATS] = bpf_map__fd(skel->maps.lb_be_stats);
+	fds[LBMAP_ADDRS] = bpf_map__fd(skel->maps.lb_addrs);
+	fds[LBMAP_ADDR_IDX] = bpf_map__fd(skel->maps.lb_addr_idx);
 	if (lbmap_init_fds(&maps, fds))
 		return -1;
 	cfg.abi_version = LB_ABI_VERSION;
@@ -232,6 +240,16 @@ static int group_setup(void **state)
 		backend_write(&backends[i], true);
 	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
 		vip_write(&vips[i]);
+	/* the balancer's "local" address a wildcard VIP serves */
+	{
+		struct lb_addr la;
+		__be32 a[4] = {};
+
+		fill_addr(AF_INET, "198.51.100.77", a);
+		lbmap_addr_make(&la, AF_INET, a);
+		if (lbmap_addr_set(&maps, 100, &la))
+			return -1;
+	}
 	iface_write(if_client, "192.0.2.254", "2001:db8::fe", true);
 	iface_write(if_backend, SNAT4, SNAT6, true);
 	return 0;
@@ -341,6 +359,9 @@ static struct row rows[] = {
 	{ "v4 tcp to wildcard VIP :5432",
 	  TCP4(CLIENT4, "198.51.100.77", 40002, 5432, SYN), XDP_REDIRECT, X_FWD, NULL,
 	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 tcp to wildcard VIP port on an address not ours passes",
+	  TCP4(CLIENT4, "198.51.100.78", 40002, 5432, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_PASS, .poke_off = -1 },
 	{ "v4 tcp with IP options translated",
 	  { .family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = "10.0.0.1",
 	    .sport = 40003, .dport = 80, .tcp_flags = SYN, .ip_opt_words = 2 },
@@ -457,7 +478,7 @@ static const struct be_def *ring_backend(const struct pkt_spec *in)
 		lbmap_vip_key(&vk, fk.family, NULL, in->dport, in->proto);
 		assert_int_equal(lbmap_vip_get(&maps, &vk, &v), 0);
 	}
-	assert_int_equal(lbmap_ring_get(&maps, v.vip_id, v.ring_slot,
+	assert_int_equal(lbmap_ring_get(&maps, v.vip_id,
 					lb_flow_hash(&fk) % LB_RING_SIZE,
 					&bid), 0);
 	assert_true(bid >= 1 && bid <= 7);

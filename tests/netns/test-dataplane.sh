@@ -33,12 +33,18 @@ entryPoints:
     address: "10.0.0.12:53/udp"
   dns6:
     address: "[fd00:a::11]:53/udp"
+  pg:
+    address: ":5432"
 dataplane:
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
   routers:
     web:
       entryPoints: [web, web6]
+      rule: "HostSNI(\`*\`)"
+      service: web
+    pg:
+      entryPoints: [pg]
       rule: "HostSNI(\`*\`)"
       service: web
   services:
@@ -164,9 +170,24 @@ test_udp_fullnat() {
 	fi
 }
 
+# ":5432" is a wildcard VIP per family: it serves the balancer's own
+# addresses (no socket listens on them), and nothing else.
+test_wildcard() {
+	local o4 o6
+	o4=$(dp_client tcp 10.0.1.1 5432 30 26000)
+	o6=$(dp_client tcp fd00:1::1 5432 30 26000)
+	if [ "$(jq .failed <<<"$o4")" = 0 ] && [ "$(jq .failed <<<"$o6")" = 0 ] &&
+	   [ "$(jq '.answers | length' <<<"$o4")" -ge 2 ] &&
+	   [ "$(jq '.answers | length' <<<"$o6")" -ge 2 ]; then
+		pass wildcard_vip
+	else
+		fail wildcard_vip "v4 $o4 v6 $o6"
+	fi
+}
+
 test_kernel_carried() {
 	local socks st
-	socks=$(dp_in l ss -H -ltnu | grep -E ':(80|53)\b')
+	socks=$(dp_in l ss -H -ltnu | grep -E ':(80|53|5432)\b')
 	[ -z "$socks" ] || { fail kernel_carried "userspace sockets on VIP ports: $socks"; return; }
 	st=$(dp_sluice -j stats show)
 	if jq -e '.global.fwd > 0 and .global.rev > 0 and .global.new_flow >= 300 and
@@ -334,6 +355,7 @@ test_tcp4_weights
 test_tcp6
 test_udp4_nat
 test_udp_fullnat
+test_wildcard
 test_kernel_carried
 test_flow_show
 hold_start

@@ -1,6 +1,7 @@
 /* sluiced's kernel data plane subsystem (see dataplane.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -28,7 +29,13 @@ struct dp_backend {
 struct dp_vip {
 	bool used;
 	struct lb_vip_key key;
-	uint32_t slot;		/* ring slot in use */
+};
+
+struct dp_addr {
+	struct lb_addr a;
+	bool used;		/* index taken (flows may still point here) */
+	bool indexed;		/* published in lb_addr_idx */
+	bool wanted;		/* scratch for addrs_sync() */
 };
 
 struct dp_iface {
@@ -46,6 +53,7 @@ struct dataplane {
 	size_t n_ov;
 	struct dp_backend be[LB_MAX_BACKENDS];
 	struct dp_vip vip[LB_MAX_VIPS];
+	struct dp_addr addr[LB_MAX_ADDRS];
 	struct dp_iface ifaces[LB_MAX_IFACES];
 	size_t n_ifaces;
 	bool reused;
@@ -89,7 +97,8 @@ static int backend_id(struct dataplane *dp, const struct l4plan_backend *b,
 	if (free_id < 0)
 		return -ENOSPC;
 	snprintf(dp->be[free_id].key, sizeof(dp->be[free_id].key), "%s", b->key);
-	dp->be[free_id].gen++;
+	/* flows keep 16 bits of it; 0 is never used */
+	dp->be[free_id].gen = dp->be[free_id].gen % 0xffff + 1;
 	dp->be[free_id].flags = 0xff;	/* unknown: force a write */
 	*fresh = true;
 	return free_id;
@@ -115,6 +124,95 @@ static int backend_write(struct dataplane *dp, int id,
 	return err;
 }
 
+/* The lb_addrs index of @a, published if it was not. */
+static int addr_index(struct dataplane *dp, const struct lb_addr *a)
+{
+	int i, pick = -1, spare = -1, err;
+
+	for (i = 0; i < LB_MAX_ADDRS; i++) {
+		struct dp_addr *d = &dp->addr[i];
+
+		if (d->used && !memcmp(&d->a, a, sizeof(*a))) {
+			pick = i;
+			break;
+		}
+		if (!d->used && pick < 0 && spare < 0)
+			spare = i;
+	}
+	if (pick < 0) {
+		/* full: re-use a withdrawn index (its flows are stale anyway) */
+		for (i = 0; spare < 0 && i < LB_MAX_ADDRS; i++)
+			if (!dp->addr[i].indexed)
+				spare = i;
+		if (spare < 0)
+			return -ENOSPC;
+		pick = spare;
+	}
+	if (!dp->addr[pick].used || !dp->addr[pick].indexed) {
+		err = lbmap_addr_set(&dp->maps, pick, a);
+		if (err)
+			return err;
+	}
+	dp->addr[pick].a = *a;
+	dp->addr[pick].used = true;
+	dp->addr[pick].indexed = true;
+	dp->addr[pick].wanted = true;
+	return pick;
+}
+
+/* Publishes every exact VIP address of @p and every local address (what
+ * a wildcard VIP serves); withdraws addresses no longer wanted.
+ */
+static int addrs_sync(struct dataplane *dp, const struct l4plan *p)
+{
+	struct ifaddrs *ifa, *it;
+	struct lb_addr a;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < LB_MAX_ADDRS; i++)
+		dp->addr[i].wanted = false;
+	for (i = 0; i < p->n_vips && ret >= 0; i++) {
+		const struct lb_vip_key *k = &p->vips[i].key;
+
+		if (k->addr[0] | k->addr[1] | k->addr[2] | k->addr[3]) {
+			lbmap_addr_make(&a, k->family, k->addr);
+			ret = addr_index(dp, &a);
+		}
+	}
+	if (ret >= 0 && getifaddrs(&ifa))
+		ret = -errno;
+	else if (ret >= 0) {
+		for (it = ifa; it && ret >= 0; it = it->ifa_next) {
+			if (!it->ifa_addr)
+				continue;
+			if (it->ifa_addr->sa_family == AF_INET)
+				lbmap_addr_make(&a, LB_AF_INET,
+						&((struct sockaddr_in *)it->ifa_addr)->sin_addr);
+			else if (it->ifa_addr->sa_family == AF_INET6)
+				lbmap_addr_make(&a, LB_AF_INET6,
+						&((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr);
+			else
+				continue;
+			ret = addr_index(dp, &a);
+		}
+		freeifaddrs(ifa);
+	}
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < LB_MAX_ADDRS; i++) {
+		struct dp_addr *d = &dp->addr[i];
+
+		if (!d->indexed || d->wanted)
+			continue;
+		ret = lbmap_addr_unindex(&dp->maps, &d->a);
+		if (ret && ret != -ENOENT)
+			return ret;
+		d->indexed = false;
+	}
+	return 0;
+}
+
 static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
 		  bool *fresh)
 {
@@ -131,12 +229,11 @@ static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
 		return -ENOSPC;
 	dp->vip[free_id].used = true;
 	dp->vip[free_id].key = *k;
-	dp->vip[free_id].slot = 1;	/* first write goes to slot 0 */
 	*fresh = true;
 	return free_id;
 }
 
-/* Rebuilds the ring of @v into the idle slot, then flips the VIP to it. */
+/* Rebuilds the ring of @v (swapped in atomically), then the VIP entry. */
 static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 {
 	struct maglev_backend *mb;
@@ -179,15 +276,22 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 	if (fresh)
 		lbmap_vip_stats_reset(&dp->maps, id);
 	val.vip_id = id;
-	val.ring_slot = !dp->vip[id].slot;
+	val.addr_idx = LB_ADDR_NONE;
+	if (v->key.addr[0] | v->key.addr[1] | v->key.addr[2] | v->key.addr[3]) {
+		struct lb_addr a;
+
+		lbmap_addr_make(&a, v->key.family, v->key.addr);
+		err = addr_index(dp, &a);
+		if (err < 0)
+			goto out_free;
+		val.addr_idx = err;
+	}
 	val.flags = v->flags;
 	val.n_backends = active;
 	val.udp_timeout_ns = v->udp_timeout_ns;
-	err = lbmap_ring_write(&dp->maps, id, val.ring_slot, ring);
+	err = lbmap_ring_write(&dp->maps, id, ring);
 	if (!err)
 		err = lbmap_vip_set(&dp->maps, &v->key, &val);
-	if (!err)
-		dp->vip[id].slot = val.ring_slot;
 
 out_free:
 	free(ring);
@@ -230,6 +334,9 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 	size_t i, changed = 0, removed = 0;
 	int err, id;
 
+	err = addrs_sync(dp, p);
+	if (err)
+		return err;
 	for (i = 0; i < p->n_vips; i++) {
 		old = dp->applied ? l4plan_find(dp->applied, &p->vips[i].key) : NULL;
 		if (old && vip_same(old, &p->vips[i]))
@@ -243,6 +350,9 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 		if (!dp->vip[id].used || l4plan_find(p, &dp->vip[id].key))
 			continue;
 		err = lbmap_vip_del(&dp->maps, &dp->vip[id].key);
+		if (err && err != -ENOENT)
+			return err;
+		err = lbmap_ring_del(&dp->maps, id);
 		if (err && err != -ENOENT)
 			return err;
 		dp->vip[id].used = false;
@@ -290,7 +400,18 @@ static int recover_vip(const struct lb_vip_key *k, const struct lb_vip *v,
 	if (v->vip_id < LB_MAX_VIPS) {
 		dp->vip[v->vip_id].used = true;
 		dp->vip[v->vip_id].key = *k;
-		dp->vip[v->vip_id].slot = v->ring_slot;
+	}
+	return 0;
+}
+
+static int recover_addr(const struct lb_addr *a, uint32_t idx, void *arg)
+{
+	struct dataplane *dp = arg;
+
+	if (idx < LB_MAX_ADDRS) {
+		dp->addr[idx].a = *a;
+		dp->addr[idx].used = true;
+		dp->addr[idx].indexed = true;
 	}
 	return 0;
 }
@@ -303,6 +424,7 @@ static void recover(struct dataplane *dp)
 	uint32_t id;
 
 	lbmap_vip_foreach(&dp->maps, recover_vip, dp);
+	lbmap_addr_foreach(&dp->maps, recover_addr, dp);
 	for (id = 0; id < LB_MAX_BACKENDS; id++) {
 		if (lbmap_backend_get(&dp->maps, id, &b) || !b.gen)
 			continue;

@@ -31,7 +31,7 @@ static const char *state_name(int s)
 struct flow_ctx {
 	const struct lbmap *m;
 	const struct lb_vip_key *only;
-	uint64_t now_ns;
+	uint32_t now_tick;	/* bpf_ktime_get_ns() >> LB_TICK_SHIFT */
 	uint64_t n;
 };
 
@@ -63,9 +63,11 @@ static int show_flow(const struct lb_flow_key *k, const struct lb_flow *f,
 		print_u64(PRINT_ANY, "snat_port", " snat port %llu", ntohs(f->snat_port));
 	print_string(PRINT_ANY, "state", " %s", state_name(f->state));
 	print_u64(PRINT_ANY, "age_s", " age %llus",
-		  c->now_ns / 1000000000ull - f->created_s);
+		  ((uint64_t)(uint32_t)(c->now_tick - f->created_tick) <<
+		   LB_TICK_SHIFT) / 1000000000ull);
 	print_u64(PRINT_ANY, "idle_ms", " idle %llums",
-		  c->now_ns > f->last_ns ? (c->now_ns - f->last_ns) / 1000000 : 0);
+		  ((uint64_t)(uint32_t)(c->now_tick - f->last_tick) <<
+		   LB_TICK_SHIFT) / 1000000ull);
 	print_nl();
 	close_json_object();
 	c->n++;
@@ -89,7 +91,7 @@ static int flow_show(int argc, char **argv)
 		return ret;
 	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	c.now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	c.now_tick = (ts.tv_sec * 1000000000ull + ts.tv_nsec) >> LB_TICK_SHIFT;
 	c.m = &m;
 	c.only = argc ? &only : NULL;
 	open_json_array(NULL);

@@ -41,7 +41,7 @@ static int print_ring(const struct lbmap *m, const struct lb_vip *v,
 
 	if (!count)
 		return -ENOMEM;
-	err = lbmap_ring_read(m, v->vip_id, v->ring_slot, ring);
+	err = lbmap_ring_read(m, v->vip_id, ring);
 	for (pos = 0; !err && pos < LB_RING_SIZE; pos++)
 		if (ring[pos] < LB_MAX_BACKENDS)
 			count[ring[pos]]++;
@@ -83,7 +83,6 @@ static int show_one(const struct lb_vip_key *k, const struct lb_vip *v,
 	print_string(PRINT_ANY, "forwarding", " %s",
 		     v->flags & LB_VIP_F_FULLNAT ? "fullnat" : "nat");
 	print_u64(PRINT_ANY, "active_backends", " backends %llu", v->n_backends);
-	print_u64(PRINT_ANY, "ring_slot", " slot %llu", v->ring_slot);
 	if (k->proto == IPPROTO_UDP)
 		print_u64(PRINT_ANY, "udp_timeout_ns", " udp_timeout_ns %llu",
 			  v->udp_timeout_ns);
@@ -170,7 +169,7 @@ static int vip_lookup(int argc, char **argv)
 		}
 	}
 	pos = lb_flow_hash(&fk) % LB_RING_SIZE;
-	ret = lbmap_ring_get(&m, v.vip_id, v.ring_slot, pos, &bid);
+	ret = lbmap_ring_get(&m, v.vip_id, pos, &bid);
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "vip", "vip %s", argv[0]);
 	print_string(PRINT_ANY, "source", " from %s", argv[1]);

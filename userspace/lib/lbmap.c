@@ -22,6 +22,8 @@ static const char *const map_names[LBMAP_NR] = {
 	[LBMAP_STATS] = LB_MAP_STATS,
 	[LBMAP_VIP_STATS] = LB_MAP_VIP_STATS,
 	[LBMAP_BE_STATS] = LB_MAP_BE_STATS,
+	[LBMAP_ADDRS] = LB_MAP_ADDRS,
+	[LBMAP_ADDR_IDX] = LB_MAP_ADDR_IDX,
 };
 
 static const char *const stat_names[LB_STAT_NR] = {
@@ -215,55 +217,89 @@ int lbmap_vip_foreach(const struct lbmap *m,
 	return 0;
 }
 
-int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
+int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id,
 		     const uint32_t *ring)
 {
-	__u32 keys[1024], count;
-	uint32_t done = 0, i;
-	int err;
+	__u32 keys[1024], count, done = 0, i;
+	int fd, err = 0;
 
-	if (vip_id >= LB_MAX_VIPS || slot >= LB_RING_SLOTS)
+	if (vip_id >= LB_MAX_VIPS)
 		return -EINVAL;
-	/* Batches of 1024 keep this to ~16 syscalls per ring. */
+	/* must match struct lb_ring in bpf/lb_maps.h */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_ring", sizeof(__u32),
+			    sizeof(__u32), LB_RING_SIZE, NULL);
+	if (fd < 0)
+		return -errno;
+	/* Batches of 1024 keep this to ~16 syscalls per table. */
 	while (done < LB_RING_SIZE) {
 		count = LB_RING_SIZE - done;
 		if (count > 1024)
 			count = 1024;
 		for (i = 0; i < count; i++)
-			keys[i] = lb_ring_index(vip_id, slot, done + i);
-		err = bpf_map_update_batch(m->fd[LBMAP_RING], keys,
-					   (void *)(ring + done), &count, NULL);
-		if (err)
-			return -errno;
+			keys[i] = done + i;
+		if (bpf_map_update_batch(fd, keys, (void *)(ring + done),
+					 &count, NULL)) {
+			err = -errno;
+			goto out_close;
+		}
 		done += count;
 	}
-	return 0;
+	/* the swap: one update of the outer map */
+	if (bpf_map_update_elem(m->fd[LBMAP_RING], &vip_id, &fd, BPF_ANY))
+		err = -errno;
+out_close:
+	close(fd);	/* lb_rings holds its own reference */
+	return err;
 }
 
-int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
-		    uint32_t *ring)
+int lbmap_ring_del(const struct lbmap *m, uint32_t vip_id)
 {
-	uint32_t pos;
-	int err;
-
-	for (pos = 0; pos < LB_RING_SIZE; pos++) {
-		err = lbmap_ring_get(m, vip_id, slot, pos, &ring[pos]);
-		if (err)
-			return err;
-	}
-	return 0;
+	return bpf_map_delete_elem(m->fd[LBMAP_RING], &vip_id) ? -errno : 0;
 }
 
-int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
-		   uint32_t pos, uint32_t *backend_id)
+/* An fd for @vip_id's inner table; caller closes it. */
+static int ring_fd(const struct lbmap *m, uint32_t vip_id)
 {
-	__u32 k;
+	__u32 id;
+	int fd;
 
-	if (vip_id >= LB_MAX_VIPS || slot >= LB_RING_SLOTS ||
-	    pos >= LB_RING_SIZE)
+	if (vip_id >= LB_MAX_VIPS)
 		return -EINVAL;
-	k = lb_ring_index(vip_id, slot, pos);
-	return lookup(m, LBMAP_RING, &k, backend_id);
+	if (bpf_map_lookup_elem(m->fd[LBMAP_RING], &vip_id, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t *ring)
+{
+	__u32 pos;
+	int fd, err = 0;
+
+	fd = ring_fd(m, vip_id);
+	if (fd < 0)
+		return fd;
+	for (pos = 0; pos < LB_RING_SIZE && !err; pos++)
+		if (bpf_map_lookup_elem(fd, &pos, &ring[pos]))
+			err = -errno;
+	close(fd);
+	return err;
+}
+
+int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t pos,
+		   uint32_t *backend_id)
+{
+	int fd, err = 0;
+
+	if (pos >= LB_RING_SIZE)
+		return -EINVAL;
+	fd = ring_fd(m, vip_id);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &pos, backend_id))
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 int lbmap_backend_set(const struct lbmap *m, uint32_t id,
@@ -276,6 +312,57 @@ int lbmap_backend_get(const struct lbmap *m, uint32_t id,
 		      struct lb_backend *be)
 {
 	return lookup(m, LBMAP_BACKENDS, &id, be);
+}
+
+void lbmap_addr_make(struct lb_addr *a, int family, const void *addr)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->addr, addr, family == LB_AF_INET6 ? 16 : 4);
+	a->family = family;
+}
+
+int lbmap_addr_set(const struct lbmap *m, uint32_t idx, const struct lb_addr *a)
+{
+	int err;
+
+	if (idx >= LB_MAX_ADDRS)
+		return -EINVAL;
+	/* the address first: a packet that finds the index finds it */
+	err = update(m, LBMAP_ADDRS, &idx, a);
+	if (!err)
+		err = update(m, LBMAP_ADDR_IDX, a, &idx);
+	return err;
+}
+
+int lbmap_addr_unindex(const struct lbmap *m, const struct lb_addr *a)
+{
+	return bpf_map_delete_elem(m->fd[LBMAP_ADDR_IDX], a) ? -errno : 0;
+}
+
+int lbmap_addr_get(const struct lbmap *m, uint32_t idx, struct lb_addr *a)
+{
+	return lookup(m, LBMAP_ADDRS, &idx, a);
+}
+
+int lbmap_addr_foreach(const struct lbmap *m,
+		       int (*fn)(const struct lb_addr *a, uint32_t idx, void *arg),
+		       void *arg)
+{
+	struct lb_addr k, next;
+	void *prev = NULL;
+	__u32 idx;
+	int ret;
+
+	while (!bpf_map_get_next_key(m->fd[LBMAP_ADDR_IDX], prev, &next)) {
+		k = next;
+		prev = &k;
+		if (lookup(m, LBMAP_ADDR_IDX, &k, &idx))
+			continue;
+		ret = fn(&k, idx, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,

@@ -23,6 +23,8 @@ enum lbmap_id {
 	LBMAP_STATS,
 	LBMAP_VIP_STATS,
 	LBMAP_BE_STATS,
+	LBMAP_ADDRS,
+	LBMAP_ADDR_IDX,
 	LBMAP_NR,
 };
 
@@ -67,19 +69,35 @@ int lbmap_vip_foreach(const struct lbmap *m,
 				const struct lb_vip *v, void *arg),
 		      void *arg);
 
-/* Writes the LB_RING_SIZE entries of @ring into @vip_id's @slot. */
-int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
+/* Builds a new table of @vip_id from the LB_RING_SIZE entries of @ring
+ * in a fresh inner map and swaps it into lb_rings in one update.
+ */
+int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id,
 		     const uint32_t *ring);
-/* Reads the LB_RING_SIZE entries of @vip_id's @slot into @ring. */
-int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
-		    uint32_t *ring);
-int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t slot,
-		   uint32_t pos, uint32_t *backend_id);
+/* Removes @vip_id's table (-ENOENT if none). */
+int lbmap_ring_del(const struct lbmap *m, uint32_t vip_id);
+/* Reads the LB_RING_SIZE entries of @vip_id's table into @ring. */
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t *ring);
+/* The backend id at @pos of @vip_id's table. */
+int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t pos,
+		   uint32_t *backend_id);
 
 int lbmap_backend_set(const struct lbmap *m, uint32_t id,
 		      const struct lb_backend *be);
 int lbmap_backend_get(const struct lbmap *m, uint32_t id,
 		      struct lb_backend *be);
+
+/* Zeroes @a and fills it; @addr is 4 or 16 bytes by @family. */
+void lbmap_addr_make(struct lb_addr *a, int family, const void *addr);
+/* Publishes @a at index @idx (lb_addrs and lb_addr_idx). */
+int lbmap_addr_set(const struct lbmap *m, uint32_t idx, const struct lb_addr *a);
+/* Withdraws @a from lb_addr_idx; lb_addrs[idx] stays for existing flows. */
+int lbmap_addr_unindex(const struct lbmap *m, const struct lb_addr *a);
+int lbmap_addr_get(const struct lbmap *m, uint32_t idx, struct lb_addr *a);
+/* Calls @fn for every indexed address; stops at its first non-zero return. */
+int lbmap_addr_foreach(const struct lbmap *m,
+		       int (*fn)(const struct lb_addr *a, uint32_t idx, void *arg),
+		       void *arg);
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc);

@@ -48,19 +48,17 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Fills @fds (indexed by enum lbmap_id) from @skel's maps. */
-static void bench_lb_fds(struct lb *skel, int *fds)
+/* Fills @fds (indexed by enum lbmap_id) from @skel's maps, by name. */
+static int bench_lb_fds(struct lb *skel, int *fds)
 {
-	fds[LBMAP_CFG] = bpf_map__fd(skel->maps.lb_cfg);
-	fds[LBMAP_VIPS] = bpf_map__fd(skel->maps.lb_vips);
-	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_ring);
-	fds[LBMAP_BACKENDS] = bpf_map__fd(skel->maps.lb_backends);
-	fds[LBMAP_FLOWS] = bpf_map__fd(skel->maps.lb_flows);
-	fds[LBMAP_RFLOWS] = bpf_map__fd(skel->maps.lb_rflows);
-	fds[LBMAP_IFACES] = bpf_map__fd(skel->maps.lb_ifaces);
-	fds[LBMAP_STATS] = bpf_map__fd(skel->maps.lb_stats);
-	fds[LBMAP_VIP_STATS] = bpf_map__fd(skel->maps.lb_vip_stats);
-	fds[LBMAP_BE_STATS] = bpf_map__fd(skel->maps.lb_be_stats);
+	int i;
+
+	for (i = 0; i < LBMAP_NR; i++) {
+		fds[i] = bpf_object__find_map_fd_by_name(skel->obj, lbmap_name(i));
+		if (fds[i] < 0)
+			return -ENOENT;
+	}
+	return 0;
 }
 
 static int split_hostport(char *s, __be32 *addr, uint16_t *port)
@@ -109,6 +107,27 @@ static int backend_id(const struct lbmap *m, const char *key, uint32_t *id)
 	return 0;
 }
 
+/* The lb_addrs index of VIP address @addr, published once. */
+static int vip_addr(const struct lbmap *m, const __be32 *addr, uint32_t *idx)
+{
+	static __be32 addrs[LB_MAX_VIPS];
+	static uint32_t n;
+	struct lb_addr a;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (addrs[i] == addr[0]) {
+			*idx = i;
+			return 0;
+		}
+	if (n == LB_MAX_VIPS)
+		return -E2BIG;
+	lbmap_addr_make(&a, AF_INET, addr);
+	addrs[n] = addr[0];
+	*idx = n;
+	return lbmap_addr_set(m, n++, &a);
+}
+
 /* Parses "VIP:PORT/PROTO=BE:PORT,..." and writes the VIP and its ring. */
 static int add_vip(const struct lbmap *m, char *spec, uint32_t vip_id,
 		   uint32_t flags)
@@ -148,8 +167,10 @@ static int add_vip(const struct lbmap *m, char *spec, uint32_t vip_id,
 		return -ENOMEM;
 	err = maglev_build(mb, n, LB_RING_SIZE, ring);
 	if (!err)
-		err = lbmap_ring_write(m, vip_id, 0, ring);
+		err = lbmap_ring_write(m, vip_id, ring);
 	free(ring);
+	if (!err)
+		err = vip_addr(m, addr, &v.addr_idx);
 	if (err)
 		return err;
 	lbmap_vip_key(&k, AF_INET, addr, port, proto);
@@ -223,8 +244,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_lb: load failed\n");
 		goto out_destroy;
 	}
-	bench_lb_fds(skel, fds);
-	if (lbmap_init_fds(&maps, fds))
+	if (bench_lb_fds(skel, fds) || lbmap_init_fds(&maps, fds))
 		goto out_destroy;
 	cfg.abi_version = LB_ABI_VERSION;
 	cfg.tcp_syn_timeout_ns = 30ull * 1000000000;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -120,7 +121,7 @@ static int setup_netns(void)
 static int lb_up(uint32_t flows)
 {
 	struct lb_cfg cfg = {};
-	int fds[LBMAP_NR];
+	int fds[LBMAP_NR], i;
 
 	skel = lb__open();
 	if (!skel)
@@ -129,16 +130,12 @@ static int lb_up(uint32_t flows)
 	bpf_map__set_max_entries(skel->maps.lb_rflows, flows);
 	if (lb__load(skel))
 		return -1;
-	fds[LBMAP_CFG] = bpf_map__fd(skel->maps.lb_cfg);
-	fds[LBMAP_VIPS] = bpf_map__fd(skel->maps.lb_vips);
-	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_ring);
-	fds[LBMAP_BACKENDS] = bpf_map__fd(skel->maps.lb_backends);
-	fds[LBMAP_FLOWS] = bpf_map__fd(skel->maps.lb_flows);
-	fds[LBMAP_RFLOWS] = bpf_map__fd(skel->maps.lb_rflows);
-	fds[LBMAP_IFACES] = bpf_map__fd(skel->maps.lb_ifaces);
-	fds[LBMAP_STATS] = bpf_map__fd(skel->maps.lb_stats);
-	fds[LBMAP_VIP_STATS] = bpf_map__fd(skel->maps.lb_vip_stats);
-	fds[LBMAP_BE_STATS] = bpf_map__fd(skel->maps.lb_be_stats);
+	for (i = 0; i < LBMAP_NR; i++) {
+		fds[i] = bpf_object__find_map_fd_by_name(skel->obj,
+							 lbmap_name(i));
+		if (fds[i] < 0)
+			return -1;
+	}
 	if (lbmap_init_fds(&maps, fds))
 		return -1;
 	cfg.abi_version = LB_ABI_VERSION;
@@ -199,14 +196,21 @@ static int vip_up(uint32_t id, int family, const char *addr, uint16_t port,
 		mb[i].id = first + i;
 		mb[i].weight = 1;
 	}
+	struct lb_addr la;
+
 	err = maglev_build(mb, n, LB_RING_SIZE, ring);
 	if (!err)
-		err = lbmap_ring_write(&maps, id, 0, ring);
+		err = lbmap_ring_write(&maps, id, ring);
 	if (err)
 		return err;
 	inet_pton(family, addr, a);
+	lbmap_addr_make(&la, family, a);
+	err = lbmap_addr_set(&maps, id, &la);
+	if (err)
+		return err;
 	lbmap_vip_key(&k, family, a, port, IPPROTO_TCP);
 	v.vip_id = id;
+	v.addr_idx = id;
 	v.flags = flags;
 	v.n_backends = n;
 	v.udp_timeout_ns = 30ull * 1000000000;
@@ -234,6 +238,9 @@ struct run {
 	const struct pkt *pkt;
 	int ifindex;
 	int verdict;		/* expected; -1: any */
+	int new_flows;		/* single runs: LB_STAT_NEW_FLOW must move by
+				 * this per run (1: new-flow path, 0: not);
+				 * -1: not checked (floors) */
 	uint8_t out[PKT_MAX];
 	uint32_t out_len;
 };
@@ -310,11 +317,14 @@ static double time_single(struct run *r, pkt_fn fn, int runs)
 {
 	long *d = calloc(runs, sizeof(*d));
 	const struct pkt *keep = r->pkt;
+	uint64_t st0[LB_STAT_NR], st1[LB_STAT_NR];
 	struct pkt p;
 	double m;
 	int i;
 
 	if (!d)
+		exit(1);
+	if (r->new_flows >= 0 && lbmap_stats_get(&maps, st0))
 		exit(1);
 	r->pkt = &p;
 	for (i = 0; i < runs; i++) {
@@ -324,6 +334,18 @@ static double time_single(struct run *r, pkt_fn fn, int runs)
 			exit(1);
 	}
 	r->pkt = keep;
+	if (r->new_flows >= 0) {
+		if (lbmap_stats_get(&maps, st1))
+			exit(1);
+		if (st1[LB_STAT_NEW_FLOW] - st0[LB_STAT_NEW_FLOW] !=
+		    (uint64_t)r->new_flows * runs) {
+			fprintf(stderr, "bench_xdp: %lu new flows in %d runs, "
+				"expected %d per run: wrong path timed\n",
+				st1[LB_STAT_NEW_FLOW] - st0[LB_STAT_NEW_FLOW],
+				runs, r->new_flows);
+			exit(1);
+		}
+	}
 	m = median(d, runs);
 	free(d);
 	return m;
@@ -474,7 +496,8 @@ static int cmd_paths(int rounds, int runs)
 	const char *rep = "repeat", *one = "single";
 
 	for (round_no = 1; round_no <= rounds; round_no++) {
-		struct run f = { .ifindex = if_client, .verdict = -1 };
+		struct run f = { .ifindex = if_client, .verdict = -1,
+				 .new_flows = -1 };
 
 		if (paths_setup())
 			return 1;
@@ -512,6 +535,7 @@ static int cmd_paths(int rounds, int runs)
 		row("xdp", "sluice: non-VIP pass", "ns_per_pkt", one,
 		    time_single(&r, p_nonvip, runs) - empty, "ns",
 		    "median of single runs minus empty");
+		r.new_flows = 1;
 		r.verdict = XDP_REDIRECT;
 		row("xdp", "sluice: new flow, nat (v4)", "ns_per_pkt", one,
 		    time_single(&r, p_new_nat, runs) - empty, "ns",
@@ -519,15 +543,18 @@ static int cmd_paths(int rounds, int runs)
 		row("xdp", "sluice: new flow, fullnat (v4)", "ns_per_pkt", one,
 		    time_single(&r, p_new_fullnat, runs) - empty, "ns",
 		    "median of single runs on distinct SYNs minus empty");
+		r.new_flows = 0;
 		row("xdp", "sluice: established, nat (v4)", "ns_per_pkt", one,
 		    time_single(&r, p_est_nat, runs) - empty, "ns",
 		    "median of single runs minus empty");
 		row("xdp", "sluice: established, fullnat (v4)", "ns_per_pkt",
 		    one, time_single(&r, p_est_fullnat, runs) - empty, "ns",
 		    "median of single runs minus empty");
+		r.new_flows = 1;
 		row("xdp", "sluice: new flow, nat (v6)", "ns_per_pkt", one,
 		    time_single(&r, p_new6, runs) - empty, "ns",
 		    "median of single runs on distinct SYNs minus empty");
+		r.new_flows = 0;
 		row("xdp", "sluice: established, nat (v6)", "ns_per_pkt", one,
 		    time_single(&r, p_est6, runs) - empty, "ns",
 		    "median of single runs minus empty");
@@ -555,6 +582,23 @@ static uint64_t fdinfo_memlock(int fd)
 		if (sscanf(line, "memlock: %lu", &v) == 1)
 			break;
 	fclose(f);
+	return v;
+}
+
+/* Memory of @vip_id's inner ring map (lb_rings holds its id), or 0. */
+static uint64_t ring_memlock(uint32_t vip_id)
+{
+	uint32_t id = 0;
+	uint64_t v;
+	int fd;
+
+	if (bpf_map_lookup_elem(maps.fd[LBMAP_RING], &vip_id, &id) || !id)
+		return 0;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	v = fdinfo_memlock(fd);
+	close(fd);
 	return v;
 }
 
@@ -592,7 +636,9 @@ static int flows_fill(uint32_t n)
 			k[i].proto = IPPROTO_TCP;
 			k[i].family = LB_AF_INET;
 			memset(&f[i], 0, sizeof(f[i]));
-			f[i].last_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+			f[i].last_tick = (ts.tv_sec * 1000000000ull + ts.tv_nsec) >>
+					 LB_TICK_SHIFT;
+			f[i].created_tick = f[i].last_tick;
 			f[i].backend_id = 1;
 			f[i].backend_gen = 1;
 			f[i].state = LB_FLOW_EST;
@@ -605,7 +651,7 @@ static int flows_fill(uint32_t n)
 			rk[i].family = LB_AF_INET;
 			memset(&rv[i], 0, sizeof(rv[i]));
 			rv[i].client[0] = cl;
-			rv[i].vip[0] = vip;
+			rv[i].vip_addr_idx = 1;
 			rv[i].client_port = k[i].sport;
 			rv[i].vip_port = htons(80);
 			rv[i].vip_id = 1;
@@ -641,7 +687,8 @@ static int scale_flows(int runs)
 {
 	static const uint32_t ns[] = { 1, 1000, 10000, 100000, 1000000 };
 	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
-	struct run r = { .verdict = XDP_REDIRECT }, f = { .verdict = XDP_PASS };
+	struct run r = { .verdict = XDP_REDIRECT, .new_flows = 0 };
+	struct run f = { .verdict = XDP_PASS, .new_flows = -1 };
 	char param[32];
 	struct pkt p;
 	double t0, empty;
@@ -726,9 +773,12 @@ static int scale_vips_backends(void)
 		row("scale", "vips", "write_ms", param, (now_ns() - t0) / 1e6,
 		    "ms", "maglev_build (3 backends) + ring write + VIP update, each VIP");
 	}
-	row("scale", "vips", "memlock_mib", "max_vips=256",
-	    fdinfo_memlock(maps.fd[LBMAP_RING]) / 1048576.0, "MiB",
-	    "fdinfo memlock of lb_ring (preallocated for LB_MAX_VIPS x 2 slots)");
+	row("scale", "vips", "memlock_kib", "rings outer map",
+	    fdinfo_memlock(maps.fd[LBMAP_RING]) / 1024.0, "KiB",
+	    "fdinfo memlock of lb_rings, the map-in-map of all VIPs' rings");
+	row("scale", "vips", "memlock_kib", "one VIP's ring",
+	    ring_memlock(1) / 1024.0, "KiB",
+	    "fdinfo memlock of VIP 1's inner ring map: memory grows by this per VIP");
 	for (i = 0; i < sizeof(nbes) / sizeof(nbes[0]); i++) {
 		snprintf(param, sizeof(param), "backends=%d", nbes[i]);
 		t0 = now_ns();
@@ -737,7 +787,7 @@ static int scale_vips_backends(void)
 		row("scale", "ring", "build_ms", param, (now_ns() - t0) / 1e6,
 		    "ms", "maglev_build, table 16411 (LB_RING_SIZE)");
 		t0 = now_ns();
-		if (lbmap_ring_write(&maps, 1, 1, ring))
+		if (lbmap_ring_write(&maps, 1, ring))
 			return 1;
 		row("scale", "ring", "write_ms", param, (now_ns() - t0) / 1e6,
 		    "ms", "lbmap_ring_write, 16411 entries");

@@ -194,13 +194,14 @@ def plot(summ, contenders, out, png):
                 f.write("%d %f\n" % (c, v))
             f.write("\n\n")
     n = sum(1 for con in contenders if con in pts)
-    gp = """set terminal pngcairo size 900,540 noenhanced
+    gp = """set terminal pngcairo size 900,600 noenhanced
 set output '%s'
-set title 'New TCP connections per second through the balancer (veth, 3 backends)'
+set title 'New TCP connections/s through the balancer (veth, 3 backends)'
 set xlabel 'concurrent connections (wrk, Connection: close)'
 set ylabel 'connections/s (median of rounds)'
 set logscale x 2
-set key outside right
+set yrange [0:*]
+set key below maxrows 3
 set grid
 plot for [i=0:%d] '%s' index i using 1:2 with linespoints title columnheader(1)
 """ % (png, n - 1, dat)

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Scale: how the data plane's costs grow with VIPs, backends and tracked
-# flows (tests/bench/bench_xdp scale), and how long sluiced takes to
+# flows (tests/bench/bench_scale), and how long sluiced takes to
 # reload a configuration of 10, 100 and 1,000 services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
 bn_init scale
-prog=$BUILD/tests/bench/bench_xdp
+prog=$BUILD/tests/bench/bench_scale
 [ -x "$prog" ] || bn_die "$prog missing (make tests)"
-timeout 300 "$prog" scale 1 "$(bn_dur 5000 2000)" >>"$BENCH_OUT/scale.jsonl"
+timeout 300 "$prog" "$(bn_dur 5000 2000)" >>"$BENCH_OUT/scale.jsonl"
 
 # Reload: sluiced without the data plane, a dynamic file of N HTTP
 # services (2 servers each) and N routers; `sluice daemon reload` wall

@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 t_case bench_xdp_times_every_path
-if timeout 60 "$B/tests/bench/bench_xdp" paths 1 200 >"$TMP/xdp.jsonl" 2>"$TMP/err"; then
+if timeout 60 "$B/tests/bench/bench_xdp" 1 200 >"$TMP/xdp.jsonl" 2>"$TMP/err"; then
 	out=$(python3 - "$TMP/xdp.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -40,6 +40,30 @@ def load_rows(out):
                 if line:
                     rows.append(json.loads(line))
     rows += load_l7_tsv(os.path.join(out, "l7.tsv"))
+    rows += load_tsv(os.path.join(out, "l4.tsv"), "l4proxy", "peer",
+                     {"conns_per_s": "conn/s", "throughput_mib_s": "MiB/s"},
+                     "scripts/bench-l4.sh (wrk)")
+    return rows
+
+
+def load_tsv(path, section, key, measures, method):
+    """A section that writes its own TSV (a header line, then one row per
+    contender): its values join results.json as rows of @section."""
+    if not os.path.exists(path):
+        return []
+    rows = []
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            v = dict(zip(head, line.rstrip("\n").split("\t")))
+            for m, unit in measures.items():
+                try:
+                    val = float(v[m])
+                except (KeyError, ValueError):
+                    val = None
+                rows.append({"section": section, "contender": v.get(key), "measure": m,
+                             "param": "", "round": 1, "value": val, "unit": unit,
+                             "method": method})
     return rows
 
 
@@ -241,7 +265,7 @@ def main():
     sc = scale_table(summ)
     if sc:
         md += ["", "### Scale", ""] + sc
-    md += other_tables(summ, {"l4veth", "xdp", "scale", "l7"})
+    md += other_tables(summ, {"l4veth", "xdp", "scale", "l7", "l4proxy"})
     text = "\n".join(md) + "\n"
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(text)

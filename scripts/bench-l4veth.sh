@@ -49,9 +49,9 @@ bn_init l4veth
 CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat}
 CONC=${BENCH_L4_CONC:-1 8 32 128}
 D_CONN=$(bn_dur 2 1)
-D_TCP=$(bn_dur 4 2)
-D_UDP=$(bn_dur 3 1)
-D_CPU=$(bn_dur 3 1)
+D_TCP=$(bn_dur 3 2)
+D_UDP=$(bn_dur 2 1)
+D_CPU=$(bn_dur 2 1)
 VIP=10.91.0.100
 BENCH_LB=$BUILD/tests/bench/bench_lb
 UDPBLAST=$BUILD/tests/bench/udpblast
@@ -395,7 +395,7 @@ lb_cpu_ns() {
 udp_run() {
 	local dst=$1 secs=$2 pps=$3 i logs=() pids=() sum=0 n b0 b1
 	for i in 0 1 2; do
-		bn_bg "${NB[$i]}" "$UDPBLAST" recv 9000 "$(awk -v s="$secs" 'BEGIN { print s + 1.5 }')"
+		bn_bg "${NB[$i]}" "$UDPBLAST" recv 9000 "$(awk -v s="$secs" 'BEGIN { print s + 1 }')"
 		pids+=($BN_PID)
 		logs+=("$BN_LOG")
 	done

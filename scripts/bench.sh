@@ -24,7 +24,7 @@ if [ -z "$sections" ]; then
 		sections="$sections ${n%.sh}"
 	done
 fi
-rm -f "$BENCH_OUT"/*.jsonl
+rm -f "$BENCH_OUT"/*.jsonl "$BENCH_OUT"/*.tsv
 start=$(date +%s)
 failed=()
 for n in $sections; do

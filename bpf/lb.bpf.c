@@ -69,7 +69,7 @@ static __always_inline __be16 lb_snat_alloc(const struct lb_cfg *cfg,
  */
 static __always_inline struct lb_backend *
 lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
-	    const struct lb_pkt *p, __u64 now, __u32 hash,
+	    const struct lb_pkt *p, __u64 now, __u32 *hash,
 	    struct lb_flow **fp, struct lb_flow *nf, __u32 *drop)
 {
 	struct lb_flow *f = bpf_map_lookup_elem(&lb_flows, &p->key);
@@ -101,7 +101,9 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 		*drop = LB_DROP_NO_BACKEND;
 		return NULL;
 	}
-	bid = lb_ring_pick(vip, hash);
+	/* only new flows need the hash (ring position, SNAT port) */
+	*hash = lb_flow_hash(&p->key);
+	bid = lb_ring_pick(vip, *hash);
 	be = lb_backend_get(bid);
 	if (!be || bid > 0xffff) {
 		*drop = LB_DROP_NO_BACKEND;
@@ -133,12 +135,12 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	struct lb_xlate x = {};
 	struct lb_backend *be;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 hash = lb_flow_hash(&p->key), drop = 0;
+	__u32 hash = 0, drop = 0;
 	__u32 vip_id = vip->vip_id;
 	__u8 flags;
 	int rc;
 
-	be = lb_flow_get(cfg, vip, p, now, hash, &f, &nf, &drop);
+	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
 	if (!be)
 		goto out_drop;
 	if (be->family != p->key.family) {
@@ -150,7 +152,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	x.dport = be->port;
 	__builtin_memcpy(x.src, p->key.src, 16);
 	x.sport = p->key.sport;
-	rc = lb_fib(ctx, p, p->key.src, x.dst, &fib);
+	rc = lb_fib(ctx, p, p->key.src, x.dst, now, &fib);
 
 	/* The reply translation, keyed as the backend's reply will be. */
 	__builtin_memcpy(rk.src, x.dst, 16);
@@ -183,8 +185,11 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	} else {
 		__builtin_memcpy(rk.dst, p->key.src, 16);
 	}
-	/* Established flows re-insert a reply entry the LRU evicted. */
-	if (f && !bpf_map_lookup_elem(&lb_rflows, &rk))
+	/* Established flows re-insert a reply entry the LRU evicted; checked
+	 * once a second per flow, not on every packet.
+	 */
+	if (f && ((__u32)(now >> LB_TICK_SHIFT) >> 10) != (f->last_tick >> 10) &&
+	    !bpf_map_lookup_elem(&lb_rflows, &rk))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 	else if (!f && !(flags & LB_VIP_F_FULLNAT))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
@@ -237,7 +242,7 @@ static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
 	lb_vip_count(rf->vip_id, p->len, 0, 0);
-	rc = lb_fib(ctx, p, x.src, x.dst, &fib);
+	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_ns(), &fib);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_REV);
 	return lb_output(p, &fib, rc);
@@ -246,6 +251,8 @@ static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 SEC("xdp")
 int lb_xdp(struct xdp_md *ctx)
 {
+	struct lb_port_bits *bits;
+	__u32 word, dport, sport;
 	struct lb_pkt p;
 	struct lb_rflow *rf;
 	struct lb_vip *vip;
@@ -284,7 +291,14 @@ int lb_xdp(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
 	if (!cfg)
 		goto pass;
-	vip = lb_vip_lookup(&p);
+	dport = bpf_ntohs(p.key.dport);
+	sport = bpf_ntohs(p.key.sport);
+	word = dport >> 6;
+	bits = bpf_map_lookup_elem(&lb_ports, &word);
+	if (bits && (bits->vip & (1ull << (dport & 63))))
+		vip = lb_vip_lookup(&p);
+	else
+		vip = NULL;
 	if (vip) {
 		__u32 idx = lb_vip_addr_idx(vip, &p);
 
@@ -293,6 +307,10 @@ int lb_xdp(struct xdp_md *ctx)
 			return lb_to_backend(ctx, &p, vip, cfg, idx);
 		goto pass;
 	}
+	word = sport >> 6;
+	bits = bpf_map_lookup_elem(&lb_ports, &word);
+	if (!bits || !(bits->reply & (1ull << (sport & 63))))
+		goto pass;
 	rf = bpf_map_lookup_elem(&lb_rflows, &p.key);
 	if (rf) {
 		struct lb_rflow r = *rf;

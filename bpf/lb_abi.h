@@ -28,6 +28,10 @@
  * they wrap after ~52 days, far beyond any flow's age limit.
  */
 #define LB_TICK_SHIFT		20
+#define LB_FIB_CACHE_SIZE	16384
+#define LB_FIB_TTL_TICKS	1000	/* ~1.05 s: route/neighbour changes
+					 * reach cached flows this late */
+#define LB_PORT_WORDS		1024	/* 65536 port bits in __u64 words */
 #define LB_MAX_IFACES		64
 #define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
 #define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
@@ -45,6 +49,8 @@
 #define LB_MAP_IFACES		"lb_ifaces"
 #define LB_MAP_ADDRS		"lb_addrs"
 #define LB_MAP_ADDR_IDX		"lb_addr_idx"
+#define LB_MAP_FIB_CACHE	"lb_fib_cache"
+#define LB_MAP_PORTS		"lb_ports"
 #define LB_MAP_STATS		"lb_stats"
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
 #define LB_MAP_BE_STATS		"lb_be_stats"
@@ -121,16 +127,20 @@ struct lb_vip {
 };
 _Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
 
-/* Value of lb_backends (index: backend id). */
+/* Value of lb_backends (index: backend id). A backend is a server of one
+ * VIP: the same address behind two VIPs is two backends, so a server
+ * drained or down in one service stays up in another.
+ */
 struct lb_backend {
 	__be32 addr[4];
 	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
 				 * remember it (16 bits) and see the change */
+	__u32 vip_id;		/* the VIP it serves */
 	__be16 port;
 	__u8 family;
 	__u8 flags;		/* enum lb_backend_flags */
 };
-_Static_assert(sizeof(struct lb_backend) == 24, "lb_backend is ABI");
+_Static_assert(sizeof(struct lb_backend) == 28, "lb_backend is ABI");
 
 /* A connection tuple, as on the wire: key of lb_flows (client -> VIP) and
  * of lb_rflows (backend -> balancer or client).
@@ -181,6 +191,32 @@ struct lb_addr {
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct lb_addr) == 20, "lb_addr is ABI");
+
+/* Key of lb_fib_cache: the destination a FIB answer is for. */
+struct lb_fib_key {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct lb_fib_key) == 20, "lb_fib_key is ABI");
+
+/* Value of lb_fib_cache: a successful bpf_fib_lookup() answer. */
+struct lb_fib_entry {
+	__u32 ifindex;		/* egress */
+	__u32 tick;		/* when looked up (LB_TICK_SHIFT clock) */
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+_Static_assert(sizeof(struct lb_fib_entry) == 20, "lb_fib_entry is ABI");
+
+/* Value of lb_ports (index: port >> 6; bit: port & 63, host order): the
+ * pre-filter that lets non-balanced traffic pass after one array lookup.
+ */
+struct lb_port_bits {
+	__u64 vip;		/* some VIP listens on this destination port */
+	__u64 reply;		/* some backend answers from this source port */
+};
+_Static_assert(sizeof(struct lb_port_bits) == 16, "lb_port_bits is ABI");
 
 /* Value of lb_ifaces (key: __u32 ifindex). */
 struct lb_iface {

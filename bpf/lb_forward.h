@@ -63,14 +63,29 @@ static __always_inline void lb_rewrite(struct lb_pkt *p, const struct lb_xlate *
 	}
 }
 
-/* Looks up the route from @src to @dst for @p's family. Returns the
- * BPF_FIB_LKUP_RET_* code; @fib holds the egress ifindex and MACs.
+/* Looks up the route from @src to @dst for @p's family at @now_ns
+ * (bpf_ktime_get_ns()), through lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
+ * egress ifindex and MACs.
  */
 static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
 				  const __be32 *src, const __be32 *dst,
-				  struct bpf_fib_lookup *fib)
+				  __u64 now_ns, struct bpf_fib_lookup *fib)
 {
+	__u32 now = now_ns >> LB_TICK_SHIFT;
+	struct lb_fib_key k = {};
+	struct lb_fib_entry *e, ne;
+	int rc;
+
+	__builtin_memcpy(k.addr, dst, sizeof(k.addr));
+	k.family = p->key.family;
 	__builtin_memset(fib, 0, sizeof(*fib));
+	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
+	if (e && now - e->tick < LB_FIB_TTL_TICKS) {
+		fib->ifindex = e->ifindex;
+		__builtin_memcpy(fib->smac, e->smac, ETH_ALEN);
+		__builtin_memcpy(fib->dmac, e->dmac, ETH_ALEN);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
 	fib->ifindex = ctx->ingress_ifindex;
 	fib->l4_protocol = p->key.proto;
 	if (p->key.family == LB_AF_INET) {
@@ -83,7 +98,15 @@ static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
 		__builtin_memcpy(fib->ipv6_src, src, 16);
 		__builtin_memcpy(fib->ipv6_dst, dst, 16);
 	}
-	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		ne.ifindex = fib->ifindex;
+		ne.tick = now;
+		__builtin_memcpy(ne.smac, fib->smac, ETH_ALEN);
+		__builtin_memcpy(ne.dmac, fib->dmac, ETH_ALEN);
+		bpf_map_update_elem(&lb_fib_cache, &k, &ne, BPF_ANY);
+	}
+	return rc;
 }
 
 /* The fullnat source for a packet leaving through @fib (found by a lookup

@@ -124,6 +124,29 @@ struct {
 	__type(value, __u32);
 } lb_addr_idx SEC(".maps");
 
+/* Recent bpf_fib_lookup() answers by destination (LB_FIB_TTL_TICKS), so
+ * established flows skip the FIB: the lookup is the most expensive step
+ * of the path. Policy routing by source is not honoured for cached
+ * answers. Writer: lb_xdp. Readers: lb_xdp, CLI (map dump).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_FIB_CACHE_SIZE);
+	__type(key, struct lb_fib_key);
+	__type(value, struct lb_fib_entry);
+} lb_fib_cache SEC(".maps");
+
+/* Ports in use: VIP destination ports and backend source ports. A TCP or
+ * UDP packet matching neither passes after this one lookup. key: __u32
+ * port >> 6; value: struct lb_port_bits. Writer: agent. Readers: lb_xdp.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, struct lb_port_bits);
+} lb_ports SEC(".maps");
+
 /* Global counters. key: enum lb_stat_id; value: __u64 per CPU.
  * Writer: lb_xdp. Readers: CLI, agent.
  */

@@ -39,6 +39,8 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	case LBMAP_BE_STATS: return skel->maps.lb_be_stats;
 	case LBMAP_ADDRS: return skel->maps.lb_addrs;
 	case LBMAP_ADDR_IDX: return skel->maps.lb_addr_idx;
+	case LBMAP_FIB_CACHE: return skel->maps.lb_fib_cache;
+	case LBMAP_PORTS: return skel->maps.lb_ports;
 	default: return NULL;
 	}
 }

@@ -225,6 +225,8 @@ static int group_setup(void **state)
 	fds[LBMAP_BE_STATS] = bpf_map__fd(skel->maps.lb_be_stats);
 	fds[LBMAP_ADDRS] = bpf_map__fd(skel->maps.lb_addrs);
 	fds[LBMAP_ADDR_IDX] = bpf_map__fd(skel->maps.lb_addr_idx);
+	fds[LBMAP_FIB_CACHE] = bpf_map__fd(skel->maps.lb_fib_cache);
+	fds[LBMAP_PORTS] = bpf_map__fd(skel->maps.lb_ports);
 	if (lbmap_init_fds(&maps, fds))
 		return -1;
 	cfg.abi_version = LB_ABI_VERSION;
@@ -240,6 +242,16 @@ static int group_setup(void **state)
 		backend_write(&backends[i], true);
 	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
 		vip_write(&vips[i]);
+	{
+		static struct lb_port_bits bits[LB_PORT_WORDS];
+
+		for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
+			lbmap_port_mark(bits, vips[i].port, true);
+		for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+			lbmap_port_mark(bits, backends[i].port, false);
+		if (lbmap_ports_write(&maps, bits))
+			return -1;
+	}
 	/* the balancer's "local" address a wildcard VIP serves */
 	{
 		struct lb_addr la;

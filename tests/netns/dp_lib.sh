@@ -20,9 +20,10 @@
 #    incrementally (it sees a pseudo-header sum, not a checksum).
 #  - the balancer forwards (ip_forward, IPv6 forwarding): bpf_fib_lookup()
 #    answers FWD_DISABLED otherwise.
-#  - the balancer holds "managed" neighbour entries for backends and the
-#    client (the kernel keeps them resolved): bpf_fib_lookup() needs them
-#    to redirect; without one a packet takes the kernel path.
+#  - the balancer holds "managed" neighbour entries (the kernel keeps them
+#    resolved): sluiced installs those of the backends' next hops, the
+#    topology those of the client, because bpf_fib_lookup() needs them to
+#    redirect (without one a packet takes the kernel path).
 
 DP_BUILD=${BUILD:-build}
 # Debian's python3 (install-deps.sh); a pyenv shim costs seconds per start
@@ -81,16 +82,13 @@ dp_topology() {
 		dp_in b$i ethtool -K b$i tx off gro on >/dev/null
 	done
 	dp_in l sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-	# Managed neighbour entries: the kernel keeps them resolved on its
-	# own, so bpf_fib_lookup() finds every next hop it needs.
-	for i in 1 2 3; do
-		ip -n "$(dp_ns l)" neigh replace 10.0.1$i.2 dev lb$i managed
-		ip -n "$(dp_ns l)" neigh replace fd00:1$i::2 dev lb$i managed
-	done
+	# The client's entries (sluiced manages the backends' next hops
+	# itself): managed, so the kernel keeps them resolved.
 	ip -n "$(dp_ns l)" neigh replace 10.0.1.2 dev lc managed
 	ip -n "$(dp_ns l)" neigh replace fd00:1::2 dev lc managed
 	for i in $(seq 30); do
-		[ "$(ip -n "$(dp_ns l)" neigh show | grep -c lladdr)" -ge 8 ] && return 0
+		[ "$(ip -n "$(dp_ns l)" neigh show dev lc | grep -c lladdr)" -ge 2 ] &&
+			return 0
 		sleep 0.1
 	done
 	return 1

@@ -35,6 +35,8 @@ entryPoints:
     address: "[fd00:a::11]:53/udp"
   pg:
     address: ":5432"
+  hc:
+    address: "10.0.0.13:80"
 dataplane:
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
@@ -47,6 +49,10 @@ tcp:
       entryPoints: [pg]
       rule: "HostSNI(\`*\`)"
       service: web
+    hc:
+      entryPoints: [hc]
+      rule: "HostSNI(\`*\`)"
+      service: checked
   services:
     web:
       loadBalancer:
@@ -60,6 +66,15 @@ tcp:
           - address: "[fd00:11::2]:8080"
           - address: "[fd00:12::2]:8080"
           - address: "[fd00:13::2]:8080"
+    checked:
+      loadBalancer:
+        healthCheck:
+          interval: 300ms
+          timeout: 300ms
+        servers:
+          - address: "10.0.11.2:8080"
+          - address: "10.0.12.2:8080"
+          - address: "10.0.13.2:8080"
 udp:
   routers:
     dns:
@@ -97,7 +112,15 @@ within() {
 }
 
 test_attach() {
-	local n
+	local n m
+	# sluiced made the backends' next hops managed neighbours
+	for n in $(seq 30); do
+		m=$(ip -n "$(dp_ns l)" neigh show | grep -E '^(10\.0\.1[123]\.2|fd00:1[123]::2) .*managed' |
+		    grep -c lladdr)
+		[ "$m" = 6 ] && break
+		sleep 0.1
+	done
+	[ "$m" = 6 ] || { fail attach "managed backend neighbours: $m of 6"; return; }
 	n=$(dp_sluice -j prog show | jq '[.links[] | select(.ifindex > 0)] | length')
 	[ "$n" = 4 ] || { fail attach "expected 4 attached links, got $n"; return; }
 	pass attach
@@ -323,6 +346,30 @@ test_tcp_reset() {
 	fi
 }
 
+# be3's servers stop: the TCP health check marks it down and new flows
+# avoid it (without the check a third of them would be refused).
+test_health_check() {
+	local before out i st
+	before=$(dp_client tcp 10.0.0.13 80 30 27000)
+	[ "$(jq '.answers.be3 // 0' <<<"$before")" -gt 0 ] ||
+		{ fail health_check "be3 took no flows while healthy: $before"; return; }
+	kill "${DP_PIDS[2]}"; wait "${DP_PIDS[2]}" 2>/dev/null
+	for i in $(seq 30); do
+		st=$(dp_sluice -j server show |
+		     jq -r '.[] | select(.address == "10.0.13.2:8080" and
+					 .vip == "10.0.0.13:80/tcp") | .state')
+		[ "$st" = down ] && break
+		sleep 0.1
+	done
+	out=$(dp_client tcp 10.0.0.13 80 30 28000)
+	if [ "$st" = down ] && [ "$(jq .failed <<<"$out")" = 0 ] &&
+	   [ "$(jq '.answers.be3 // 0' <<<"$out")" = 0 ]; then
+		pass health_check
+	else
+		fail health_check "be3 state $st, after: $out"
+	fi
+}
+
 test_detach() {
 	echo quit >"$DP_TMP/fifo"
 	dp_sluiced_stop
@@ -331,6 +378,20 @@ test_detach() {
 		fail detach "pins or programs left: $(ls -R "$DP_PIN" 2>&1 | head -3)"
 	else
 		pass detach
+	fi
+}
+
+# sluice prog attach/detach work on the pins alone, without sluiced.
+test_prog_cli() {
+	local n
+	dp_sluice prog attach lb1 mode native >/dev/null ||
+		{ fail prog_cli "attach failed"; return; }
+	n=$(dp_sluice -j prog show | jq '[.links[] | select(.dev == "lb1" and .mode == "native")] | length')
+	dp_sluice prog detach >/dev/null
+	if [ "$n" = 1 ] && [ ! -e "$DP_PIN" ] && ! dp_in l ip link show lb1 | grep -q xdp; then
+		pass prog_cli
+	else
+		fail prog_cli "links after attach: $n; pins left: $(ls "$DP_PIN" 2>&1 | head -2)"
 	fi
 }
 
@@ -364,5 +425,7 @@ test_restart_keeps_flows
 test_drain
 test_backend_down
 test_tcp_reset
+test_health_check
 test_detach
+test_prog_cli
 exit $failed

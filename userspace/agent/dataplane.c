@@ -1,7 +1,6 @@
 /* sluiced's kernel data plane subsystem (see dataplane.h). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -11,53 +10,15 @@
 #include "config.h"
 #include "ctl.h"
 #include "dataplane.h"
+#include "dp_apply.h"
+#include "health.h"
 #include "json_writer.h"
 #include "l4plan.h"
 #include "lb_loader.h"
 #include "lbmap.h"
 #include "log.h"
-#include "maglev.h"
 
 #define NSEC_PER_S 1000000000ull
-
-struct dp_backend {
-	char key[64];		/* l4plan_backend.key; "" when free */
-	uint32_t gen;		/* last generation handed out for this id */
-	uint8_t flags;		/* as written to lb_backends */
-};
-
-struct dp_vip {
-	bool used;
-	struct lb_vip_key key;
-};
-
-struct dp_addr {
-	struct lb_addr a;
-	bool used;		/* index taken (flows may still point here) */
-	bool indexed;		/* published in lb_addr_idx */
-	bool wanted;		/* scratch for addrs_sync() */
-};
-
-struct dp_iface {
-	char name[IF_NAMESIZE];
-	enum lb_xdp_mode mode;
-};
-
-struct dataplane {
-	struct agent *a;
-	struct lb_loader *ld;
-	struct lbmap maps;
-	char root[PATH_MAX];
-	struct l4plan *applied;		/* owned; NULL until the first apply */
-	struct l4plan_override *ov;	/* owned, from "server set" */
-	size_t n_ov;
-	struct dp_backend be[LB_MAX_BACKENDS];
-	struct dp_vip vip[LB_MAX_VIPS];
-	struct dp_addr addr[LB_MAX_ADDRS];
-	struct dp_iface ifaces[LB_MAX_IFACES];
-	size_t n_ifaces;
-	bool reused;
-};
 
 static enum lb_xdp_mode xdp_mode(enum cfg_xdp_mode m)
 {
@@ -80,363 +41,100 @@ int dataplane_detach(const struct agent_opts *o, const struct config *cfg)
 	return lb_pins_remove_all(pin_root(o, cfg));
 }
 
-/* ---- backends and VIPs: ids kept stable across reloads and restarts --- */
 
-static int backend_id(struct dataplane *dp, const struct l4plan_backend *b,
-		      bool *fresh)
+/* Marks (@svc, @addr) down in @ov[*@n], adding an entry if needed. */
+static void ov_mark_down(struct l4plan_override *ov, size_t *n,
+			 const char *svc, const char *addr)
 {
-	int i, free_id = -1;
+	size_t j;
 
-	*fresh = false;
-	for (i = 0; i < LB_MAX_BACKENDS; i++) {
-		if (!strcmp(dp->be[i].key, b->key))
-			return i;
-		if (free_id < 0 && !dp->be[i].key[0])
-			free_id = i;
-	}
-	if (free_id < 0)
-		return -ENOSPC;
-	snprintf(dp->be[free_id].key, sizeof(dp->be[free_id].key), "%s", b->key);
-	/* flows keep 16 bits of it; 0 is never used */
-	dp->be[free_id].gen = dp->be[free_id].gen % 0xffff + 1;
-	dp->be[free_id].flags = 0xff;	/* unknown: force a write */
-	*fresh = true;
-	return free_id;
-}
-
-static int backend_write(struct dataplane *dp, int id,
-			 const struct l4plan_backend *b)
-{
-	struct lb_backend v = {};
-	uint8_t flags = b->down ? 0 : LB_BE_F_ACTIVE;
-	int err;
-
-	if (dp->be[id].flags == flags)
-		return 0;
-	memcpy(v.addr, b->addr, sizeof(v.addr));
-	v.port = htons(b->port);
-	v.family = b->family;
-	v.gen = dp->be[id].gen;
-	v.flags = flags;
-	err = lbmap_backend_set(&dp->maps, id, &v);
-	if (!err)
-		dp->be[id].flags = flags;
-	return err;
-}
-
-/* The lb_addrs index of @a, published if it was not. */
-static int addr_index(struct dataplane *dp, const struct lb_addr *a)
-{
-	int i, pick = -1, spare = -1, err;
-
-	for (i = 0; i < LB_MAX_ADDRS; i++) {
-		struct dp_addr *d = &dp->addr[i];
-
-		if (d->used && !memcmp(&d->a, a, sizeof(*a))) {
-			pick = i;
+	for (j = 0; j < *n; j++)
+		if (!strcmp(ov[j].service, svc) && !strcmp(ov[j].address, addr))
 			break;
-		}
-		if (!d->used && pick < 0 && spare < 0)
-			spare = i;
+	if (j == *n) {
+		ov[j].service = (char *)svc;
+		ov[j].address = (char *)addr;
+		ov[j].weight = -1;
+		(*n)++;
 	}
-	if (pick < 0) {
-		/* full: re-use a withdrawn index (its flows are stale anyway) */
-		for (i = 0; spare < 0 && i < LB_MAX_ADDRS; i++)
-			if (!dp->addr[i].indexed)
-				spare = i;
-		if (spare < 0)
-			return -ENOSPC;
-		pick = spare;
-	}
-	if (!dp->addr[pick].used || !dp->addr[pick].indexed) {
-		err = lbmap_addr_set(&dp->maps, pick, a);
-		if (err)
-			return err;
-	}
-	dp->addr[pick].a = *a;
-	dp->addr[pick].used = true;
-	dp->addr[pick].indexed = true;
-	dp->addr[pick].wanted = true;
-	return pick;
+	ov[j].down = 1;
 }
 
-/* Publishes every exact VIP address of @p and every local address (what
- * a wildcard VIP serves); withdraws addresses no longer wanted.
+static size_t count_l4_servers(const struct cfg_l4_service *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += s[i].kind == CFG_SVC_LOADBALANCER ? s[i].lb.n_servers : 0;
+	return k;
+}
+
+/* "server set" weights plus every server of @cfg the agent's health
+ * registry holds down (probes or operator). Caller frees the array;
+ * strings are borrowed from dp and @cfg.
  */
-static int addrs_sync(struct dataplane *dp, const struct l4plan *p)
+static struct l4plan_override *all_overrides(const struct dataplane *dp,
+					     const struct config *cfg,
+					     size_t *n)
 {
-	struct ifaddrs *ifa, *it;
-	struct lb_addr a;
-	size_t i;
-	int ret = 0;
+	const struct health_state *hs = dp->a->health;
+	const struct cfg_l4_service *lists[2] = { cfg->tcp_services,
+						  cfg->udp_services };
+	size_t lens[2] = { cfg->n_tcp_services, cfg->n_udp_services };
+	struct l4plan_override *ov;
+	size_t i, j, l;
 
-	for (i = 0; i < LB_MAX_ADDRS; i++)
-		dp->addr[i].wanted = false;
-	for (i = 0; i < p->n_vips && ret >= 0; i++) {
-		const struct lb_vip_key *k = &p->vips[i].key;
+	ov = calloc(dp->n_ov + count_l4_servers(lists[0], lens[0]) +
+		    count_l4_servers(lists[1], lens[1]) + 1, sizeof(*ov));
+	if (!ov)
+		return NULL;
+	memcpy(ov, dp->ov, dp->n_ov * sizeof(*ov));
+	*n = dp->n_ov;
+	for (l = 0; hs && l < 2; l++)
+		for (i = 0; i < lens[l]; i++) {
+			const struct cfg_l4_service *s = &lists[l][i];
 
-		if (k->addr[0] | k->addr[1] | k->addr[2] | k->addr[3]) {
-			lbmap_addr_make(&a, k->family, k->addr);
-			ret = addr_index(dp, &a);
-		}
-	}
-	if (ret >= 0 && getifaddrs(&ifa))
-		ret = -errno;
-	else if (ret >= 0) {
-		for (it = ifa; it && ret >= 0; it = it->ifa_next) {
-			if (!it->ifa_addr)
+			if (s->kind != CFG_SVC_LOADBALANCER)
 				continue;
-			if (it->ifa_addr->sa_family == AF_INET)
-				lbmap_addr_make(&a, LB_AF_INET,
-						&((struct sockaddr_in *)it->ifa_addr)->sin_addr);
-			else if (it->ifa_addr->sa_family == AF_INET6)
-				lbmap_addr_make(&a, LB_AF_INET6,
-						&((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr);
-			else
-				continue;
-			ret = addr_index(dp, &a);
+			for (j = 0; j < s->lb.n_servers; j++)
+				if (!health_server_up(hs, s->name,
+						      s->lb.servers[j].address))
+					ov_mark_down(ov, n, s->name,
+						     s->lb.servers[j].address);
 		}
-		freeifaddrs(ifa);
-	}
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < LB_MAX_ADDRS; i++) {
-		struct dp_addr *d = &dp->addr[i];
-
-		if (!d->indexed || d->wanted)
-			continue;
-		ret = lbmap_addr_unindex(&dp->maps, &d->a);
-		if (ret && ret != -ENOENT)
-			return ret;
-		d->indexed = false;
-	}
-	return 0;
-}
-
-static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
-		  bool *fresh)
-{
-	int i, free_id = -1;
-
-	*fresh = false;
-	for (i = 0; i < LB_MAX_VIPS; i++) {
-		if (dp->vip[i].used && !memcmp(&dp->vip[i].key, k, sizeof(*k)))
-			return i;
-		if (free_id < 0 && !dp->vip[i].used)
-			free_id = i;
-	}
-	if (free_id < 0)
-		return -ENOSPC;
-	dp->vip[free_id].used = true;
-	dp->vip[free_id].key = *k;
-	*fresh = true;
-	return free_id;
-}
-
-/* Rebuilds the ring of @v (swapped in atomically), then the VIP entry. */
-static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
-{
-	struct maglev_backend *mb;
-	uint32_t *ring = NULL, active = 0;
-	struct lb_vip val = {};
-	bool fresh;
-	size_t i;
-	int id, err;
-
-	mb = calloc(v->n_be ? v->n_be : 1, sizeof(*mb));
-	ring = malloc(LB_RING_SIZE * sizeof(*ring));
-	if (!mb || !ring) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	for (i = 0; i < v->n_be; i++) {
-		id = backend_id(dp, &v->be[i], &fresh);
-		if (id < 0) {
-			err = id;
-			goto out_free;
-		}
-		if (fresh)
-			lbmap_be_stats_reset(&dp->maps, id);
-		err = backend_write(dp, id, &v->be[i]);
-		if (err)
-			goto out_free;
-		mb[i].key = v->be[i].key;
-		mb[i].id = id;
-		mb[i].weight = v->be[i].down ? 0 : v->be[i].weight;
-		active += mb[i].weight > 0;
-	}
-	err = maglev_build(mb, v->n_be, LB_RING_SIZE, ring);
-	if (err)
-		goto out_free;
-	id = vip_id(dp, &v->key, &fresh);
-	if (id < 0) {
-		err = id;
-		goto out_free;
-	}
-	if (fresh)
-		lbmap_vip_stats_reset(&dp->maps, id);
-	val.vip_id = id;
-	val.addr_idx = LB_ADDR_NONE;
-	if (v->key.addr[0] | v->key.addr[1] | v->key.addr[2] | v->key.addr[3]) {
-		struct lb_addr a;
-
-		lbmap_addr_make(&a, v->key.family, v->key.addr);
-		err = addr_index(dp, &a);
-		if (err < 0)
-			goto out_free;
-		val.addr_idx = err;
-	}
-	val.flags = v->flags;
-	val.n_backends = active;
-	val.udp_timeout_ns = v->udp_timeout_ns;
-	err = lbmap_ring_write(&dp->maps, id, ring);
-	if (!err)
-		err = lbmap_vip_set(&dp->maps, &v->key, &val);
-
-out_free:
-	free(ring);
-	free(mb);
-	return err;
-}
-
-static bool vip_same(const struct l4plan_vip *a, const struct l4plan_vip *b)
-{
-	size_t i;
-
-	if (a->flags != b->flags || a->udp_timeout_ns != b->udp_timeout_ns ||
-	    a->n_be != b->n_be)
-		return false;
-	for (i = 0; i < a->n_be; i++)
-		if (strcmp(a->be[i].key, b->be[i].key) ||
-		    a->be[i].weight != b->be[i].weight ||
-		    a->be[i].down != b->be[i].down)
-			return false;
-	return true;
-}
-
-static bool plan_has_backend(const struct l4plan *p, const char *key)
-{
-	size_t i, j;
-
-	for (i = 0; i < p->n_vips; i++)
-		for (j = 0; j < p->vips[i].n_be; j++)
-			if (!strcmp(p->vips[i].be[j].key, key))
-				return true;
-	return false;
-}
-
-/* Writes what differs between dp->applied and @p; takes ownership of
- * @p on success. Returns 0 or -errno (maps may hold part of @p).
- */
-static int plan_apply(struct dataplane *dp, struct l4plan *p)
-{
-	const struct l4plan_vip *old;
-	size_t i, changed = 0, removed = 0;
-	int err, id;
-
-	err = addrs_sync(dp, p);
-	if (err)
-		return err;
-	for (i = 0; i < p->n_vips; i++) {
-		old = dp->applied ? l4plan_find(dp->applied, &p->vips[i].key) : NULL;
-		if (old && vip_same(old, &p->vips[i]))
-			continue;
-		err = vip_write(dp, &p->vips[i]);
-		if (err)
-			return err;
-		changed++;
-	}
-	for (id = 0; id < LB_MAX_VIPS; id++) {
-		if (!dp->vip[id].used || l4plan_find(p, &dp->vip[id].key))
-			continue;
-		err = lbmap_vip_del(&dp->maps, &dp->vip[id].key);
-		if (err && err != -ENOENT)
-			return err;
-		err = lbmap_ring_del(&dp->maps, id);
-		if (err && err != -ENOENT)
-			return err;
-		dp->vip[id].used = false;
-		removed++;
-	}
-	for (id = 0; id < LB_MAX_BACKENDS; id++) {
-		struct lb_backend gone = {};
-
-		if (!dp->be[id].key[0] || plan_has_backend(p, dp->be[id].key))
-			continue;
-		/* Flows still pointing here see an inactive backend. */
-		gone.gen = dp->be[id].gen;
-		err = lbmap_backend_set(&dp->maps, id, &gone);
-		if (err)
-			return err;
-		dp->be[id].key[0] = '\0';
-	}
-	for (i = 0; i < p->n_diags; i++)
-		pr_info("dataplane: %s", p->diags[i]);
-	pr_info("dataplane: %zu VIPs, %zu written, %zu removed", p->n_vips,
-		changed, removed);
-	l4plan_free(dp->applied);
-	dp->applied = p;
-	return 0;
+	return ov;
 }
 
 static int plan_and_apply(struct dataplane *dp, const struct config *cfg)
 {
-	struct l4plan *p = l4plan_build(cfg, dp->ov, dp->n_ov);
+	struct l4plan_override *ov;
+	struct l4plan *p;
+	size_t n;
 	int err;
 
+	ov = all_overrides(dp, cfg, &n);
+	if (!ov)
+		return -ENOMEM;
+	p = l4plan_build(cfg, ov, n);
+	free(ov);
 	if (!p)
 		return -errno;
-	err = plan_apply(dp, p);
+	err = dp_plan_apply(dp, p);
 	if (err)
 		l4plan_free(p);
 	return err;
 }
 
-static int recover_vip(const struct lb_vip_key *k, const struct lb_vip *v,
-		       void *arg)
+/* The health registry says a server flipped: write the new rings. */
+static void health_changed(void *arg, const char *service, const char *server,
+			   bool up)
 {
 	struct dataplane *dp = arg;
+	int err = plan_and_apply(dp, dp->a->cfg);
 
-	if (v->vip_id < LB_MAX_VIPS) {
-		dp->vip[v->vip_id].used = true;
-		dp->vip[v->vip_id].key = *k;
-	}
-	return 0;
-}
-
-static int recover_addr(const struct lb_addr *a, uint32_t idx, void *arg)
-{
-	struct dataplane *dp = arg;
-
-	if (idx < LB_MAX_ADDRS) {
-		dp->addr[idx].a = *a;
-		dp->addr[idx].used = true;
-		dp->addr[idx].indexed = true;
-	}
-	return 0;
-}
-
-/* Rebuilds the id tables from maps a previous sluiced left pinned. */
-static void recover(struct dataplane *dp)
-{
-	struct lb_backend b;
-	char a[INET6_ADDRSTRLEN];
-	uint32_t id;
-
-	lbmap_vip_foreach(&dp->maps, recover_vip, dp);
-	lbmap_addr_foreach(&dp->maps, recover_addr, dp);
-	for (id = 0; id < LB_MAX_BACKENDS; id++) {
-		if (lbmap_backend_get(&dp->maps, id, &b) || !b.gen)
-			continue;
-		dp->be[id].gen = b.gen;
-		if (!b.family)
-			continue;	/* removed earlier: only the gen matters */
-		lbmap_addr_str(b.family, b.addr, a, sizeof(a));
-		snprintf(dp->be[id].key, sizeof(dp->be[id].key),
-			 b.family == LB_AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-			 ntohs(b.port));
-		dp->be[id].flags = b.flags;
-	}
+	if (err)
+		pr_err("dataplane: cannot apply %s %s going %s: %s", service,
+		       server, up ? "up" : "down", strerror(-err));
 }
 
 /* ---- interfaces -------------------------------------------------------- */
@@ -638,7 +336,22 @@ static int ctl_server_set(void *ctx, int argc, char **args,
 			}
 			o->weight = v;
 		} else if (!strcmp(args[i], "down") || !strcmp(args[i], "up")) {
-			o->down = !strcmp(args[i], "down");
+			bool down = !strcmp(args[i], "down");
+
+			/* the shared registry: the proxies see it too, and
+			 * its subscription replans the data plane
+			 */
+			if (dp->a->health) {
+				if (health_server_force(dp->a->health, args[0], args[1],
+							down ? HEALTH_FORCE_DOWN :
+							HEALTH_FORCE_UP)) {
+					*o = saved;
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+			} else {
+				o->down = down;
+			}
 		} else {
 			*o = saved;
 			snprintf(err, errlen, "unknown keyword '%s'", args[i]);
@@ -659,7 +372,9 @@ static int ctl_server_set(void *ctx, int argc, char **args,
 		jsonw_u64(w, o->weight);
 	else
 		jsonw_null(w);
-	jsonw_bool_field(w, "down", o->down > 0);
+	jsonw_bool_field(w, "down", dp->a->health ?
+			 health_server_forced(dp->a->health, o->service, o->address) ==
+			 HEALTH_FORCE_DOWN : o->down > 0);
 	jsonw_end_object(w);
 	return 0;
 }
@@ -672,6 +387,8 @@ static void dp_free(struct dataplane *dp)
 
 	if (!dp)
 		return;
+	if (dp->subscribed)
+		health_unsubscribe(dp->a->health, health_changed, dp);
 	l4plan_free(dp->applied);
 	for (i = 0; i < dp->n_ov; i++) {
 		free(dp->ov[i].service);
@@ -723,12 +440,16 @@ static int dp_start(struct agent *a)
 	if (err)
 		goto out_free;
 	if (dp->reused)
-		recover(dp);
+		dp_recover(dp);
 	err = cfg_write(dp, cfg);
 	if (!err)
 		err = ifaces_sync(dp, cfg);
 	if (!err)
 		err = plan_and_apply(dp, cfg);
+	if (!err && a->health) {
+		err = health_subscribe(a->health, health_changed, dp);
+		dp->subscribed = !err;
+	}
 	if (!err && a->ctl)
 		err = ctl_register(a->ctl, "server set", ctl_server_set, dp);
 	if (err) {

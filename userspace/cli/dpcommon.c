@@ -120,3 +120,28 @@ void dp_vip_name(const struct lb_vip_key *k, char *buf, size_t len)
 	dp_addr_port(k->family, k->addr, k->port, ap, sizeof(ap));
 	snprintf(buf, len, "%s/%s", ap, dp_proto_name(k->proto));
 }
+
+struct name_ctx {
+	uint32_t id;
+	char *buf;
+	size_t len;
+};
+
+static int name_of(const struct lb_vip_key *k, const struct lb_vip *v,
+		   void *arg)
+{
+	struct name_ctx *c = arg;
+
+	if (v->vip_id != c->id)
+		return 0;
+	dp_vip_name(k, c->buf, c->len);
+	return 1;
+}
+
+int dp_vip_name_by_id(const struct lbmap *m, uint32_t vip_id, char *buf,
+		      size_t len)
+{
+	struct name_ctx c = { vip_id, buf, len };
+
+	return lbmap_vip_foreach(m, name_of, &c) == 1 ? 0 : -ENOENT;
+}

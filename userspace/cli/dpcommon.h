@@ -29,6 +29,9 @@ void dp_vip_name(const struct lb_vip_key *k, char *buf, size_t len);
 void dp_addr_port(int family, const __be32 *addr, __be16 port, char *buf,
 		  size_t len);
 const char *dp_proto_name(int proto);
+/* Name of the VIP with id @vip_id into @buf; -ENOENT if none. */
+int dp_vip_name_by_id(const struct lbmap *m, uint32_t vip_id, char *buf,
+		      size_t len);
 
 /* Entry points of the objects (the lead lists them in cmd.h's table). */
 int do_prog(int argc, char **argv);

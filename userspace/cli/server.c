@@ -28,7 +28,7 @@ static int server_show(int argc, char **argv)
 	struct lb_counters c;
 	struct lb_backend be;
 	struct lbmap m;
-	char ap[80];
+	char ap[80], vip[128];
 	uint32_t id;
 	int ret;
 
@@ -44,7 +44,10 @@ static int server_show(int argc, char **argv)
 		lbmap_be_stats_get(&m, id, &c);
 		dp_addr_port(be.family, be.addr, be.port, ap, sizeof(ap));
 		open_json_object(NULL);
+		if (dp_vip_name_by_id(&m, be.vip_id, vip, sizeof(vip)))
+			snprintf(vip, sizeof(vip), "?");
 		print_string(PRINT_ANY, "address", "%-28s", ap);
+		print_string(PRINT_ANY, "vip", " vip %-24s", vip);
 		print_u64(PRINT_ANY, "id", " id %llu", id);
 		print_u64(PRINT_ANY, "gen", " gen %llu", be.gen);
 		print_string(PRINT_ANY, "state", " %-6s",

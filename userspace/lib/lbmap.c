@@ -24,6 +24,8 @@ static const char *const map_names[LBMAP_NR] = {
 	[LBMAP_BE_STATS] = LB_MAP_BE_STATS,
 	[LBMAP_ADDRS] = LB_MAP_ADDRS,
 	[LBMAP_ADDR_IDX] = LB_MAP_ADDR_IDX,
+	[LBMAP_FIB_CACHE] = LB_MAP_FIB_CACHE,
+	[LBMAP_PORTS] = LB_MAP_PORTS,
 };
 
 static const char *const stat_names[LB_STAT_NR] = {
@@ -363,6 +365,24 @@ int lbmap_addr_foreach(const struct lbmap *m,
 			return ret;
 	}
 	return 0;
+}
+
+int lbmap_ports_write(const struct lbmap *m, const struct lb_port_bits *bits)
+{
+	__u32 keys[LB_PORT_WORDS], count = LB_PORT_WORDS, i;
+
+	for (i = 0; i < LB_PORT_WORDS; i++)
+		keys[i] = i;
+	return bpf_map_update_batch(m->fd[LBMAP_PORTS], keys, (void *)bits,
+				    &count, NULL) ? -errno : 0;
+}
+
+void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip)
+{
+	if (vip)
+		bits[port >> 6].vip |= 1ull << (port & 63);
+	else
+		bits[port >> 6].reply |= 1ull << (port & 63);
 }
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,

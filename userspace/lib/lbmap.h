@@ -25,6 +25,8 @@ enum lbmap_id {
 	LBMAP_BE_STATS,
 	LBMAP_ADDRS,
 	LBMAP_ADDR_IDX,
+	LBMAP_FIB_CACHE,
+	LBMAP_PORTS,
 	LBMAP_NR,
 };
 
@@ -98,6 +100,11 @@ int lbmap_addr_get(const struct lbmap *m, uint32_t idx, struct lb_addr *a);
 int lbmap_addr_foreach(const struct lbmap *m,
 		       int (*fn)(const struct lb_addr *a, uint32_t idx, void *arg),
 		       void *arg);
+
+/* Writes the whole port pre-filter (LB_PORT_WORDS entries of @bits). */
+int lbmap_ports_write(const struct lbmap *m, const struct lb_port_bits *bits);
+/* Sets @port's bit in @bits: @vip for a VIP port, else a backend port. */
+void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip);
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc);

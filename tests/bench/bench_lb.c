@@ -41,6 +41,7 @@ struct be_ent {
 
 static struct be_ent bes[MAX_BE];
 static int n_bes;
+static struct lb_port_bits ports[LB_PORT_WORDS];	/* the pre-filter */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -94,6 +95,7 @@ static int backend_id(const struct lbmap *m, const char *key, uint32_t *id)
 	err = split_hostport(tmp, be.addr, &be.port);
 	if (err)
 		return err;
+	lbmap_port_mark(ports, be.port, false);
 	be.port = htons(be.port);
 	be.family = LB_AF_INET;
 	be.gen = 1;
@@ -173,6 +175,7 @@ static int add_vip(const struct lbmap *m, char *spec, uint32_t vip_id,
 		err = vip_addr(m, addr, &v.addr_idx);
 	if (err)
 		return err;
+	lbmap_port_mark(ports, port, true);
 	lbmap_vip_key(&k, AF_INET, addr, port, proto);
 	v.vip_id = vip_id;
 	v.flags = flags;
@@ -261,6 +264,11 @@ int main(int argc, char **argv)
 				strerror(-err));
 			goto out_destroy;
 		}
+	}
+	err = lbmap_ports_write(&maps, ports);
+	if (err) {
+		fprintf(stderr, "bench_lb: ports: %s\n", strerror(-err));
+		goto out_destroy;
 	}
 	prog = bpf_program__fd(skel->progs.lb_xdp);
 	for (i = 0; i < n_if; i++) {

@@ -123,7 +123,8 @@ static int scale_flows(int runs)
 		uint32_t cap = ns[i] < 1024 ? 1024 : ns[i] + ns[i] / 4;
 
 		if (lb_up(cap) || backends_up() || ifaces_up() ||
-		    vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring))
+		    vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring) ||
+		    ports_up())
 			return 1;
 		t0 = now_ns();
 		if (flows_fill(ns[i])) {

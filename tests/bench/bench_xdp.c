@@ -96,7 +96,8 @@ static int paths_setup(void)
 	err = !ring || lb_up(1 << 18) || backends_up() || ifaces_up() ||
 	      vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring) ||
 	      vip_up(2, AF_INET, "10.0.0.2", 80, LB_VIP_F_FULLNAT, 1, 3, ring) ||
-	      vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring);
+	      vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring) ||
+	      ports_up();
 	free(ring);
 	if (err) {
 		fprintf(stderr, "bench_xdp: map setup failed\n");

@@ -218,6 +218,21 @@ static int vip_up(uint32_t id, int family, const char *addr, uint16_t port,
 	return lbmap_vip_set(&maps, &k, &v);
 }
 
+/* The port pre-filter: VIPs listen on 80, backends answer from 8080. */
+static int ports_up(void)
+{
+	struct lb_port_bits *bits = calloc(LB_PORT_WORDS, sizeof(*bits));
+	int err;
+
+	if (!bits)
+		return -ENOMEM;
+	lbmap_port_mark(bits, 80, true);
+	lbmap_port_mark(bits, 8080, false);
+	err = lbmap_ports_write(&maps, bits);
+	free(bits);
+	return err;
+}
+
 static int ifaces_up(void)
 {
 	struct lb_iface c = { .flags = LB_IFACE_F_REDIRECT };

@@ -40,10 +40,14 @@ providers:
   file:
     filename: dynamic.yml
 Y
+# sluiced listens inside a namespace of ours; the CLI reaches it through
+# the control socket's path.
+NS=slbn-r-$$
+bn_ns "$NS"
 for n in 10 100 1000; do
 	gen_config "$n"
 	sock=$BN_TMP/ctl.sock
-	bn_bg - "$BUILD/sluiced" --config "$BN_TMP/static.yml" --socket "$sock" --no-dataplane
+	bn_bg "$NS" "$BUILD/sluiced" --config "$BN_TMP/static.yml" --socket "$sock" --no-dataplane
 	pid=$BN_PID
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	[ -S "$sock" ] || { cat "$BN_LOG" >&2; bn_die "sluiced did not start"; }

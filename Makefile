@@ -56,6 +56,7 @@ include loader/loader.mk
 include userspace/userspace.mk
 include l7proxy/l7proxy.mk
 include tests/tests.mk
+include tests/bench/bench.mk
 
 .PHONY: all deps check demo bench install clean help
 all: $(BINS)

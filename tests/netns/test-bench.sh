@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The benchmark harness works (not how fast anything is: speed is only
+# measured by `make bench`): the XDP microbenchmark times every path with
+# the verdict it must have, udpblast counts what it sends, report.py turns
+# rows into results.json and a table.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/check.sh
+B=${BUILD:-build}
+TMP=$(mktemp -d /tmp/slbn-test.XXXXXX)
+NS=slbn-t-$$
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+t_case bench_xdp_times_every_path
+if timeout 60 "$B/tests/bench/bench_xdp" 1 200 >"$TMP/xdp.jsonl" 2>"$TMP/err"; then
+	out=$(python3 - "$TMP/xdp.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+want = ["floor: empty (XDP_PASS)", "floor: XDP_DROP", "floor: MAC swap + XDP_TX",
+        "floor: one bpf_fib_lookup()", "sluice: non-VIP pass", "sluice: new flow, nat (v4)", "sluice: new flow, fullnat (v4)",
+        "sluice: established, nat (v4)", "sluice: established, fullnat (v4)",
+        "sluice: new flow, nat (v6)", "sluice: established, nat (v6)",
+        "sluice: reverse nat (v4 reply)"]
+got = {r["contender"] for r in rows}
+bad = [r for r in rows if not isinstance(r["value"], (int, float)) or r["param"] not in ("repeat", "single")]
+missing = [w for w in want if w not in got]
+print("ok" if len(rows) == 14 and not bad and not missing else "rows=%d missing=%s bad=%s" % (len(rows), missing, bad[:1]))
+PY
+)
+	[ "$out" = ok ] && t_pass || t_fail "$out"
+else
+	t_fail "exit status $?: $(tail -5 "$TMP/err")"
+fi
+
+t_case udpblast_receives_what_it_sends
+ip netns add "$NS" && ip -n "$NS" link set lo up
+ip netns exec "$NS" "$B/tests/bench/udpblast" recv 9000 2 >"$TMP/recv" 2>&1 &
+PIDS+=($!)
+t_wait "grep -q ready '$TMP/recv'" 5
+sent=$(ip netns exec "$NS" timeout 10 "$B/tests/bench/udpblast" send 127.0.0.1 9000 0.5 64 4 2000 |
+	awk '/^sent/ { print $2 }')
+wait "${PIDS[0]}"
+got=$(awk '/^recv/ { print $2 }' "$TMP/recv")
+[ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$got" = "$sent" ] && t_pass ||
+	t_fail "sent '$sent', received '$got'"
+
+t_case report_writes_results_and_table
+mkdir -p "$TMP/out"
+cp "$TMP/xdp.jsonl" "$TMP/out/"
+if python3 tests/bench/report.py --out "$TMP/out" \
+	--machine '{"nproc":2,"cpu":"test","kernel":"k","mem_kb":1024,"date":"now"}' >/dev/null; then
+	n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len([s for s in d["summary"] if s["section"] == "xdp"]), len(d["rows"]))' "$TMP/out/results.json")
+	[ "$n" = "14 14" ] && grep -q '^| sluice: established, nat (v4) | single |' "$TMP/out/results.md" &&
+		t_pass || t_fail "summary/rows: $n; table: $(head -5 "$TMP/out/results.md")"
+else
+	t_fail "report.py failed"
+fi
+t_done

@@ -1,0 +1,309 @@
+/* An established TCP connection: two directions, each moving bytes from
+ * one socket to the other through a pipe with splice(2) (zero copy), or
+ * through a buffer when splice is refused.
+ *
+ * Half-close follows Traefik (pkg/tcp/proxy.go): when one direction ends
+ * (EOF or error), its destination gets a FIN (shutdown SHUT_WR) and the
+ * opposite direction, which reads from that destination, gets a deadline of
+ * now + terminationDelay (< 0: none). At the deadline that direction stops
+ * reading, writes out what it already read, and ends in turn. When both
+ * have ended, both sockets close.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "l4_internal.h"
+
+#define DIR_CHUNK	(64 * 1024)
+#define DIR_ROUNDS	16	/* transfers per wakeup, for fairness */
+
+struct l4_dir {
+	struct l4_conn *c;
+	int from, to;
+	int pipe[2];		/* -1 when using @buf */
+	char *buf;
+	size_t off;		/* @buf: bytes already written */
+	size_t pending;		/* bytes read, not yet written */
+	bool rd_done;		/* no more reading */
+	bool done;		/* ended: FIN sent to @to */
+	struct event *ev_rd;	/* @from readable */
+	struct event *ev_wr;	/* @to writable */
+	struct event *deadline;
+	uint64_t *count;	/* rx or tx bytes of each counter */
+};
+
+struct l4_conn {
+	struct l4_conn *next, **pprev;
+	struct l4proxy *px;
+	int cfd, bfd;
+	int64_t term_delay;
+	struct l4_dir up;	/* client -> backend */
+	struct l4_dir down;	/* backend -> client */
+	struct l4_counters *svc, *srv, *ep;
+};
+
+static void conn_free(struct l4_conn *c)
+{
+	struct l4_dir *d[2] = { &c->up, &c->down };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (d[i]->ev_rd)
+			event_free(d[i]->ev_rd);
+		if (d[i]->ev_wr)
+			event_free(d[i]->ev_wr);
+		if (d[i]->deadline)
+			event_free(d[i]->deadline);
+		if (d[i]->pipe[0] >= 0)
+			close(d[i]->pipe[0]);
+		if (d[i]->pipe[1] >= 0)
+			close(d[i]->pipe[1]);
+		free(d[i]->buf);
+	}
+	if (c->pprev) {
+		*c->pprev = c->next;
+		if (c->next)
+			c->next->pprev = c->pprev;
+	}
+	close(c->cfd);
+	close(c->bfd);
+	c->svc->conns_active--;
+	c->srv->conns_active--;
+	c->ep->conns_active--;
+	stats_put(&c->px->reg, c->svc);
+	stats_put(&c->px->reg, c->srv);
+	stats_put(&c->px->reg, c->ep);
+	free(c);
+}
+
+static void dir_count(struct l4_dir *d, size_t n)
+{
+	struct l4_conn *c = d->c;
+	bool up = d == &c->up;
+
+	if (up) {
+		c->svc->rx_bytes += n;
+		c->srv->rx_bytes += n;
+		c->ep->rx_bytes += n;
+	} else {
+		c->svc->tx_bytes += n;
+		c->srv->tx_bytes += n;
+		c->ep->tx_bytes += n;
+	}
+}
+
+/* Reads into the pipe or buffer. Returns bytes, 0 at EOF, or -errno. */
+static ssize_t dir_in(struct l4_dir *d)
+{
+	ssize_t n;
+
+	if (d->pipe[0] >= 0) {
+		n = splice(d->from, NULL, d->pipe[1], NULL, DIR_CHUNK,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n >= 0 || errno != EINVAL || d->buf)
+			return n < 0 ? -errno : n;
+		/* splice refused on this pair: fall back to copying */
+		close(d->pipe[0]);
+		close(d->pipe[1]);
+		d->pipe[0] = d->pipe[1] = -1;
+		d->buf = malloc(DIR_CHUNK);
+		if (!d->buf)
+			return -ENOMEM;
+	}
+	n = recv(d->from, d->buf, DIR_CHUNK, 0);
+	if (n > 0)
+		d->off = 0;
+	return n < 0 ? -errno : n;
+}
+
+/* Writes pending bytes out. Returns bytes or -errno. */
+static ssize_t dir_out(struct l4_dir *d)
+{
+	ssize_t n;
+
+	if (d->pipe[0] >= 0)
+		n = splice(d->pipe[0], NULL, d->to, NULL, d->pending,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	else
+		n = send(d->to, d->buf + d->off, d->pending, MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	d->off += (size_t)n;
+	return n;
+}
+
+static struct l4_dir *dir_other(struct l4_dir *d)
+{
+	return d == &d->c->up ? &d->c->down : &d->c->up;
+}
+
+static void dir_pump(struct l4_dir *d);
+
+static void dir_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct l4_dir *d = arg;
+
+	if (d->done)
+		return;
+	d->rd_done = true;
+	dir_pump(d);
+}
+
+/* The direction has ended: FIN its destination, bound the opposite one. */
+static int dir_finish(struct l4_dir *d)
+{
+	struct l4_dir *o = dir_other(d);
+	struct timeval tv;
+	int64_t ns = d->c->term_delay;
+
+	d->done = true;
+	event_del(d->ev_rd);
+	event_del(d->ev_wr);
+	shutdown(d->to, SHUT_WR);
+	if (o->done) {
+		conn_free(d->c);
+		return 1;
+	}
+	if (ns >= 0 && !o->rd_done) {
+		tv.tv_sec = ns / NSEC_PER_SEC;
+		tv.tv_usec = (ns % NSEC_PER_SEC) / 1000;
+		evtimer_add(o->deadline, &tv);
+	}
+	return 0;
+}
+
+static void dir_pump(struct l4_dir *d)
+{
+	ssize_t n;
+	int round;
+
+	for (round = 0; round < DIR_ROUNDS; round++) {
+		if (d->pending) {
+			n = dir_out(d);
+			if (n == -EAGAIN) {
+				event_del(d->ev_rd);
+				event_add(d->ev_wr, NULL);
+				return;
+			}
+			if (n < 0) {	/* write error ends this copy */
+				d->pending = 0;
+				d->rd_done = true;
+				break;
+			}
+			d->pending -= (size_t)n;
+			dir_count(d, (size_t)n);
+			continue;
+		}
+		if (d->rd_done)
+			break;
+		n = dir_in(d);
+		if (n == -EAGAIN) {
+			event_del(d->ev_wr);
+			event_add(d->ev_rd, NULL);
+			return;
+		}
+		if (n <= 0) {		/* EOF or read error */
+			d->rd_done = true;
+			break;
+		}
+		d->pending = (size_t)n;
+	}
+	if (d->rd_done && !d->pending) {
+		dir_finish(d);
+		return;
+	}
+	/* out of rounds: come back through the loop */
+	event_add(d->pending ? d->ev_wr : d->ev_rd, NULL);
+}
+
+static void dir_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dir_pump(arg);
+}
+
+static int dir_init(struct l4_conn *c, struct l4_dir *d, int from, int to)
+{
+	struct event_base *base = c->px->base;
+
+	d->c = c;
+	d->from = from;
+	d->to = to;
+	d->pipe[0] = d->pipe[1] = -1;
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC)) {
+		d->pipe[0] = d->pipe[1] = -1;
+		d->buf = malloc(DIR_CHUNK);
+		if (!d->buf)
+			return -ENOMEM;
+	}
+	d->ev_rd = event_new(base, from, EV_READ, dir_io_cb, d);
+	d->ev_wr = event_new(base, to, EV_WRITE, dir_io_cb, d);
+	d->deadline = evtimer_new(base, dir_deadline_cb, d);
+	if (!d->ev_rd || !d->ev_wr || !d->deadline)
+		return -ENOMEM;
+	return 0;
+}
+
+int tcp_conn_start(struct l4proxy *px, struct l4_conn_args *a)
+{
+	struct l4_conn *c;
+	int err = -ENOMEM;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto out_close;
+	c->px = px;
+	c->cfd = a->cfd;
+	c->bfd = a->bfd;
+	c->term_delay = a->term_delay;
+	c->svc = a->svc;
+	c->srv = a->srv;
+	c->ep = a->ep;
+	c->svc->conns_active++;
+	c->srv->conns_active++;
+	c->ep->conns_active++;
+	c->next = px->conns;
+	if (px->conns)
+		px->conns->pprev = &c->next;
+	c->pprev = &px->conns;
+	px->conns = c;
+	err = dir_init(c, &c->up, c->cfd, c->bfd);
+	if (!err)
+		err = dir_init(c, &c->down, c->bfd, c->cfd);
+	if (err) {
+		conn_free(c);
+		return err;
+	}
+	event_add(c->up.ev_rd, NULL);
+	event_add(c->down.ev_rd, NULL);
+	return 0;
+
+out_close:
+	close(a->cfd);
+	close(a->bfd);
+	stats_put(&px->reg, a->svc);
+	stats_put(&px->reg, a->srv);
+	stats_put(&px->reg, a->ep);
+	return err;
+}
+
+void tcp_conns_free_all(struct l4proxy *px)
+{
+	while (px->conns)
+		conn_free(px->conns);
+}
+
+unsigned long tcp_conns_count(const struct l4proxy *px)
+{
+	const struct l4_conn *c;
+	unsigned long n = 0;
+
+	for (c = px->conns; c; c = c->next)
+		n++;
+	return n;
+}

@@ -18,6 +18,7 @@
 
 struct event_base;
 struct ctl_server;
+struct json_writer;
 
 enum agent_subsys_id {
 	AGENT_DATAPLANE,	/* kernel XDP/TC data plane (bpf/, loader/) */
@@ -44,6 +45,9 @@ struct agent {
 	time_t started;
 	time_t loaded;		/* when cfg was applied */
 	void *subsys[AGENT_SUBSYS_NR];	/* each subsystem's private state */
+	bool up[AGENT_SUBSYS_NR];	/* by row of agent_subsystems[] */
+	struct cfg_watch *watch;
+	struct event *sig_ev[4];
 };
 
 struct agent_subsys {
@@ -57,6 +61,31 @@ struct agent_subsys {
 	 */
 	int (*reload)(struct agent *a, const struct config *next);
 	void (*stop)(struct agent *a);
+	/* Optional: writes one JSON value describing the subsystem's state
+	 * for `sluice daemon status` (e.g. {"state": "attached", ...}).
+	 */
+	void (*status)(struct agent *a, struct json_writer *w);
 };
+
+/* The subsystems, in start order (subsystems.c), NULL-terminated. */
+extern const struct agent_subsys *const agent_subsystems[];
+
+/* Loads the configuration at @path and reports every diagnostic through
+ * the log. Returns the model, or NULL when it is unusable (fatal problems
+ * were logged). Caller owns; free with config_free().
+ */
+struct config *agent_load_config(const char *path);
+
+/* Starts the agent: control socket, signals, file watch, subsystems.
+ * Returns 0 or -errno (reported).
+ */
+int agent_start(struct agent *a);
+/* Re-reads the configuration and hands it to every subsystem; a broken
+ * new configuration is reported and the running one kept. Returns 0 or
+ * -errno.
+ */
+int agent_reload(struct agent *a);
+/* Stops the subsystems and frees what agent_start() created. */
+void agent_stop(struct agent *a);
 
 #endif /* LB_AGENT_H */

@@ -45,6 +45,15 @@ int cmd_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Help output: text to stdout, or `null` under -j. Returns EXIT_OK. */
 int cmd_help_text(const char *text);
 
+struct jnode;
+/* Sends @cmd with @argv to sluiced. Returns the reply (caller owns; free
+ * with jnode_free()), or NULL after reporting the failure once (agent not
+ * running, or its {"error": ...}).
+ */
+struct jnode *agent_call(const char *cmd, int argc, char **argv);
+/* Under -j, writes the agent's reply as the command's JSON document. */
+void print_reply_json(const struct jnode *reply);
+
 /* Object entry points, one per file. */
 int do_config(int argc, char **argv);
 int do_daemon(int argc, char **argv);

@@ -46,12 +46,28 @@ config_udp_service(const struct config *cfg, const char *qname);
  */
 int config_parse_duration(const char *s, int64_t bare_unit_ns, int64_t *ns);
 
+struct json_writer;
+/* Writes {"files": [...], "config": {...}, "errors": N, "warnings": N}:
+ * the normalised model with defaults applied and names qualified, keys
+ * spelled as in Traefik. Services and routers carry "status".
+ */
+void config_write_json(const struct config *cfg, struct json_writer *w);
+
+/* Formats @ns as Go's time.Duration.String() does ("1m30s", "100ms"). */
+void config_format_duration(int64_t ns, char *buf, size_t len);
+
 /* Traefik's sticky cookie name: sanitised @name if set, otherwise "_" and
  * the first 5 hex digits of SHA-1("_TRAEFIK_BACKEND_" + @qualified_service).
  * Writes at most @len bytes including the NUL.
  */
 void config_cookie_name(const char *name, const char *qualified_service,
 			char *buf, size_t len);
+
+/* Splits "host:port" or "[v6]:port" into @host and @port. Returns 0 or
+ * -EINVAL.
+ */
+int config_split_hostport(const char *addr, char *host, size_t hlen,
+			  uint16_t *port);
 
 const char *config_kind_name(enum cfg_service_kind kind);
 const char *config_fwd_mode_name(enum cfg_fwd_mode mode);

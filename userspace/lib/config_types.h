@@ -134,7 +134,8 @@ struct cfg_sticky {
 };
 
 struct cfg_health_check {
-	bool enabled;		/* healthCheck present (and, on LB, has a path) */
+	bool enabled;		/* healthCheck present and usable (has a path) */
+	bool present;		/* healthCheck block written */
 	char *path;
 	char *scheme;
 	char *mode;		/* "http" (default) or "grpc" (accepted, not run) */
@@ -225,6 +226,8 @@ struct cfg_http_service {
 	struct cfg_http_failover failover;
 	bool broken;		/* failed validation: left out, routers dropped */
 	struct cfg_pos pos;
+	/* which type keys were written (validation: exactly one) */
+	bool has_lb, has_weighted, has_mirroring, has_failover, has_other;
 };
 
 struct cfg_cert_pair {
@@ -256,6 +259,7 @@ struct cfg_router {
 	char *rule;
 	char *service;		/* qualified */
 	int64_t priority;	/* default: length of rule */
+	bool priority_set;
 	bool tls;		/* tls block present (accepted, see docs) */
 	bool broken;
 	struct cfg_pos pos;
@@ -306,6 +310,7 @@ struct cfg_l4_service {
 	struct cfg_l4_weighted weighted;
 	bool broken;
 	struct cfg_pos pos;
+	bool has_lb, has_weighted;
 };
 
 struct cfg_l4_router {
@@ -314,6 +319,8 @@ struct cfg_l4_router {
 	char *rule;		/* tcp: HostSNI(...); udp: none */
 	char *service;		/* qualified */
 	int64_t priority;
+	bool priority_set;
+	bool tls;		/* tls block present */
 	bool tls_passthrough;
 	bool broken;
 	struct cfg_pos pos;

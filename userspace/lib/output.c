@@ -144,6 +144,14 @@ void print_null(enum output_kind k, const char *key, const char *fmt)
 	}
 }
 
+void print_json_raw(const char *json)
+{
+	if (!jw)
+		return;
+	wrote_any = true;
+	jsonw_raw(jw, json);
+}
+
 void print_text(const char *fmt, ...)
 {
 	va_list ap;

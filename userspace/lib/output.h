@@ -36,6 +36,10 @@ void print_double(enum output_kind k, const char *key, const char *fmt,
 		  double v);
 void print_bool(enum output_kind k, const char *key, const char *fmt, bool v);
 void print_null(enum output_kind k, const char *key, const char *fmt);
+/* JSON only: @json, valid JSON, as the next value (passing documents
+ * through from the agent or the config model).
+ */
+void print_json_raw(const char *json);
 /* Text-only literal (headings, separators). */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_nl(void);

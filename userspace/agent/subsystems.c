@@ -1,0 +1,10 @@
+/* The agent's subsystems, in start order. Each row is a subsystem's
+ * exported ops (see agent.h); stop runs in reverse order.
+ */
+#include <stddef.h>
+
+#include "agent.h"
+
+const struct agent_subsys *const agent_subsystems[] = {
+	NULL
+};

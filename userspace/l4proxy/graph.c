@@ -463,7 +463,7 @@ static int route_add(struct l4_graph *g, struct l4_entry *e,
 	/* HostSNI(`*`) alone without tls: the plain TCP catch-all. The
 	 * first by priority wins.
 	 */
-	if (e->udp || (star && !named && !r->tls_passthrough)) {
+	if (e->udp || (star && !named && !r->tls && !r->tls_passthrough)) {
 		if (e->notls) {
 			free(rt.name);
 			rule_names_free(rt.snis);

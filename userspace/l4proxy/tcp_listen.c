@@ -342,7 +342,6 @@ static void pre_start(struct l4_listener *l, int cfd,
 		px->pres->pprev = &pre->next;
 	pre->pprev = &px->pres;
 	px->pres = pre;
-	pre->entry->stats->conns_total++;
 
 	if (!pre->entry->pp_in && !pre->entry->n_routes) {
 		pre->state = PRE_HELLO;		/* catch-all only: no peek */

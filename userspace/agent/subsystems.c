@@ -4,7 +4,9 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "l4.h"
 
 const struct agent_subsys *const agent_subsystems[] = {
+	&l4_subsys,
 	NULL
 };

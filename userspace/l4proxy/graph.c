@@ -345,8 +345,8 @@ bool l4proxy_router_needs_proxy(const struct config *cfg,
 			sni |= strcmp(*p, "*") != 0;
 		rule_names_free(names);
 	}
-	return sni || svc_needs_proxy(cfg,
-			cfg_tcp_svc(cfg, r->service), 0);
+	return sni || r->tls || r->tls_passthrough ||
+	       svc_needs_proxy(cfg, cfg_tcp_svc(cfg, r->service), 0);
 }
 
 static int cidr_parse(const char *s, struct l4_cidr *c)

@@ -63,10 +63,11 @@ void l4proxy_stats_json(const struct l4proxy *p, struct json_writer *w);
  */
 void l4proxy_free(struct l4proxy *p);
 
-/* True when @r needs the terminating proxy even with the data plane
- * attached: a HostSNI name other than `*` (ClientHello peek), or a
- * loadBalancer under its service with proxyProtocol or a terminationDelay
- * other than the 100 ms default. Pure; for the data plane to skip them.
+/* True when the TCP router @r needs the terminating proxy even with the
+ * data plane attached: a HostSNI name other than `*` or a tls block (the
+ * ClientHello is examined), or a loadBalancer under its service with
+ * proxyProtocol or a terminationDelay other than the 100 ms default. Pure;
+ * the data plane's planner must leave these routers' VIPs alone.
  */
 bool l4proxy_router_needs_proxy(const struct config *cfg,
 				const struct cfg_l4_router *r);

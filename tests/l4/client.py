@@ -2,17 +2,20 @@
 """Test client for the l4 proxy tests. Prints what the server sent.
 
 tcp HOST PORT [--src ADDR[,PORT]] [--send HEXORTEXT] [--send-hex HEX]
-    [--halfclose] [--tls SNI]
-    Connects (from --src), sends the payload, half-closes if asked, prints
+    [--wait-file PATH --send2 TEXT] [--halfclose] [--tls SNI]
+    Connects (from --src), sends the payload (then, once PATH exists, TEXT),
+    half-closes if asked, prints
     everything received until EOF (hex with --hex). --tls: TLS with SNI, no
     verification; prints what arrives over TLS.
 udp HOST PORT [--src ADDR[,PORT]] [--size N] [--send TEXT]
     Sends one datagram (TEXT, or N bytes of a pattern), prints the reply
     (or "same" when it equals what was sent, "timeout" without reply).
 """
+import os
 import socket
 import ssl
 import sys
+import time
 
 
 def family(addr):
@@ -52,6 +55,13 @@ def tcp(a):
         payload = bytes.fromhex(opt(a, "--send-hex"))
     if payload:
         s.sendall(payload)
+    if "--wait-file" in a:
+        deadline = time.time() + 10
+        while not os.path.exists(opt(a, "--wait-file")):
+            if time.time() > deadline:
+                sys.exit("client: --wait-file never appeared")
+            time.sleep(0.05)
+        s.sendall(opt(a, "--send2").encode())
     if "--halfclose" in a:
         s.shutdown(socket.SHUT_WR)
     data = b""

@@ -99,3 +99,13 @@ wait_file() {
 	done
 	return 1
 }
+
+# wait_ctl PATH VALUE: waits (bounded) until `l4 show` has VALUE at PATH.
+wait_ctl() {
+	local i
+	for i in $(seq 50); do
+		[ "$(ctl "l4 show" "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -317,6 +317,31 @@ test_udp_timeout() {
 	fi
 }
 
+# A reload while a connection is open: the connection keeps its backend
+# and PROXY header (v1), a new connection uses the new service (v2).
+test_reload() {
+	local gen
+
+	client tcp 10.77.0.1 20101 --src 10.77.0.2,31010 --send before \
+		--wait-file "$L4_DIR/go" --send2 after --halfclose >/dev/null &
+	wait_ctl entrypoints/name=pp1/conns_active 1
+	sed -i 's/proxyProtocol: { version: 1 }/proxyProtocol: { version: 2 }/' \
+		"$CFG"
+	gen=$(ctl "l4 show" generation)
+	ctl reload >/dev/null
+	touch "$L4_DIR/go"
+	wait $!
+	check_bytes l4_reload_established_kept "$OUT/pp1.3.bin" \
+		"$(hexs $'PROXY TCP4 10.77.0.2 10.77.0.1 31010 20101\r\nbeforeafter')"
+	client tcp 10.77.0.1 20101 --src 10.77.0.2,31011 --send new \
+		--halfclose >/dev/null
+	check_bytes l4_reload_new_graph "$OUT/pp1.4.bin" \
+		"${sig}2111000c0a4d00020a4d0001$(printf '%04x%04x' 31011 20101)$(hexs new)"
+	[ "$(ctl "l4 show" generation)" = $((gen + 1)) ] &&
+		pass l4_reload_generation ||
+		fail l4_reload_generation "generation $gen -> $(ctl "l4 show" generation)"
+}
+
 test_fallback_message
 test_pp_v1
 test_pp_v2
@@ -326,4 +351,5 @@ test_sni
 test_weights
 test_udp
 test_udp_timeout
+test_reload
 exit $L4_FAILED

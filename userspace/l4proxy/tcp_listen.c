@@ -31,6 +31,7 @@ struct l4_pre {
 	struct l4_graph *graph;		/* reference */
 	struct l4_entry *entry;
 	enum pre_state state;
+	bool expired;			/* the preamble deadline passed */
 	int cfd, bfd;
 	struct sockaddr_storage peer;	/* client, after a PROXY header */
 	struct sockaddr_storage local;	/* our end, after a PROXY header */
@@ -270,7 +271,7 @@ static void pre_step(struct l4_pre *pre, bool timed_out)
 	for (;;) {
 		switch (pre->state) {
 		case PRE_PROXY_HDR:
-			r = pre_proxy_hdr(pre, timed_out);
+			r = pre_proxy_hdr(pre, timed_out || pre->expired);
 			if (r != 1)
 				break;
 			timed_out = false;
@@ -283,7 +284,7 @@ static void pre_step(struct l4_pre *pre, bool timed_out)
 				return;
 			break;
 		case PRE_HELLO:
-			r = pre_hello(pre, timed_out, &rt);
+			r = pre_hello(pre, timed_out || pre->expired, &rt);
 			if (r != 1)
 				break;
 			r = pre_route(pre, rt);
@@ -312,7 +313,10 @@ static void pre_step(struct l4_pre *pre, bool timed_out)
 
 static void pre_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	pre_step(arg, true);
+	struct l4_pre *pre = arg;
+
+	pre->expired = true;
+	pre_step(pre, true);
 }
 
 static void pre_start(struct l4_listener *l, int cfd,

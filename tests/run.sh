@@ -63,7 +63,7 @@ done
 for t in "$BUILD"/tests/bpf/test_*; do
 	[ -x "$t" ] && run_suite "bpf/$(basename "$t")" "$t"
 done
-for t in tests/cli/test-*.sh tests/netns/test-*.sh; do
+for t in tests/build/test-*.sh tests/cli/test-*.sh tests/netns/test-*.sh; do
 	[ -f "$t" ] && run_suite "${t#tests/}" bash "$t"
 done
 

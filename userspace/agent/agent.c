@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "json_writer.h"
 #include "log.h"
+#include "rule_check.h"
 #include "watch.h"
 
 static void log_diags(const struct config *cfg)
@@ -37,6 +38,8 @@ struct config *agent_load_config(const char *path)
 		pr_err("cannot load %s: %s", path, strerror(errno));
 		return NULL;
 	}
+	if (!cfg->fatal)
+		rule_check_config(cfg);
 	log_diags(cfg);
 	if (cfg->fatal) {
 		config_free(cfg);

@@ -18,6 +18,7 @@
 
 struct event_base;
 struct ctl_server;
+struct health_state;
 struct json_writer;
 
 enum agent_subsys_id {
@@ -41,6 +42,7 @@ struct agent {
 	struct event_base *base;
 	struct ctl_server *ctl;
 	struct config *cfg;	/* the running configuration; owned */
+	struct health_state *health;	/* server health, all subsystems; owned */
 	uint64_t generation;	/* configurations applied so far */
 	time_t started;
 	time_t loaded;		/* when cfg was applied */

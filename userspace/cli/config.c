@@ -5,6 +5,7 @@
 #include "config.h"
 #include "json_writer.h"
 #include "output.h"
+#include "rule_check.h"
 
 static int config_help(int argc, char **argv)
 {
@@ -30,6 +31,8 @@ static struct config *load_arg(int argc, char **argv, const char *cmd)
 	cfg = config_load(argv[0]);
 	if (!cfg)
 		out_err("cannot load %s: out of memory", argv[0]);
+	else if (!cfg->fatal)
+		rule_check_config(cfg);
 	return cfg;
 }
 

@@ -41,7 +41,7 @@ static void fatal(struct config *cfg, const char *file, int line, int col,
 {
 	struct cfg_pos pos = { .file = file, .line = line, .col = col };
 
-	cfg_diag_add(cfg, CFG_ERROR, &pos, NULL, fmt, arg);
+	config_diag_add(cfg, CFG_ERROR, &pos, NULL, fmt, arg);
 	cfg->fatal = true;
 }
 
@@ -185,7 +185,7 @@ static int load_directory(struct config *cfg, const char *dir)
 		if (l > 5 && !strcmp(de->d_name + l - 5, ".toml")) {
 			struct cfg_pos pos = { 0 };
 
-			cfg_diag_add(cfg, CFG_WARNING, &pos, NULL,
+			config_diag_add(cfg, CFG_WARNING, &pos, NULL,
 				     "%s/%s: TOML files are not read by sluice (convert to YAML); skipped",
 				     dir, de->d_name);
 			continue;

@@ -25,6 +25,14 @@ struct config *config_load_string(const char *name, const char *yaml);
 
 void config_free(struct config *cfg);
 
+/* Records a diagnostic (checks made outside the loader, e.g. router rules
+ * parsed by the L7 proxy). @pos and @path may be NULL. An error bumps
+ * cfg->n_errors.
+ */
+void config_diag_add(struct config *cfg, enum cfg_severity sev,
+		     const struct cfg_pos *pos, const char *path,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Formats @d as "file:line:col: error: path: message" into @buf. */
 void config_diag_format(const struct cfg_diag *d, char *buf, size_t len);
 

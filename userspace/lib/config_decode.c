@@ -84,7 +84,7 @@ static void diag_vadd(struct config *cfg, enum cfg_severity sev,
 		cfg->n_errors++;
 }
 
-void cfg_diag_add(struct config *cfg, enum cfg_severity sev,
+void config_diag_add(struct config *cfg, enum cfg_severity sev,
 		  const struct cfg_pos *pos, const char *path,
 		  const char *fmt, ...)
 {

@@ -76,13 +76,6 @@ struct decoder {
 /* Records a diagnostic at @node (may be NULL) under the current path. */
 void dec_diag(struct decoder *d, enum cfg_severity sev, yaml_node_t *node,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Records a diagnostic not tied to a decoder (validation). @pos may be
- * NULL; @path may be NULL.
- */
-void cfg_diag_add(struct config *cfg, enum cfg_severity sev,
-		  const struct cfg_pos *pos, const char *path,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
 /* Path stack: push ".key" or "[i]"; returns the old length for pop. */
 size_t dec_push(struct decoder *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -110,8 +103,46 @@ extern const struct schema schema_http;
 extern const struct schema schema_tcp;
 extern const struct schema schema_udp;
 
-/* Validation after every file is decoded (config_validate.c). */
+/* One protocol's services, as the graph checks see them (config_graph.c). */
+struct svc_view {
+	const char *proto;	/* "http", "tcp", "udp": for key paths */
+	void *arr;
+	size_t n, size;
+	size_t name_off, broken_off, pos_off;
+	/* Fills @out with up to @max child names of service @svc. */
+	size_t (*children)(const void *svc, const char **out, size_t max);
+};
+
+/* Marks (and reports) every service that is part of a cycle. */
+void graph_check_cycles(struct config *cfg, const struct svc_view *v);
+/* Marks (and reports) every service with a broken child, to a fixpoint. */
+void graph_propagate_broken(struct config *cfg, const struct svc_view *v);
+/* "proto.services.name" (the name without @file) into @buf. */
+void config_svc_path(const char *proto, const char *qname, char *buf,
+		     size_t len);
+
+/* Validation after every file is decoded (config_validate.c), in parts. */
 void config_validate(struct config *cfg);
+void config_validate_http(struct config *cfg);
+void config_validate_l4(struct config *cfg);
+
+/* Helpers of the checks (config_validate.c). */
+#define err_at(cfg, pos, path, ...) \
+	config_diag_add(cfg, CFG_ERROR, pos, path, __VA_ARGS__)
+#define warn_at(cfg, pos, path, ...) \
+	config_diag_add(cfg, CFG_WARNING, pos, path, __VA_ARGS__)
+/* Replaces *@ref with its qualified form. */
+void cfg_qualify_ref(char **ref);
+/* The key path of a service for messages; valid until the next call. */
+const char *cfg_svc_path(const char *proto, const char *qname);
+/* A child's name as the user wrote it: "x@file" -> "x". */
+const char *cfg_as_written(const char *qname);
+/* Reports unknown or wrong-protocol entryPoints of a router; sets
+ * *@broken when none is usable.
+ */
+void cfg_check_router_eps(struct config *cfg, struct cfg_strlist *eps,
+			  const struct cfg_pos *pos, const char *path,
+			  enum cfg_l4proto want, bool *broken);
 
 /* Levenshtein distance, for "did you mean". */
 int cfg_edit_distance(const char *a, const char *b);

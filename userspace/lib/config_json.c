@@ -13,9 +13,13 @@
 static void render_object(struct json_writer *w, const struct schema *s,
 			  const void *obj);
 
+/* Blocks with a presence flag are shown only when written; scalars with
+ * one (priority, forwarding) always show their effective value.
+ */
 static bool field_present(const struct field *f, const void *obj)
 {
-	return f->set_off == NO_OFF || *(const bool *)((const char *)obj + f->set_off);
+	return f->type != FT_OBJECT || f->set_off == NO_OFF ||
+	       *(const bool *)((const char *)obj + f->set_off);
 }
 
 static void render_value(struct json_writer *w, const struct field *f,

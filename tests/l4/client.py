@@ -2,9 +2,9 @@
 """Test client for the l4 proxy tests. Prints what the server sent.
 
 tcp HOST PORT [--src ADDR[,PORT]] [--send HEXORTEXT] [--send-hex HEX]
-    [--wait-file PATH --send2 TEXT] [--halfclose] [--tls SNI]
+    [--wait-file PATH --send2 TEXT] [--recv N] [--halfclose] [--tls SNI]
     Connects (from --src), sends the payload (then, once PATH exists, TEXT),
-    half-closes if asked, prints
+    reads N bytes (--recv), half-closes if asked, prints
     everything received until EOF (hex with --hex). --tls: TLS with SNI, no
     verification; prints what arrives over TLS.
 udp HOST PORT [--src ADDR[,PORT]] [--size N] [--send TEXT]
@@ -62,9 +62,17 @@ def tcp(a):
                 sys.exit("client: --wait-file never appeared")
             time.sleep(0.05)
         s.sendall(opt(a, "--send2").encode())
+    data = b""
+    if "--recv" in a:
+        # the reply first, then the FIN: a FIN would start the backend's
+        # terminationDelay clock
+        while len(data) < int(opt(a, "--recv")):
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
     if "--halfclose" in a:
         s.shutdown(socket.SHUT_WR)
-    data = b""
     try:
         while True:
             b = s.recv(65536)

@@ -77,7 +77,7 @@ tcp:
         servers: [ { address: "127.0.0.1:20603" } ]
     hc1:
       loadBalancer:
-        terminationDelay: 200
+        terminationDelay: 1000
         servers: [ { address: "127.0.0.1:20604" } ]
     hc2:
       loadBalancer:
@@ -249,7 +249,7 @@ test_sni() {
 		[ "$got" = "$want" ] && pass "l4_sni_${sni%:*}" ||
 			fail "l4_sni_${sni%:*}" "got '$got', want $want"
 	done
-	got=$(client tcp 10.77.0.1 20107 --send plain --halfclose)
+	got=$(client tcp 10.77.0.1 20107 --send plain --recv 1 --halfclose)
 	[ "$got" = D ] && pass l4_sni_plain_catch_all ||
 		fail l4_sni_plain_catch_all "got '$got', want D"
 }
@@ -258,7 +258,7 @@ test_sni() {
 count_replies() {
 	local i
 	for i in $(seq "$1"); do
-		client tcp 10.77.0.1 "$2" --halfclose
+		client tcp 10.77.0.1 "$2" --recv 2 --halfclose
 	done | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}'
 }
 

@@ -20,11 +20,17 @@ import threading
 import time
 
 
+def pattern(n):
+    """n bytes that no shifted copy of themselves matches"""
+    block = bytes((i * 7 + (i >> 8) * 13 + 3) & 0xff for i in range(65536))
+    return (block * (n // len(block) + 1))[:n]
+
+
 def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def tcp(addr, port, name, outdir, reply_after, tls):
+def tcp(addr, port, name, outdir, reply_after, tls, bulk):
     s = socket.socket(family(addr), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
@@ -39,10 +45,11 @@ def tcp(addr, port, name, outdir, reply_after, tls):
         c, _ = s.accept()
         n += 1
         threading.Thread(target=serve, daemon=True,
-                         args=(c, n, name, outdir, reply_after, ctx)).start()
+                         args=(c, n, name, outdir, reply_after, ctx,
+                               bulk)).start()
 
 
-def serve(c, n, name, outdir, reply_after, ctx):
+def serve(c, n, name, outdir, reply_after, ctx, bulk):
     path = os.path.join(outdir, "%s.%d.bin" % (name, n))
     try:
         if ctx:
@@ -51,7 +58,9 @@ def serve(c, n, name, outdir, reply_after, ctx):
             c.close()
             open(path, "wb").close()
             return
-        if reply_after is None:
+        if bulk:
+            c.sendall(pattern(bulk))
+        elif reply_after is None:
             c.sendall(name.encode())
         data = b""
         while True:
@@ -91,7 +100,8 @@ def main(a):
     if "--tls" in a:
         i = a.index("--tls")
         tls = (a[i + 1], a[i + 2])
-    tcp(a[1], int(a[2]), a[3], a[4], reply_after, tls)
+    bulk = int(a[a.index("--send-size") + 1]) if "--send-size" in a else 0
+    tcp(a[1], int(a[2]), a[3], a[4], reply_after, tls, bulk)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 """Test client for the l4 proxy tests. Prints what the server sent.
 
 tcp HOST PORT [--src ADDR[,PORT]] [--send HEXORTEXT] [--send-hex HEX]
-    [--wait-file PATH --send2 TEXT] [--recv N] [--halfclose] [--tls SNI]
+    [--send-size N] [--wait-file PATH --send2 TEXT] [--recv N]
+    [--halfclose] [--tls SNI] [--hex | --sha256]
     Connects (from --src), sends the payload (then, once PATH exists, TEXT),
     reads N bytes (--recv), half-closes if asked, prints
     everything received until EOF (hex with --hex). --tls: TLS with SNI, no
@@ -11,11 +12,18 @@ udp HOST PORT [--src ADDR[,PORT]] [--size N] [--send TEXT]
     Sends one datagram (TEXT, or N bytes of a pattern), prints the reply
     (or "same" when it equals what was sent, "timeout" without reply).
 """
+import hashlib
 import os
 import socket
 import ssl
 import sys
 import time
+
+
+def pattern(n):
+    """the same bytes as backend.py's pattern()"""
+    block = bytes((i * 7 + (i >> 8) * 13 + 3) & 0xff for i in range(65536))
+    return (block * (n // len(block) + 1))[:n]
 
 
 def family(addr):
@@ -53,6 +61,8 @@ def tcp(a):
         payload = opt(a, "--send").encode()
     if "--send-hex" in a:
         payload = bytes.fromhex(opt(a, "--send-hex"))
+    if "--send-size" in a:
+        payload = pattern(int(opt(a, "--send-size")))
     if payload:
         s.sendall(payload)
     if "--wait-file" in a:
@@ -81,7 +91,11 @@ def tcp(a):
             data += b
     except (ConnectionResetError, ssl.SSLError):
         pass
-    sys.stdout.write(data.hex() if "--hex" in a else data.decode("latin1"))
+    if "--sha256" in a:
+        sys.stdout.write(hashlib.sha256(data).hexdigest())
+    else:
+        sys.stdout.write(data.hex() if "--hex" in a else
+                         data.decode("latin1"))
     sys.stdout.write("\n")
 
 

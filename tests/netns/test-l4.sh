@@ -29,6 +29,7 @@ entryPoints:
   tls:   { address: ":20107" }
   wrr:   { address: ":20108" }
   srvw:  { address: ":20109" }
+  bulk:  { address: ":20112" }
   uwrr:  { address: ":20110/udp" }
   ubig:
     address: ":20111/udp"
@@ -62,6 +63,7 @@ tcp:
       service: sd
     wrr:  { entryPoints: [wrr], rule: "HostSNI(`*`)", service: w }
     srvw: { entryPoints: [srvw], rule: "HostSNI(`*`)", service: srvw }
+    bulk: { entryPoints: [bulk], rule: "HostSNI(`*`)", service: bulk }
   services:
     pp1:
       loadBalancer:
@@ -101,6 +103,10 @@ tcp:
         servers:
           - { address: "127.0.0.1:20623", weight: 3 }
           - { address: "127.0.0.1:20624", weight: 1 }
+    bulk:
+      loadBalancer:
+        terminationDelay: -1
+        servers: [ { address: "127.0.0.1:20625" } ]
 udp:
   routers:
     uwrr: { entryPoints: [uwrr], service: uw }
@@ -134,6 +140,7 @@ l4_backend tcp 127.0.0.1 20621 WA "$OUT" || ok=0
 l4_backend tcp 127.0.0.1 20622 WB "$OUT" || ok=0
 l4_backend tcp 127.0.0.1 20623 WC "$OUT" || ok=0
 l4_backend tcp 127.0.0.1 20624 WD "$OUT" || ok=0
+l4_backend tcp 127.0.0.1 20625 BULK "$OUT" --send-size 6000000 || ok=0
 l4_backend udp 127.0.0.1 20631 UA || ok=0
 l4_backend udp 127.0.0.1 20632 UB || ok=0
 l4_backend udp ::1 20633 UBIG || ok=0
@@ -317,6 +324,33 @@ test_udp_timeout() {
 	fi
 }
 
+# Megabytes both ways at once (the splice path once a read fills the
+# buffer): every byte arrives, in order.
+test_bulk() {
+	local want got
+
+	want=$(python3 -c 'import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+import client
+print(hashlib.sha256(client.pattern(int(sys.argv[2]))).hexdigest())' \
+		"$L4_ROOT/tests/l4" 6000000)
+	got=$(client tcp 10.77.0.1 20112 --send-size 5000000 --halfclose \
+		--sha256)
+	[ "$got" = "$want" ] && pass l4_bulk_download ||
+		fail l4_bulk_download "sha256 $got, want $want"
+	want=$(python3 -c 'import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+import client
+print(hashlib.sha256(client.pattern(int(sys.argv[2]))).hexdigest())' \
+		"$L4_ROOT/tests/l4" 5000000)
+	if wait_file "$OUT/BULK.1.bin" &&
+	   [ "$(sha256sum <"$OUT/BULK.1.bin" | cut -d' ' -f1)" = "$want" ]; then
+		pass l4_bulk_upload
+	else
+		fail l4_bulk_upload "backend got $(stat -c %s "$OUT/BULK.1.bin" 2>/dev/null) bytes"
+	fi
+}
+
 # A reload while a connection is open: the connection keeps its backend
 # and PROXY header (v1), a new connection uses the new service (v2).
 test_reload() {
@@ -351,5 +385,6 @@ test_sni
 test_weights
 test_udp
 test_udp_timeout
+test_bulk
 test_reload
 exit $L4_FAILED

@@ -1,6 +1,7 @@
 /* An established TCP connection: two directions, each moving bytes from
- * one socket to the other through a pipe with splice(2) (zero copy), or
- * through a buffer when splice is refused.
+ * one socket to the other through a 16 KiB buffer, and, once it carries
+ * bulk data, through a pipe with splice(2) (zero copy) where the kernel
+ * allows.
  *
  * Half-close follows Traefik (pkg/tcp/proxy.go): when one direction ends
  * (EOF or error), its destination gets a FIN (shutdown SHUT_WR) and the
@@ -20,13 +21,17 @@
 
 #include "l4_internal.h"
 
-#define DIR_CHUNK	(64 * 1024)
+#define DIR_CHUNK	(64 * 1024)	/* per splice */
+#define COPY_CHUNK	(16 * 1024)	/* copy buffer, before bulk */
 #define DIR_ROUNDS	16	/* transfers per wakeup, for fairness */
 
 struct l4_dir {
 	struct l4_conn *c;
 	int from, to;
-	int pipe[2];		/* -1 when using @buf */
+	int pipe[2];		/* -1 until the direction turns bulk */
+	bool bulk;		/* a read filled @buf: splice from now on */
+	bool no_splice;		/* the kernel refused splice here */
+	bool in_pipe;		/* pending bytes sit in the pipe, not @buf */
 	char *buf;
 	size_t off;		/* @buf: bytes already written */
 	size_t pending;		/* bytes read, not yet written */
@@ -98,28 +103,46 @@ static void dir_count(struct l4_dir *d, size_t n)
 	}
 }
 
-/* Reads into the pipe or buffer. Returns bytes, 0 at EOF, or -errno. */
+/* Reads into the buffer, or into the pipe once the direction carries bulk
+ * data (a read filled the buffer): short exchanges then cost no pipe, long
+ * transfers move without copies (HAProxy's splice-auto idea). Returns
+ * bytes, 0 at EOF, or -errno.
+ */
 static ssize_t dir_in(struct l4_dir *d)
 {
 	ssize_t n;
 
+	if (d->bulk && !d->no_splice && d->pipe[0] < 0 &&
+	    pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC)) {
+		d->pipe[0] = d->pipe[1] = -1;
+		d->no_splice = true;
+	}
 	if (d->pipe[0] >= 0) {
 		n = splice(d->from, NULL, d->pipe[1], NULL, DIR_CHUNK,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n >= 0 || errno != EINVAL || d->buf)
+		if (n >= 0 || errno != EINVAL) {
+			d->in_pipe = true;
 			return n < 0 ? -errno : n;
-		/* splice refused on this pair: fall back to copying */
+		}
+		/* splice refused on this pair: copy from now on */
 		close(d->pipe[0]);
 		close(d->pipe[1]);
 		d->pipe[0] = d->pipe[1] = -1;
-		d->buf = malloc(DIR_CHUNK);
+		d->no_splice = true;
+	}
+	d->in_pipe = false;
+	if (!d->buf) {
+		d->buf = malloc(COPY_CHUNK);
 		if (!d->buf)
 			return -ENOMEM;
 	}
-	n = recv(d->from, d->buf, DIR_CHUNK, 0);
-	if (n > 0)
-		d->off = 0;
-	return n < 0 ? -errno : n;
+	n = recv(d->from, d->buf, COPY_CHUNK, 0);
+	if (n < 0)
+		return -errno;
+	d->off = 0;
+	if (n == COPY_CHUNK)
+		d->bulk = true;
+	return n;
 }
 
 /* Writes pending bytes out. Returns bytes or -errno. */
@@ -127,7 +150,7 @@ static ssize_t dir_out(struct l4_dir *d)
 {
 	ssize_t n;
 
-	if (d->pipe[0] >= 0)
+	if (d->in_pipe)
 		n = splice(d->pipe[0], NULL, d->to, NULL, d->pending,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	else
@@ -235,12 +258,6 @@ static int dir_init(struct l4_conn *c, struct l4_dir *d, int from, int to)
 	d->from = from;
 	d->to = to;
 	d->pipe[0] = d->pipe[1] = -1;
-	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC)) {
-		d->pipe[0] = d->pipe[1] = -1;
-		d->buf = malloc(DIR_CHUNK);
-		if (!d->buf)
-			return -ENOMEM;
-	}
 	d->ev_rd = event_new(base, from, EV_READ, dir_io_cb, d);
 	d->ev_wr = event_new(base, to, EV_WRITE, dir_io_cb, d);
 	d->deadline = evtimer_new(base, dir_deadline_cb, d);

@@ -8,8 +8,8 @@ tcp HOST PORT [--src ADDR[,PORT]] [--send HEXORTEXT] [--send-hex HEX]
     reads N bytes (--recv), half-closes if asked, prints
     everything received until EOF (hex with --hex). --tls: TLS with SNI, no
     verification; prints what arrives over TLS.
-udp HOST PORT [--src ADDR[,PORT]] [--size N] [--send TEXT]
-    Sends one datagram (TEXT, or N bytes of a pattern), prints the reply
+udp HOST PORT [--src ADDR[,PORT]] [--size N] [--send TEXT] [--count N]
+    Sends a datagram (TEXT, or N bytes of a pattern), prints the reply, N times
     (or "same" when it equals what was sent, "timeout" without reply).
 """
 import hashlib
@@ -111,13 +111,14 @@ def udp(a):
         payload = bytes((i * 7 + 3) & 0xff for i in range(n))
     else:
         payload = opt(a, "--send", "ping").encode()
-    s.sendto(payload, (host, port))
-    try:
-        d, _ = s.recvfrom(65535)
-    except socket.timeout:
-        print("timeout")
-        return
-    print("same" if d == payload else d.decode("latin1"))
+    for _ in range(int(opt(a, "--count", "1"))):
+        s.sendto(payload, (host, port))
+        try:
+            d, _ = s.recvfrom(65535)
+        except socket.timeout:
+            print("timeout")
+            return
+        print("same" if d == payload else d.decode("latin1"))
 
 
 if __name__ == "__main__":

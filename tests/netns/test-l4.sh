@@ -291,9 +291,8 @@ test_udp() {
 		fail l4_udp_weighted_sessions "got '$got'"
 	# the same client address keeps its session (and its backend)
 	before=$(ctl "l4 show" entrypoints/name=uwrr/sessions_total)
-	got=$(for i in $(seq 3); do
-		client udp 10.77.0.1 20110 --src 10.77.0.2,32100 --send y
-	done | sort -u)
+	got=$(client udp 10.77.0.1 20110 --src 10.77.0.2,32100 --send y \
+		--count 3 | sort -u)
 	after=$(ctl "l4 show" entrypoints/name=uwrr/sessions_total)
 	[ "$(echo "$got" | wc -l)" = 1 ] && [ "$after" = $((before + 1)) ] &&
 		pass l4_udp_session_reuse ||

@@ -48,10 +48,14 @@ void tcp_pre_free(struct l4_pre *pre);
 void tcp_pres_free_all(struct l4proxy *px);
 
 /* tcp_conn.c: takes ownership of both connected fds and of the counter
- * references; starts forwarding. Returns 0, or -errno after closing both.
+ * references; writes @hdr (a PROXY header, may be empty) to the backend
+ * before any client byte and starts forwarding. Returns 0, or -errno after
+ * closing both.
  */
 struct l4_conn_args {
 	int cfd, bfd;
+	const void *hdr;
+	size_t hdr_len;
 	int64_t term_delay;
 	struct l4_counters *svc, *srv, *ep;
 };

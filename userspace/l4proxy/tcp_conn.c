@@ -32,6 +32,8 @@ struct l4_dir {
 	bool bulk;		/* a read filled @buf: splice from now on */
 	bool no_splice;		/* the kernel refused splice here */
 	bool in_pipe;		/* pending bytes sit in the pipe, not @buf */
+	bool drained;		/* the last read emptied the socket */
+	size_t pre;		/* PROXY header bytes at the start of @buf */
 	char *buf;
 	size_t off;		/* @buf: bytes already written */
 	size_t pending;		/* bytes read, not yet written */
@@ -136,12 +138,21 @@ static ssize_t dir_in(struct l4_dir *d)
 		if (!d->buf)
 			return -ENOMEM;
 	}
-	n = recv(d->from, d->buf, COPY_CHUNK, 0);
-	if (n < 0)
+	/* A PROXY header waiting in @buf leaves with the first client
+	 * bytes, in one segment, or alone when the client has none yet.
+	 */
+	n = recv(d->from, d->buf + d->pre, COPY_CHUNK - d->pre, 0);
+	if (n < 0 && (errno != EAGAIN || !d->pre))
 		return -errno;
-	d->off = 0;
-	if (n == COPY_CHUNK)
+	if (n < 0)
+		n = 0;
+	else if ((size_t)n == COPY_CHUNK - d->pre)
 		d->bulk = true;
+	/* a short read emptied the socket: wait for readiness, not EAGAIN */
+	d->drained = (size_t)n < COPY_CHUNK - d->pre;
+	n += (ssize_t)d->pre;
+	d->pre = 0;
+	d->off = 0;
 	return n;
 }
 
@@ -225,6 +236,10 @@ static void dir_pump(struct l4_dir *d)
 		}
 		if (d->rd_done)
 			break;
+		if (d->drained) {
+			event_add(d->ev_rd, NULL);
+			return;
+		}
 		n = dir_in(d);
 		if (n == -EAGAIN) {
 			event_del(d->ev_wr);
@@ -247,7 +262,10 @@ static void dir_pump(struct l4_dir *d)
 
 static void dir_io_cb(evutil_socket_t fd, short what, void *arg)
 {
-	dir_pump(arg);
+	struct l4_dir *d = arg;
+
+	d->drained = false;
+	dir_pump(d);
 }
 
 static int dir_init(struct l4_conn *c, struct l4_dir *d, int from, int to)
@@ -296,8 +314,17 @@ int tcp_conn_start(struct l4proxy *px, struct l4_conn_args *a)
 		conn_free(c);
 		return err;
 	}
-	event_add(c->up.ev_rd, NULL);
+	if (a->hdr_len) {
+		c->up.buf = malloc(COPY_CHUNK);
+		if (!c->up.buf) {
+			conn_free(c);
+			return -ENOMEM;
+		}
+		memcpy(c->up.buf, a->hdr, a->hdr_len);
+		c->up.pre = a->hdr_len;
+	}
 	event_add(c->down.ev_rd, NULL);
+	dir_pump(&c->up);
 	return 0;
 
 out_close:

@@ -21,7 +21,6 @@ enum pre_state {
 	PRE_PROXY_HDR,		/* waiting for an inbound PROXY header */
 	PRE_HELLO,		/* waiting for a ClientHello */
 	PRE_DIAL,		/* connecting to the backend */
-	PRE_SEND_HDR,		/* writing the outbound PROXY header */
 };
 
 /* A connection from accept until forwarding starts. */
@@ -40,7 +39,7 @@ struct l4_pre {
 	struct l4_service *leaf;
 	struct l4_server *srv;
 	unsigned char hdr[PP_BUILD_MAX];
-	size_t hdr_len, hdr_off;
+	size_t hdr_len;
 };
 
 void tcp_pre_free(struct l4_pre *pre)
@@ -220,25 +219,6 @@ static int pre_connected(struct l4_pre *pre, bool timed_out)
 			return -1;
 		pre->hdr_len = (size_t)n;
 	}
-	pre->state = PRE_SEND_HDR;
-	return 1;
-}
-
-/* Writes the outbound PROXY header. 1: done, 0: wait, -1: close. */
-static int pre_send_hdr(struct l4_pre *pre, bool timed_out)
-{
-	ssize_t n;
-
-	while (pre->hdr_off < pre->hdr_len) {
-		n = send(pre->bfd, pre->hdr + pre->hdr_off,
-			 pre->hdr_len - pre->hdr_off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN && !timed_out)
-			return pre_wait_backend(pre, EV_WRITE,
-						L4_DIAL_TIMEOUT_SEC) ? -1 : 0;
-		if (n <= 0)
-			return -1;
-		pre->hdr_off += (size_t)n;
-	}
 	return 1;
 }
 
@@ -253,7 +233,11 @@ static void pre_forward(struct l4_pre *pre)
 		.ep = stats_ref(pre->entry->stats),
 	};
 	struct l4proxy *px = pre->px;
+	unsigned char hdr[PP_BUILD_MAX];
 
+	memcpy(hdr, pre->hdr, pre->hdr_len);
+	a.hdr = hdr;
+	a.hdr_len = pre->hdr_len;
 	a.svc->conns_total++;
 	a.srv->conns_total++;
 	a.ep->conns_total++;
@@ -293,12 +277,6 @@ static void pre_step(struct l4_pre *pre, bool timed_out)
 			break;
 		case PRE_DIAL:
 			r = pre_connected(pre, timed_out);
-			timed_out = false;
-			if (r == 1)
-				continue;
-			break;
-		case PRE_SEND_HDR:
-			r = pre_send_hdr(pre, timed_out);
 			if (r == 1) {
 				pre_forward(pre);
 				return;

@@ -66,7 +66,7 @@ def tcp(a):
     if payload:
         s.sendall(payload)
     if "--wait-file" in a:
-        deadline = time.time() + 10
+        deadline = time.time() + 25
         while not os.path.exists(opt(a, "--wait-file")):
             if time.time() > deadline:
                 sys.exit("client: --wait-file never appeared")

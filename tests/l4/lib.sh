@@ -88,7 +88,7 @@ l4_stop_sluiced() {
 # ctl CMD [PATH]: a value of sluiced's reply (tests/l4/ctl.py).
 ctl() { timeout 10 python3 "$L4_ROOT/tests/l4/ctl.py" "$L4_DIR/s.sock" "$@"; }
 
-client() { timeout 15 ip netns exec "$NS_C" python3 "$L4_ROOT/tests/l4/client.py" "$@"; }
+client() { timeout 30 ip netns exec "$NS_C" python3 "$L4_ROOT/tests/l4/client.py" "$@"; }
 
 # Waits (bounded) until file $1 exists.
 wait_file() {

@@ -26,6 +26,18 @@ struct l4_graph *graph_build(const struct config *cfg,
 struct l4_graph *graph_get(struct l4_graph *g);
 /* Drops a reference; the last frees the graph. NULL-safe. */
 void graph_put(struct l4_graph *g, struct l4_registry *reg);
+/* graph_entry.c: fills @g's entryPoints from @cfg (services already
+ * built); frees one entryPoint.
+ */
+int graph_entries_build(struct l4_graph *g, const struct config *cfg,
+			struct l4_registry *reg, bool dp_active);
+void graph_entry_free(struct l4_entry *e, struct l4_registry *reg);
+/* The service named @name among @n at @v, or NULL. */
+struct l4_service *graph_svc_find(struct l4_service *v, size_t n,
+				  const char *name);
+/* A new counters reference for "@kind|@a|@b". Returns 0 or -ENOMEM. */
+int graph_counters(struct l4_registry *reg, const char *kind, const char *a,
+		   const char *b, struct l4_counters **out);
 /* Picks a server under @svc by WRR at every level. Returns the server and
  * its loadBalancer in *@leaf, or NULL (no usable server).
  */

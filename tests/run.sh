@@ -43,7 +43,7 @@ run_suite() {
 	echo "== $suite"
 	local out rc
 	out=$(mktemp)
-	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$@" >"$out" 2>&1
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "$@" >"$out" 2>&1
 	rc=$?
 	local before=$failed
 	tally "$suite" <"$out"

@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "config.h"
 #include "ctl.h"
+#include "health.h"
 #include "json_writer.h"
 #include "log.h"
 #include "rule_check.h"
@@ -231,6 +232,10 @@ int agent_start(struct agent *a)
 	if (ctl_register(a->ctl, "status", ctl_status, a) ||
 	    ctl_register(a->ctl, "reload", ctl_reload, a))
 		return -ENOMEM;
+	/* shared by every subsystem: the checker writes, the proxies read */
+	a->health = health_state_new();
+	if (!a->health)
+		return -ENOMEM;
 	for (i = 0; agent_subsystems[i]; i++) {
 		const struct agent_subsys *s = agent_subsystems[i];
 
@@ -250,6 +255,8 @@ void agent_stop(struct agent *a)
 	size_t i;
 
 	subsystems_stop(a);
+	health_state_free(a->health);
+	a->health = NULL;
 	cfg_watch_free(a->watch);
 	a->watch = NULL;
 	ctl_server_free(a->ctl);

@@ -4,9 +4,11 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "health_check.h"
 #include "l4.h"
 
 const struct agent_subsys *const agent_subsystems[] = {
+	&health_subsys,
 	&l4_subsys,
 	NULL
 };

@@ -57,6 +57,7 @@ void print_reply_json(const struct jnode *reply);
 /* Object entry points, one per file. */
 int do_config(int argc, char **argv);
 int do_daemon(int argc, char **argv);
+int do_health(int argc, char **argv);
 int do_version(int argc, char **argv);
 
 #endif /* LB_CLI_CMD_H */

@@ -17,6 +17,7 @@ static int do_help(int argc, char **argv);
 static const struct lb_cmd objects[] = {
 	{ "config",	do_config },
 	{ "daemon",	do_daemon },
+	{ "health",	do_health },
 	{ "version",	do_version },
 	{ "help",	do_help },
 	{ NULL }
@@ -25,13 +26,16 @@ static const struct lb_cmd objects[] = {
 static const char usage_text[] =
 	"Usage: sluice [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       sluice help\n"
-	"OBJECT := { config | daemon | version }\n"
+	"OBJECT := { config | daemon | health | version }\n"
 	"OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"             {-s|--socket} PATH | {-P|--pin-dir} DIR | {-V|--version} }\n"
 	"\n"
 	"  config check FILE       validate a configuration, print every error\n"
 	"  config show FILE        the normalised configuration (defaults, names)\n"
 	"  daemon status           state of the running sluiced\n"
+	"  health show [SERVICE]   active health checks: status of every server\n"
+	"  health set SERVICE SERVER { up | down | auto }\n"
+	"                          force a server's state (auto: probes decide)\n"
 	"  version                 version of sluice\n";
 
 static int do_help(int argc, char **argv)

@@ -281,13 +281,13 @@ void config_free(struct config *cfg)
 
 	if (!cfg)
 		return;
+	/* members the schema does not describe, before it frees the arrays */
+	for (i = 0; i < cfg->n_entry_points; i++)
+		free(cfg->entry_points[i].host);
 	schema_free(&schema_static_root, cfg);
 	for (i = 0; i < cfg->dataplane.n_ifaces; i++)
 		free(cfg->dataplane.ifaces[i].name);
 	free(cfg->dataplane.ifaces);
-	for (i = 0; i < cfg->n_entry_points; i++)
-		free(cfg->entry_points[i].host);
-	free(cfg->entry_points);
 	for (i = 0; i < cfg->n_diags; i++) {
 		free(cfg->diags[i].path);
 		free(cfg->diags[i].msg);

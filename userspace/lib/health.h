@@ -22,6 +22,13 @@ enum health_status {
 	HEALTH_DOWN,
 };
 
+/* The operator's override of a server's state (`sluice health set`). */
+enum health_force {
+	HEALTH_FORCE_AUTO,	/* no override: the probes decide */
+	HEALTH_FORCE_UP,
+	HEALTH_FORCE_DOWN,
+};
+
 /* Called on the agent thread after a server's status flips. */
 typedef void (*health_change_fn)(void *arg, const char *service,
 				 const char *server, bool up);
@@ -30,9 +37,12 @@ typedef void (*health_change_fn)(void *arg, const char *service,
 struct health_state *health_state_new(void);
 void health_state_free(struct health_state *h);
 
-/* True unless the server is known to be down (probe or operator). */
+/* True unless the server is known to be down (probe or operator). A
+ * forced state wins over the probes.
+ */
 bool health_server_up(const struct health_state *h, const char *service,
 		      const char *server);
+/* The effective status: the forced one if any, else the probes'. */
 enum health_status health_server_status(const struct health_state *h,
 					const char *service,
 					const char *server);
@@ -50,13 +60,44 @@ void health_unsubscribe(struct health_state *h, health_change_fn fn,
 			void *arg);
 
 /* Writes {"SERVER": {"status": "up"|"down"|"unknown", "detail": ...,
- * "last_probe_unix_ms": N, "transitions": N}, ...} for @service.
+ * "last_probe_unix_ms": N, "transitions": N, "forced": null|"up"|"down"},
+ * ...} for @service, servers in the order they were first registered.
+ * "status" is the effective one, "detail" the last probe's (null when it
+ * passed), "transitions" counts the probes' up/down flips. With @service
+ * NULL: {"SERVICE": {...as above...}, ...} for every service known.
  */
 void health_write_json(const struct health_state *h, const char *service,
 		       struct json_writer *w);
 
+/* Registers @server of @service as probed (status unknown until the first
+ * result) unless already known, and marks it as health_keep() does.
+ * Returns 0 or -ENOMEM.
+ */
+int health_server_add(struct health_state *h, const char *service,
+		      const char *server);
+
+/* Sets or clears (HEALTH_FORCE_AUTO) the operator's override. A forced
+ * state persists across probes and reloads until cleared or the server
+ * leaves the configuration. Notifies subscribers when the up/down state
+ * changes. Returns 0 or -ENOMEM.
+ */
+int health_server_force(struct health_state *h, const char *service,
+			const char *server, enum health_force force);
+enum health_force health_server_forced(const struct health_state *h,
+				       const char *service,
+				       const char *server);
+
+/* Forgets the probes' verdict on @server (status unknown, no detail), for
+ * a server whose service is no longer checked; the forced state stays.
+ * Notifies subscribers when the up/down state changes. No-op when unknown.
+ */
+void health_server_reset(struct health_state *h, const char *service,
+			 const char *server);
+
 /* Forgets servers that are no longer in any configuration (after reload):
- * every entry not marked by health_keep() since the last sweep.
+ * every entry not marked by health_keep() or health_server_add() since the
+ * last sweep. A forgotten server is up: subscribers are told when one that
+ * was down goes. health_keep() on an unknown server does nothing.
  */
 void health_keep(struct health_state *h, const char *service,
 		 const char *server);

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sluice's XDP load balancer: the pipeline only. Concerns live in the
+ * headers: parsing (lb_parse.h), lookups (lb_lookup.h), translation and
+ * forwarding (lb_forward.h), ICMP errors (lb_icmp.h), resets
+ * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h),
+ * maps (lb_maps.h), the userspace ABI (lb_abi.h). docs/datapath.md walks
+ * a packet through it.
+ *
+ * One program serves every attached interface: packets to a VIP are
+ * translated towards a backend (client side), replies found in lb_rflows
+ * are translated back (backend side), everything else passes untouched.
+ */
+#include <linux/bpf.h>
+#include <linux/in.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "lb_abi.h"
+#include "lb_csum.h"
+#include "lb_forward.h"
+#include "lb_icmp.h"
+#include "lb_lookup.h"
+#include "lb_maps.h"
+#include "lb_parse.h"
+#include "lb_reset.h"
+#include "lb_stats.h"
+
+#define LB_SNAT_TRIES		8
+#define LB_SNAT_PORT_LO		1024
+#define LB_SNAT_PORT_HI		65535
+
+/* Picks a free fullnat source port for @p towards @rk's backend and
+ * inserts the reply translation @rv under it. Reuses the port of an
+ * existing entry for the same client. Returns the port or 0.
+ */
+static __always_inline __be16 lb_snat_alloc(const struct lb_cfg *cfg,
+					    const struct lb_pkt *p, __u32 hash,
+					    struct lb_flow_key *rk,
+					    const struct lb_rflow *rv)
+{
+	__u32 lo = cfg->snat_port_lo, hi = cfg->snat_port_hi, range, i;
+	struct lb_rflow *old;
+
+	if (!lo || hi < lo) {
+		lo = LB_SNAT_PORT_LO;
+		hi = LB_SNAT_PORT_HI;
+	}
+	range = hi - lo + 1;
+	for (i = 0; i < LB_SNAT_TRIES; i++) {
+		rk->dport = bpf_htons(lo + (hash + i * 0x9e3779b1u) % range);
+		if (!bpf_map_update_elem(&lb_rflows, rk, rv, BPF_NOEXIST))
+			return rk->dport;
+		old = bpf_map_lookup_elem(&lb_rflows, rk);
+		if (old && old->client_port == p->key.sport &&
+		    old->client[0] == p->key.src[0] &&
+		    old->client[1] == p->key.src[1] &&
+		    old->client[2] == p->key.src[2] &&
+		    old->client[3] == p->key.src[3]) {
+			*old = *rv;
+			return rk->dport;
+		}
+	}
+	return 0;
+}
+
+/* Finds the flow of @p, or makes one in @nf. Returns the backend, or NULL
+ * after setting *@drop to the reason.
+ */
+static __always_inline struct lb_backend *
+lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
+	    const struct lb_pkt *p, __u64 now, __u32 *hash,
+	    struct lb_flow **fp, struct lb_flow *nf, __u32 *drop)
+{
+	struct lb_flow *f = bpf_map_lookup_elem(&lb_flows, &p->key);
+	int tcp = p->key.proto == IPPROTO_TCP;
+	struct lb_backend *be;
+	__u32 bid;
+
+	if (f && lb_flow_expired(cfg, vip, f, now)) {
+		lb_stat_inc(LB_STAT_EXPIRED);
+		f = NULL;
+	}
+	/* A SYN on a closing flow is a new connection reusing the tuple. */
+	if (f && tcp && f->state == LB_FLOW_CLOSING &&
+	    (p->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN)
+		f = NULL;
+	if (f) {
+		be = lb_flow_backend(f);
+		if (be) {
+			*fp = f;
+			return be;
+		}
+		if (tcp) {
+			*drop = LB_DROP_BACKEND_GONE;
+			return NULL;
+		}
+		lb_stat_inc(LB_STAT_RESTEER);
+	}
+	if (!vip->n_backends) {
+		*drop = LB_DROP_NO_BACKEND;
+		return NULL;
+	}
+	/* only new flows need the hash (ring position, SNAT port) */
+	*hash = lb_flow_hash(&p->key);
+	bid = lb_ring_pick(vip, *hash);
+	be = lb_backend_get(bid);
+	if (!be || bid > 0xffff) {
+		*drop = LB_DROP_NO_BACKEND;
+		return NULL;
+	}
+	nf->backend_id = bid;
+	nf->backend_gen = be->gen;
+	nf->created_tick = now >> LB_TICK_SHIFT;
+	nf->flags = vip->flags;
+	if (tcp)
+		nf->state = lb_tcp_next_state(p->tcp_flags & LB_TCP_SYN ?
+					      LB_FLOW_SYN : LB_FLOW_EST,
+					      p->tcp_flags);
+	else
+		nf->state = LB_FLOW_UDP;
+	*fp = NULL;
+	return be;
+}
+
+/* Client -> VIP: choose or find the backend, translate, forward. */
+static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
+					 const struct lb_vip *vip,
+					 const struct lb_cfg *cfg, __u32 addr_idx)
+{
+	struct lb_flow nf = {}, *f = NULL;
+	struct lb_flow_key rk = {};
+	struct lb_rflow rv = {};
+	struct bpf_fib_lookup fib;
+	struct lb_xlate x = {};
+	struct lb_backend *be;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 hash = 0, drop = 0;
+	__u32 vip_id = vip->vip_id;
+	__u8 flags;
+	int rc;
+
+	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
+	if (!be)
+		goto out_drop;
+	if (be->family != p->key.family) {
+		drop = LB_DROP_FAMILY;
+		goto out_drop;
+	}
+	flags = f ? f->flags : nf.flags;
+	__builtin_memcpy(x.dst, be->addr, 16);
+	x.dport = be->port;
+	__builtin_memcpy(x.src, p->key.src, 16);
+	x.sport = p->key.sport;
+	rc = lb_fib(ctx, p, p->key.src, x.dst, now, &fib);
+
+	/* The reply translation, keyed as the backend's reply will be. */
+	__builtin_memcpy(rk.src, x.dst, 16);
+	rk.sport = x.dport;
+	rk.dport = x.sport;
+	rk.proto = p->key.proto;
+	rk.family = p->key.family;
+	__builtin_memcpy(rv.client, p->key.src, 16);
+	rv.client_port = p->key.sport;
+	rv.vip_port = p->key.dport;
+	rv.vip_id = vip_id;
+	rv.vip_addr_idx = addr_idx;
+	if (flags & LB_VIP_F_FULLNAT) {
+		if (!lb_snat_addr(cfg, &fib, rc, p->key.family, x.src)) {
+			drop = LB_DROP_NO_SNAT;
+			goto out_drop;
+		}
+		__builtin_memcpy(rk.dst, x.src, 16);
+		if (f) {
+			x.sport = f->snat_port;
+			rk.dport = x.sport;
+		} else {
+			x.sport = lb_snat_alloc(cfg, p, hash, &rk, &rv);
+			if (!x.sport) {
+				drop = LB_DROP_SNAT_PORTS;
+				goto out_drop;
+			}
+			nf.snat_port = x.sport;
+		}
+	} else {
+		__builtin_memcpy(rk.dst, p->key.src, 16);
+	}
+	/* Established flows re-insert a reply entry the LRU evicted; checked
+	 * once a second per flow, not on every packet.
+	 */
+	if (f && ((__u32)(now >> LB_TICK_SHIFT) >> 10) != (f->last_tick >> 10) &&
+	    !bpf_map_lookup_elem(&lb_rflows, &rk))
+		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
+	else if (!f && !(flags & LB_VIP_F_FULLNAT))
+		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
+
+	if (f) {
+		f->last_tick = now >> LB_TICK_SHIFT;
+		if (p->key.proto == IPPROTO_TCP)
+			f->state = lb_tcp_next_state(f->state, p->tcp_flags);
+	} else {
+		nf.last_tick = nf.created_tick;
+		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
+			drop = LB_DROP_FLOW_TABLE;
+			goto out_drop;
+		}
+		lb_stat_inc(LB_STAT_NEW_FLOW);
+	}
+	lb_vip_count(vip_id, p->len, !f, 0);
+	lb_be_count(f ? f->backend_id : nf.backend_id, p->len, !f);
+	lb_rewrite(p, &x);
+	lb_stat_inc(LB_STAT_FWD);
+	return lb_output(p, &fib, rc);
+
+out_drop:
+	lb_vip_count(vip_id, p->len, 0, 1);
+	if (drop == LB_DROP_BACKEND_GONE) {
+		lb_stat_inc(LB_DROP_BACKEND_GONE);
+		if (lb_tcp_reset(ctx, p) == XDP_REDIRECT) {
+			lb_stat_inc(LB_STAT_TCP_RESET);
+			return XDP_REDIRECT;
+		}
+		lb_stat_inc(LB_STAT_DROP);
+		return XDP_DROP;
+	}
+	return lb_drop(drop);
+}
+
+/* Backend -> client: translate a reply back, forward. */
+static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
+					const struct lb_rflow *rf)
+{
+	struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
+	struct bpf_fib_lookup fib;
+	struct lb_xlate x;
+	int rc;
+
+	if (!vip)
+		return XDP_PASS;
+	__builtin_memcpy(x.src, vip->addr, 16);
+	__builtin_memcpy(x.dst, rf->client, 16);
+	x.sport = rf->vip_port;
+	x.dport = rf->client_port;
+	lb_vip_count(rf->vip_id, p->len, 0, 0);
+	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_ns(), &fib);
+	lb_rewrite(p, &x);
+	lb_stat_inc(LB_STAT_REV);
+	return lb_output(p, &fib, rc);
+}
+
+SEC("xdp")
+int lb_xdp(struct xdp_md *ctx)
+{
+	struct lb_port_bits *bits;
+	__u32 word, dport, sport;
+	struct lb_pkt p;
+	struct lb_rflow *rf;
+	struct lb_vip *vip;
+	struct lb_cfg *cfg;
+	__u32 zero = 0;
+	__u64 opts = 0;
+	int res;
+
+	lb_stat_inc(LB_STAT_RX);
+	res = lb_parse(ctx, &p, &opts);
+	if (opts)
+		lb_stat_inc(LB_STAT_IP_OPTIONS);
+	switch (res) {
+	case LB_PARSE_OK:
+		break;
+	case LB_PARSE_ICMP:
+		cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
+		if (!cfg)
+			goto pass;
+		res = lb_icmp(ctx, &p, cfg);
+		if (res >= 0)
+			return res;
+		goto pass;
+	case LB_PARSE_MALFORMED:
+		lb_stat_inc(LB_STAT_MALFORMED);
+		goto pass;
+	case LB_PARSE_FRAGMENT:
+		lb_stat_inc(LB_STAT_FRAGMENT);
+		goto pass;
+	case LB_PARSE_IPV6_EXT:
+		lb_stat_inc(LB_STAT_IPV6_EXT);
+		goto pass;
+	default:
+		goto pass;
+	}
+	cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
+	if (!cfg)
+		goto pass;
+	dport = bpf_ntohs(p.key.dport);
+	sport = bpf_ntohs(p.key.sport);
+	word = dport >> 6;
+	bits = bpf_map_lookup_elem(&lb_ports, &word);
+	if (bits && (bits->vip & (1ull << (dport & 63))))
+		vip = lb_vip_lookup(&p);
+	else
+		vip = NULL;
+	if (vip) {
+		__u32 idx = lb_vip_addr_idx(vip, &p);
+
+		/* a wildcard VIP serves our own addresses only */
+		if (idx < LB_MAX_ADDRS)
+			return lb_to_backend(ctx, &p, vip, cfg, idx);
+		goto pass;
+	}
+	word = sport >> 6;
+	bits = bpf_map_lookup_elem(&lb_ports, &word);
+	if (!bits || !(bits->reply & (1ull << (sport & 63))))
+		goto pass;
+	rf = bpf_map_lookup_elem(&lb_rflows, &p.key);
+	if (rf) {
+		struct lb_rflow r = *rf;
+
+		return lb_to_client(ctx, &p, &r);
+	}
+pass:
+	lb_stat_inc(LB_STAT_PASS);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,302 @@
+/* The ABI of sluice's kernel data plane: every byte that crosses the
+ * BPF/userspace boundary (map keys and values, map and pin names, counter
+ * indexes, limits and the flow hash) is defined here and only here.
+ * Included by bpf/lb.bpf.c and by userspace (lbmap, loader, CLI, tests).
+ *
+ * Rules: fixed-width UAPI types only, largest fields first, explicit pad
+ * members, a _Static_assert after every struct. Callers zero whole keys
+ * before filling them: hash maps compare every byte, padding included.
+ * Addresses are network order in __be32[4]; IPv4 uses [0], rest zero.
+ * Changing any layout below means bumping LB_ABI_VERSION: the loader pins
+ * under a versioned folder and refuses maps of another version.
+ */
+#ifndef LB_ABI_H
+#define LB_ABI_H
+
+#include <linux/types.h>
+
+#define LB_ABI_VERSION		1
+
+/* ---- limits -------------------------------------------------------- */
+
+#define LB_MAX_VIPS		256	/* vip_id < LB_MAX_VIPS */
+#define LB_MAX_BACKENDS		4096	/* backend id < LB_MAX_BACKENDS */
+#define LB_MAX_VIP_BACKENDS	160	/* distinct backends in one ring */
+/* Maglev table size: prime, >= 100 x LB_MAX_VIP_BACKENDS. */
+#define LB_RING_SIZE		16411
+/* Flow times are kept in ticks of 2^LB_TICK_SHIFT ns (~1.05 ms) in 32 bits:
+ * they wrap after ~52 days, far beyond any flow's age limit.
+ */
+#define LB_TICK_SHIFT		20
+#define LB_FIB_CACHE_SIZE	16384
+#define LB_FIB_TTL_TICKS	1000	/* ~1.05 s: route/neighbour changes
+					 * reach cached flows this late */
+#define LB_PORT_WORDS		1024	/* 65536 port bits in __u64 words */
+#define LB_MAX_IFACES		64
+#define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
+#define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
+#define LB_FLOWS_DEFAULT	1048576
+#define LB_BACKEND_NONE		0xffffffffu	/* ring entry of an empty ring */
+
+/* ---- map and pin names (<= 15 characters: BPF_OBJ_NAME_LEN - 1) ------ */
+
+#define LB_MAP_CFG		"lb_cfg"
+#define LB_MAP_VIPS		"lb_vips"
+#define LB_MAP_RING		"lb_rings"
+#define LB_MAP_BACKENDS		"lb_backends"
+#define LB_MAP_FLOWS		"lb_flows"
+#define LB_MAP_RFLOWS		"lb_rflows"
+#define LB_MAP_IFACES		"lb_ifaces"
+#define LB_MAP_ADDRS		"lb_addrs"
+#define LB_MAP_ADDR_IDX		"lb_addr_idx"
+#define LB_MAP_FIB_CACHE	"lb_fib_cache"
+#define LB_MAP_PORTS		"lb_ports"
+#define LB_MAP_STATS		"lb_stats"
+#define LB_MAP_VIP_STATS	"lb_vip_stats"
+#define LB_MAP_BE_STATS		"lb_be_stats"
+#define LB_PIN_ROOT		"/sys/fs/bpf/sluice"
+/* Pins live in <root>/v<LB_ABI_VERSION>/; links are named link_<ifname>. */
+#define LB_PIN_LINK_PREFIX	"link_"
+
+/* ---- flags ---------------------------------------------------------- */
+
+enum lb_family {
+	LB_AF_INET = 2,		/* = AF_INET */
+	LB_AF_INET6 = 10,	/* = AF_INET6 */
+};
+
+/* lb_vip.flags */
+enum lb_vip_flags {
+	LB_VIP_F_FULLNAT = 1 << 0,	/* also rewrite the source (SNAT) */
+};
+
+/* lb_backend.flags */
+enum lb_backend_flags {
+	LB_BE_F_ACTIVE = 1 << 0,	/* exists and healthy: flows may use it */
+};
+
+/* lb_iface.flags */
+enum lb_iface_flags {
+	/* Frames may be XDP_REDIRECTed into this device (its peer takes XDP
+	 * frames); otherwise translated packets go up the kernel's path.
+	 */
+	LB_IFACE_F_REDIRECT = 1 << 0,
+};
+
+/* lb_flow.state: TCP states that decide the entry's age limit. */
+enum lb_flow_state {
+	LB_FLOW_SYN = 1,	/* TCP: only the client's SYN seen */
+	LB_FLOW_EST = 2,	/* TCP: a later client packet seen */
+	LB_FLOW_CLOSING = 3,	/* TCP: FIN or RST seen */
+	LB_FLOW_UDP = 4,	/* UDP: ages after the VIP's udp timeout */
+};
+
+/* ---- map layouts ---------------------------------------------------- */
+
+/* lb_cfg[0]: global settings, written by the loader/agent. */
+struct lb_cfg {
+	__u64 tcp_syn_timeout_ns;	/* SYN-only entry age limit */
+	__u64 tcp_est_timeout_ns;	/* established entry age limit */
+	__u64 tcp_closing_timeout_ns;	/* after FIN/RST */
+	__be32 snat4;			/* fallback SNAT source, IPv4 */
+	__be32 snat6[4];		/* fallback SNAT source, IPv6 */
+	__u32 abi_version;		/* LB_ABI_VERSION of the writer */
+	__u16 snat_port_lo;		/* SNAT source ports, host order */
+	__u16 snat_port_hi;		/* inclusive */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct lb_cfg) == 56, "lb_cfg is ABI");
+
+/* Key of lb_vips. addr all zero is the wildcard VIP of its port. */
+struct lb_vip_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;		/* LB_AF_INET or LB_AF_INET6 */
+};
+_Static_assert(sizeof(struct lb_vip_key) == 20, "lb_vip_key is ABI");
+
+/* Value of lb_vips. */
+struct lb_vip {
+	__u64 udp_timeout_ns;	/* UDP flow age limit (entryPoint udp.timeout) */
+	__u32 vip_id;		/* index into lb_rings and lb_vip_stats */
+	__u32 flags;		/* enum lb_vip_flags */
+	__u32 n_backends;	/* active backends in the ring; 0: drop */
+	__u32 addr_idx;		/* lb_addrs index of the VIP address, or
+				 * LB_ADDR_NONE for a wildcard VIP */
+};
+_Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
+
+/* Value of lb_backends (index: backend id). A backend is a server of one
+ * VIP: the same address behind two VIPs is two backends, so a server
+ * drained or down in one service stays up in another.
+ */
+struct lb_backend {
+	__be32 addr[4];
+	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
+				 * remember it (16 bits) and see the change */
+	__u32 vip_id;		/* the VIP it serves */
+	__be16 port;
+	__u8 family;
+	__u8 flags;		/* enum lb_backend_flags */
+};
+_Static_assert(sizeof(struct lb_backend) == 28, "lb_backend is ABI");
+
+/* A connection tuple, as on the wire: key of lb_flows (client -> VIP) and
+ * of lb_rflows (backend -> balancer or client).
+ */
+struct lb_flow_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key is ABI");
+
+/* Value of lb_flows: where a client flow goes. Kept at 16 bytes (memory
+ * per flow): the fullnat source address is not stored, it is the egress
+ * interface's (lb_ifaces) or lb_cfg's, found again on every packet; times
+ * are 32-bit ticks (LB_TICK_SHIFT).
+ */
+struct lb_flow {
+	__u32 last_tick;	/* bpf_ktime_get_ns() >> LB_TICK_SHIFT, last packet */
+	__u32 created_tick;	/* same clock, at creation */
+	__u16 backend_id;
+	__u16 backend_gen;	/* lb_backend.gen when chosen */
+	__be16 snat_port;	/* fullnat source port, else 0 */
+	__u8 state;		/* enum lb_flow_state */
+	__u8 flags;		/* lb_vip.flags when created */
+};
+_Static_assert(sizeof(struct lb_flow) == 16, "lb_flow is ABI");
+
+/* Value of lb_rflows: how to translate a reply back to the client. The
+ * VIP address is an lb_addrs index (24 bytes instead of 40 per flow).
+ */
+struct lb_rflow {
+	__be32 client[4];	/* becomes the reply's destination */
+	__be16 client_port;
+	__be16 vip_port;	/* becomes the reply's source port */
+	__u16 vip_id;		/* replies count in this VIP's counters */
+	__u16 vip_addr_idx;	/* lb_addrs[]: becomes the reply's source */
+};
+_Static_assert(sizeof(struct lb_rflow) == 24, "lb_rflow is ABI");
+
+/* Value of lb_addrs (index: address index) and key of lb_addr_idx. */
+struct lb_addr {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct lb_addr) == 20, "lb_addr is ABI");
+
+/* Key of lb_fib_cache: the destination a FIB answer is for. */
+struct lb_fib_key {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct lb_fib_key) == 20, "lb_fib_key is ABI");
+
+/* Value of lb_fib_cache: a successful bpf_fib_lookup() answer. */
+struct lb_fib_entry {
+	__u32 ifindex;		/* egress */
+	__u32 tick;		/* when looked up (LB_TICK_SHIFT clock) */
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+_Static_assert(sizeof(struct lb_fib_entry) == 20, "lb_fib_entry is ABI");
+
+/* Value of lb_ports (index: port >> 6; bit: port & 63, host order): the
+ * pre-filter that lets non-balanced traffic pass after one array lookup.
+ */
+struct lb_port_bits {
+	__u64 vip;		/* some VIP listens on this destination port */
+	__u64 reply;		/* some backend answers from this source port */
+};
+_Static_assert(sizeof(struct lb_port_bits) == 16, "lb_port_bits is ABI");
+
+/* Value of lb_ifaces (key: __u32 ifindex). */
+struct lb_iface {
+	__be32 snat6[4];	/* SNAT source when leaving here, IPv6 */
+	__be32 snat4;		/* SNAT source when leaving here, IPv4 */
+	__u32 flags;		/* enum lb_iface_flags */
+};
+_Static_assert(sizeof(struct lb_iface) == 24, "lb_iface is ABI");
+
+/* Value of lb_vip_stats and lb_be_stats (per-CPU arrays; sum the CPUs). */
+struct lb_counters {
+	__u64 pkts;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 drops;
+};
+_Static_assert(sizeof(struct lb_counters) == 32, "lb_counters is ABI");
+
+/* Index of lb_stats (per-CPU array of __u64): verdicts, events, drop
+ * reasons. Keep lb_stat_names in sync (userspace/lib/lbmap.c).
+ */
+enum lb_stat_id {
+	LB_STAT_RX,			/* packets seen */
+	LB_STAT_PASS,			/* XDP_PASS, untouched */
+	LB_STAT_TX_REDIRECT,		/* translated, XDP_REDIRECT */
+	LB_STAT_TX_KERNEL,		/* translated, XDP_PASS to the stack */
+	LB_STAT_DROP,			/* XDP_DROP (sum of reasons) */
+	LB_STAT_FWD,			/* client -> backend translations */
+	LB_STAT_REV,			/* backend -> client translations */
+	LB_STAT_NEW_FLOW,
+	LB_STAT_RESTEER,		/* UDP flow moved off a gone backend */
+	LB_STAT_EXPIRED,		/* flow entry found but aged out */
+	LB_STAT_FRAGMENT,		/* IP fragment: passed untouched */
+	LB_STAT_IP_OPTIONS,		/* IPv4 with options: handled */
+	LB_STAT_IPV6_EXT,		/* IPv6 extension header: passed */
+	LB_STAT_MALFORMED,		/* truncated/bad lengths: passed */
+	LB_STAT_FIB_MISS,		/* no route/neighbour: kernel path */
+	LB_STAT_ICMP,			/* ICMP error about a flow, translated */
+	LB_STAT_TCP_RESET,		/* RST sent for a flow whose backend is gone */
+	LB_DROP_NO_BACKEND,		/* VIP has no active backend */
+	LB_DROP_BACKEND_GONE,		/* TCP flow's backend removed/down (the
+					 * packet becomes a RST: LB_STAT_TCP_RESET) */
+	LB_DROP_NO_SNAT,		/* fullnat without source address */
+	LB_DROP_SNAT_PORTS,		/* no free SNAT port */
+	LB_DROP_FAMILY,			/* backend family differs from VIP */
+	LB_DROP_FLOW_TABLE,		/* flow table update failed */
+	LB_DROP_REDIRECT,		/* bpf_redirect failed */
+	LB_STAT_NR,
+};
+
+/* Flow hash shared by the data plane (ring position of a new flow) and
+ * `sluice vip lookup` (which must predict it): a murmur3-style mix over
+ * the tuple words. Pure, no helpers.
+ */
+static inline __u32 lb_hash_mix(__u32 h, __u32 k)
+{
+	k *= 0xcc9e2d51u;
+	k = (k << 15) | (k >> 17);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = (h << 13) | (h >> 19);
+	return h * 5 + 0xe6546b64u;
+}
+
+static inline __u32 lb_flow_hash(const struct lb_flow_key *k)
+{
+	__u32 h = 0x736c6963u;	/* "slic" */
+	int i;
+
+	for (i = 0; i < 4; i++)
+		h = lb_hash_mix(h, k->src[i]);
+	for (i = 0; i < 4; i++)
+		h = lb_hash_mix(h, k->dst[i]);
+	h = lb_hash_mix(h, ((__u32)k->sport << 16) | k->dport);
+	h = lb_hash_mix(h, k->proto);
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+#endif /* LB_ABI_H */

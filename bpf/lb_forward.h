@@ -1,0 +1,168 @@
+/* Translation and forwarding: rewrite a packet's addresses and ports with
+ * incremental checksums, find the egress with bpf_fib_lookup(), then
+ * XDP_REDIRECT where the egress interface accepts XDP frames
+ * (LB_IFACE_F_REDIRECT in lb_ifaces) or XDP_PASS the translated packet to
+ * the kernel's own forwarding path otherwise (unknown egress, missing
+ * neighbour entry, VLAN-tagged frames).
+ */
+#ifndef LB_FORWARD_H
+#define LB_FORWARD_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <stdbool.h>
+
+#include "lb_csum.h"
+#include "lb_maps.h"
+#include "lb_parse.h"
+#include "lb_stats.h"
+
+#ifndef AF_INET
+#define AF_INET		2
+#endif
+#ifndef AF_INET6
+#define AF_INET6	10
+#endif
+
+/* The new tuple of a translated packet. */
+struct lb_xlate {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+};
+
+/* Rewrites @p's addresses and ports to @x, fixing every checksum. */
+static __always_inline void lb_rewrite(struct lb_pkt *p, const struct lb_xlate *x)
+{
+	struct lb_csum_diff ip = {}, l4;
+	int words = p->ip4 ? 1 : 4;
+
+	lb_csum_addr(&ip, p->key.src, x->src, words);
+	lb_csum_addr(&ip, p->key.dst, x->dst, words);
+	l4 = ip;
+	lb_csum_add16(&l4, p->key.sport, x->sport);
+	lb_csum_add16(&l4, p->key.dport, x->dport);
+
+	if (p->ip4) {
+		lb_csum_apply(&p->ip4->check, &ip);
+		p->ip4->saddr = x->src[0];
+		p->ip4->daddr = x->dst[0];
+	} else if (p->ip6) {
+		__builtin_memcpy(&p->ip6->saddr, x->src, 16);
+		__builtin_memcpy(&p->ip6->daddr, x->dst, 16);
+	}
+	if (p->tcp) {
+		lb_csum_apply(&p->tcp->check, &l4);
+		p->tcp->source = x->sport;
+		p->tcp->dest = x->dport;
+	} else if (p->udp) {
+		lb_csum_apply_udp(&p->udp->check, &l4);
+		p->udp->source = x->sport;
+		p->udp->dest = x->dport;
+	}
+}
+
+/* Looks up the route from @src to @dst for @p's family at @now_ns
+ * (bpf_ktime_get_ns()), through lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
+ * egress ifindex and MACs.
+ */
+static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
+				  const __be32 *src, const __be32 *dst,
+				  __u64 now_ns, struct bpf_fib_lookup *fib)
+{
+	__u32 now = now_ns >> LB_TICK_SHIFT;
+	struct lb_fib_key k = {};
+	struct lb_fib_entry *e, ne;
+	int rc;
+
+	__builtin_memcpy(k.addr, dst, sizeof(k.addr));
+	k.family = p->key.family;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
+	if (e && now - e->tick < LB_FIB_TTL_TICKS) {
+		fib->ifindex = e->ifindex;
+		__builtin_memcpy(fib->smac, e->smac, ETH_ALEN);
+		__builtin_memcpy(fib->dmac, e->dmac, ETH_ALEN);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	fib->ifindex = ctx->ingress_ifindex;
+	fib->l4_protocol = p->key.proto;
+	if (p->key.family == LB_AF_INET) {
+		fib->family = AF_INET;
+		fib->ipv4_src = src[0];
+		fib->ipv4_dst = dst[0];
+		fib->tot_len = p->ip4 ? bpf_ntohs(p->ip4->tot_len) : 0;
+	} else {
+		fib->family = AF_INET6;
+		__builtin_memcpy(fib->ipv6_src, src, 16);
+		__builtin_memcpy(fib->ipv6_dst, dst, 16);
+	}
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		ne.ifindex = fib->ifindex;
+		ne.tick = now;
+		__builtin_memcpy(ne.smac, fib->smac, ETH_ALEN);
+		__builtin_memcpy(ne.dmac, fib->dmac, ETH_ALEN);
+		bpf_map_update_elem(&lb_fib_cache, &k, &ne, BPF_ANY);
+	}
+	return rc;
+}
+
+/* The fullnat source for a packet leaving through @fib (found by a lookup
+ * that returned @rc): the egress interface's address, else lb_cfg's.
+ * Writes it to @out; returns false when there is none.
+ */
+static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
+					 const struct bpf_fib_lookup *fib,
+					 int rc, __u8 family, __be32 *out)
+{
+	struct lb_iface *ifc = NULL;
+	__u32 ifindex = fib->ifindex;
+
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		ifc = bpf_map_lookup_elem(&lb_ifaces, &ifindex);
+	if (family == LB_AF_INET) {
+		out[0] = ifc && ifc->snat4 ? ifc->snat4 : cfg->snat4;
+		return out[0] != 0;
+	}
+	if (ifc && (ifc->snat6[0] | ifc->snat6[1] | ifc->snat6[2] |
+		    ifc->snat6[3]))
+		__builtin_memcpy(out, ifc->snat6, 16);
+	else
+		__builtin_memcpy(out, cfg->snat6, 16);
+	return (out[0] | out[1] | out[2] | out[3]) != 0;
+}
+
+/* Sends the translated @p on its way after a FIB lookup that returned @rc.
+ * Returns the XDP verdict.
+ */
+static __always_inline int lb_output(struct lb_pkt *p,
+				     const struct bpf_fib_lookup *fib, int rc)
+{
+	struct lb_iface *ifc;
+	__u32 ifindex = fib->ifindex;
+	long ret;
+
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		lb_stat_inc(LB_STAT_FIB_MISS);
+		goto kernel;
+	}
+	if (p->vlan)
+		goto kernel;
+	ifc = bpf_map_lookup_elem(&lb_ifaces, &ifindex);
+	if (!ifc || !(ifc->flags & LB_IFACE_F_REDIRECT))
+		goto kernel;
+	__builtin_memcpy(p->eth->h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(p->eth->h_source, fib->smac, ETH_ALEN);
+	ret = bpf_redirect(ifindex, 0);
+	if (ret != XDP_REDIRECT)
+		return lb_drop(LB_DROP_REDIRECT);
+	lb_stat_inc(LB_STAT_TX_REDIRECT);
+	return XDP_REDIRECT;
+kernel:
+	lb_stat_inc(LB_STAT_TX_KERNEL);
+	return XDP_PASS;
+}
+
+#endif /* LB_FORWARD_H */

@@ -1,0 +1,335 @@
+/* The data plane's loader (see lb_loader.h). */
+#include <dirent.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lb.skel.h"
+#include "lb_loader.h"
+#include "pin.h"
+
+struct lb_loader {
+	struct lb *skel;
+	char dir[PATH_MAX];
+	bool reused;
+};
+
+static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
+{
+	switch (id) {
+	case LBMAP_CFG: return skel->maps.lb_cfg;
+	case LBMAP_VIPS: return skel->maps.lb_vips;
+	case LBMAP_RING: return skel->maps.lb_rings;
+	case LBMAP_BACKENDS: return skel->maps.lb_backends;
+	case LBMAP_FLOWS: return skel->maps.lb_flows;
+	case LBMAP_RFLOWS: return skel->maps.lb_rflows;
+	case LBMAP_IFACES: return skel->maps.lb_ifaces;
+	case LBMAP_STATS: return skel->maps.lb_stats;
+	case LBMAP_VIP_STATS: return skel->maps.lb_vip_stats;
+	case LBMAP_BE_STATS: return skel->maps.lb_be_stats;
+	case LBMAP_ADDRS: return skel->maps.lb_addrs;
+	case LBMAP_ADDR_IDX: return skel->maps.lb_addr_idx;
+	case LBMAP_FIB_CACHE: return skel->maps.lb_fib_cache;
+	case LBMAP_PORTS: return skel->maps.lb_ports;
+	default: return NULL;
+	}
+}
+
+const char *lb_xdp_mode_name(enum lb_xdp_mode mode)
+{
+	switch (mode) {
+	case LB_XDP_NATIVE: return "native";
+	case LB_XDP_SKB: return "skb";
+	default: return "auto";
+	}
+}
+
+struct lb_loader *lb_loader__open(const struct lb_loader_opts *opts)
+{
+	const char *root = opts && opts->pin_root ? opts->pin_root : LB_PIN_ROOT;
+	char path[PATH_MAX + 32];
+	struct lb_loader *ld;
+	int i, err;
+
+	ld = calloc(1, sizeof(*ld));
+	if (!ld)
+		return NULL;
+	lbmap_pin_dir(root, ld->dir, sizeof(ld->dir));
+	err = pin_dir_create(ld->dir);
+	if (err)
+		goto out_free;
+	ld->skel = lb__open();
+	if (!ld->skel) {
+		err = -errno;
+		goto out_free;
+	}
+	for (i = 0; i < LBMAP_NR; i++) {
+		struct bpf_map *m = skel_map(ld->skel, i);
+
+		if (opts && opts->flow_entries &&
+		    (i == LBMAP_FLOWS || i == LBMAP_RFLOWS))
+			bpf_map__set_max_entries(m, opts->flow_entries);
+		snprintf(path, sizeof(path), "%s/%s", ld->dir, lbmap_name(i));
+		if (i == LBMAP_CFG && !access(path, F_OK))
+			ld->reused = true;
+		err = bpf_map__set_pin_path(m, path);
+		if (err)
+			goto out_destroy;
+	}
+	return ld;
+
+out_destroy:
+	lb__destroy(ld->skel);
+out_free:
+	free(ld);
+	errno = -err;
+	return NULL;
+}
+
+int lb_loader__load(struct lb_loader *ld)
+{
+	struct lb_cfg cfg;
+	__u32 zero = 0;
+	int fd, err;
+
+	err = lb__load(ld->skel);
+	if (err)
+		return err;
+	fd = bpf_map__fd(ld->skel->maps.lb_cfg);
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		return -errno;
+	if (ld->reused && cfg.abi_version != LB_ABI_VERSION)
+		return -EPROTO;
+	if (!ld->reused) {
+		cfg.abi_version = LB_ABI_VERSION;
+		if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+bool lb_loader__reused(const struct lb_loader *ld)
+{
+	return ld->reused;
+}
+
+void lb_loader__map_fds(const struct lb_loader *ld, int *fds)
+{
+	int i;
+
+	for (i = 0; i < LBMAP_NR; i++)
+		fds[i] = bpf_map__fd(skel_map(ld->skel, i));
+}
+
+const char *lb_loader__pin_dir(const struct lb_loader *ld)
+{
+	return ld->dir;
+}
+
+/* The kernel's view of the XDP mode on @ifindex. */
+static enum lb_xdp_mode query_mode(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return LB_XDP_AUTO;
+	if (q.attach_mode == XDP_ATTACHED_SKB)
+		return LB_XDP_SKB;
+	if (q.attach_mode == XDP_ATTACHED_DRV)
+		return LB_XDP_NATIVE;
+	return LB_XDP_AUTO;
+}
+
+/* Swaps @prog_fd into the link pinned at @path if it still serves
+ * @ifindex. Returns 0, -ENOENT (no usable link) or -errno.
+ */
+static int link_reuse(const char *path, int ifindex, int prog_fd)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err = 0;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_LINK_TYPE_XDP || (int)info.xdp.ifindex != ifindex) {
+		/* defunct (interface gone or recreated): drop the pin */
+		unlink(path);
+		err = -ENOENT;
+		goto out_close;
+	}
+	if (bpf_link_update(fd, prog_fd, NULL))
+		err = -errno;
+out_close:
+	close(fd);
+	return err;
+}
+
+static int link_create(int prog_fd, int ifindex, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = flags);
+	int fd;
+
+	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lo);
+	return fd < 0 ? -errno : fd;
+}
+
+int lb_loader__attach(struct lb_loader *ld, const char *ifname,
+		      enum lb_xdp_mode mode, enum lb_xdp_mode *used)
+{
+	int prog_fd = bpf_program__fd(ld->skel->progs.lb_xdp);
+	int ifindex = if_nametoindex(ifname), fd, err;
+	char path[PATH_MAX + 32];
+
+	if (!ifindex)
+		return -ENODEV;
+	snprintf(path, sizeof(path), "%s/%s%s", ld->dir, LB_PIN_LINK_PREFIX,
+		 ifname);
+	err = link_reuse(path, ifindex, prog_fd);
+	if (err != -ENOENT)
+		goto out_mode;
+	if (mode == LB_XDP_SKB)
+		fd = link_create(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
+	else
+		fd = link_create(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
+	if (fd < 0 && mode == LB_XDP_AUTO && fd != -EBUSY && fd != -EEXIST)
+		fd = link_create(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	if (err)
+		bpf_link_detach(fd);
+	close(fd);
+out_mode:
+	if (!err && used)
+		*used = query_mode(ifindex);
+	return err;
+}
+
+void lb_loader__close(struct lb_loader *ld)
+{
+	if (!ld)
+		return;
+	lb__destroy(ld->skel);
+	free(ld);
+}
+
+int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	size_t plen = strlen(LB_PIN_LINK_PREFIX);
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) && n < max) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		struct lb_link_info *li = &out[n];
+		int fd;
+
+		if (strncmp(de->d_name, LB_PIN_LINK_PREFIX, plen))
+			continue;
+		memset(li, 0, sizeof(*li));
+		snprintf(li->ifname, sizeof(li->ifname), "%s", de->d_name + plen);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			li->ifindex = info.xdp.ifindex;
+			li->link_id = info.id;
+			li->prog_id = info.prog_id;
+			if (li->ifindex)
+				li->mode = query_mode(li->ifindex);
+		}
+		if (fd >= 0)
+			close(fd);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int lb_pins_detach_iface(const char *pin_root, const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	int fd;
+
+	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_LINK_PREFIX, ifname);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	/* Forced: other holders of the link (a running sluiced) see it die. */
+	bpf_link_detach(fd);
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
+int lb_pins_remove_all(const char *pin_root)
+{
+	const char *names[LBMAP_NR + 1];
+	struct lb_link_info links[LB_MAX_IFACES];
+	char dir[PATH_MAX];
+	int i, n, err;
+
+	n = lb_pins_links(pin_root, links, LB_MAX_IFACES);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		err = lb_pins_detach_iface(pin_root, links[i].ifname);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	for (i = 0; i < LBMAP_NR; i++)
+		names[i] = lbmap_name(i);
+	names[LBMAP_NR] = NULL;
+	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	err = pin_dir_remove(dir, names);
+	if (err)
+		return err;
+	/* the root too, if nothing else lives there */
+	if (rmdir(pin_root ? pin_root : LB_PIN_ROOT) && errno != ENOENT &&
+	    errno != ENOTEMPTY && errno != EBUSY)
+		return -errno;
+	return 0;
+}
+
+int lb_iface_addrs(const char *ifname, struct lb_iface *ifc)
+{
+	struct ifaddrs *ifa, *it;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (it = ifa; it; it = it->ifa_next) {
+		if (!it->ifa_addr || strcmp(it->ifa_name, ifname))
+			continue;
+		if (it->ifa_addr->sa_family == AF_INET && !ifc->snat4) {
+			ifc->snat4 = ((struct sockaddr_in *)it->ifa_addr)->sin_addr.s_addr;
+		} else if (it->ifa_addr->sa_family == AF_INET6 &&
+			   !(ifc->snat6[0] | ifc->snat6[1] | ifc->snat6[2] |
+			     ifc->snat6[3])) {
+			struct in6_addr *a6 =
+				&((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr;
+
+			if (!IN6_IS_ADDR_LINKLOCAL(a6))
+				memcpy(ifc->snat6, a6, 16);
+		}
+	}
+	freeifaddrs(ifa);
+	return 0;
+}

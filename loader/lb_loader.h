@@ -1,0 +1,87 @@
+/* The data plane's loader: skeleton lifecycle (open -> load -> attach),
+ * with every map pinned under <pin root>/v<LB_ABI_VERSION>/ and every XDP
+ * attachment held by a pinned bpf_link (link_<ifname>) there. A second
+ * load re-uses the pinned maps (flows survive a restart or upgrade of
+ * sluiced) and a second attach swaps the program inside the existing
+ * link (bpf_link_update(): no moment without a program).
+ *
+ * Why bpf_link and not libxdp: libxdp 1.3's multi-program dispatcher
+ * loads the BPF object itself (as freplace extensions), which conflicts
+ * with loading a skeleton against re-used pinned maps, and its netlink
+ * attachments cannot be swapped atomically; pinned links give restart
+ * survival, atomic upgrade and forced detach with one mechanism. The
+ * native -> generic fallback is done here the way libxdp does it.
+ *
+ * Return convention: 0 or -errno; constructors NULL with errno set.
+ */
+#ifndef LB_LOADER_H
+#define LB_LOADER_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lbmap.h"
+
+enum lb_xdp_mode {
+	LB_XDP_AUTO,		/* native, falling back to generic */
+	LB_XDP_NATIVE,
+	LB_XDP_SKB,
+};
+
+struct lb_loader_opts {
+	const char *pin_root;	/* default LB_PIN_ROOT */
+	uint32_t flow_entries;	/* lb_flows/lb_rflows size; 0: default */
+};
+
+struct lb_loader;
+
+/* Opens the skeleton and prepares pinning (bpffs mounted if missing).
+ * Caller owns; free with lb_loader__close() (pins and links stay).
+ */
+struct lb_loader *lb_loader__open(const struct lb_loader_opts *opts);
+/* Loads the program, re-using every pinned map or pinning new ones. On
+ * a fresh load writes LB_ABI_VERSION into lb_cfg. -EINVAL: a pinned map
+ * does not match (e.g. another flow table size).
+ */
+int lb_loader__load(struct lb_loader *ld);
+/* True when lb_loader__load() found the maps already pinned. */
+bool lb_loader__reused(const struct lb_loader *ld);
+/* The map fds, indexed by enum lbmap_id; borrowed from @ld. */
+void lb_loader__map_fds(const struct lb_loader *ld, int *fds);
+/* Versioned pin folder; borrowed. */
+const char *lb_loader__pin_dir(const struct lb_loader *ld);
+/* Attaches the program to @ifname in @mode, or swaps it into the pinned
+ * link already there. *@used (may be NULL) gets the mode in effect.
+ */
+int lb_loader__attach(struct lb_loader *ld, const char *ifname,
+		      enum lb_xdp_mode mode, enum lb_xdp_mode *used);
+void lb_loader__close(struct lb_loader *ld);
+
+/* The rest works from pins alone (CLI, sluiced --detach). */
+
+struct lb_link_info {
+	char ifname[IF_NAMESIZE];
+	uint32_t ifindex;	/* 0: the interface is gone */
+	uint32_t link_id;
+	uint32_t prog_id;
+	enum lb_xdp_mode mode;	/* native or skb, as the kernel reports */
+};
+
+/* Fills up to @max entries of @out with the pinned links under
+ * @pin_root. Returns how many, or -errno.
+ */
+int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max);
+/* Detaches and unpins the link of @ifname. -ENOENT if none. */
+int lb_pins_detach_iface(const char *pin_root, const char *ifname);
+/* Detaches every pinned link and removes every pin and the folders. */
+int lb_pins_remove_all(const char *pin_root);
+
+/* Fills the zero SNAT fields of @ifc with @ifname's own first IPv4 and
+ * first non-link-local IPv6 address. Returns 0 or -errno.
+ */
+int lb_iface_addrs(const char *ifname, struct lb_iface *ifc);
+
+const char *lb_xdp_mode_name(enum lb_xdp_mode mode);
+
+#endif /* LB_LOADER_H */

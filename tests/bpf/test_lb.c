@@ -1,0 +1,825 @@
+/* Packet tests of the XDP program through BPF_PROG_TEST_RUN, table-driven
+ * (katran style): each row is {description, input packet, verdict,
+ * expected output}, run in order (later rows use flows earlier rows made),
+ * and becomes one cmocka test named after its description. Translated
+ * output is parsed back and every checksum recomputed from scratch.
+ *
+ * The test runs in a private network namespace with two veth pairs:
+ * "sldpc" faces clients (192.0.2.0/24, 2001:db8::/64) and "sldpb" faces
+ * backends (10.1.0.0/24, fd01::/64), with permanent neighbour entries, so
+ * bpf_fib_lookup() succeeds deterministically and MACs can be asserted.
+ * Maps are filled with the agent's own lbmap_* and maglev_build().
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lb.skel.h"
+#include "lb_abi.h"
+#include "lb_pkt.h"
+#include "lbmap.h"
+#include "maglev.h"
+
+#define CLIENT4 "192.0.2.10"
+#define CLIENT6 "2001:db8::10"
+#define SNAT4 "10.1.0.254"
+#define SNAT6 "fd01::fe"
+
+static struct lb *skel;
+static struct lbmap maps;
+static int if_client, if_backend;
+static struct pkt_view last_fwd;	/* output of the last forward row */
+static struct pkt_spec last_spec;	/* its input */
+
+struct be_def {
+	uint32_t id;
+	const char *addr;
+	uint16_t port;
+};
+
+static const struct be_def backends[] = {
+	{ 1, "10.1.0.1", 8080 }, { 2, "10.1.0.2", 8080 },
+	{ 3, "10.1.0.3", 5353 }, { 4, "10.1.0.4", 5432 },
+	{ 5, "10.1.0.5", 5353 }, { 6, "fd01::1", 8080 },
+	{ 7, "fd01::2", 8080 },
+};
+
+struct vip_def {
+	uint32_t id;
+	const char *addr;	/* NULL: wildcard */
+	int family;
+	uint16_t port;
+	uint8_t proto;
+	uint32_t flags;
+	uint32_t be[4];
+	int n_be;
+};
+
+static const struct vip_def vips[] = {
+	{ 1, "10.0.0.1", AF_INET, 80, IPPROTO_TCP, LB_VIP_F_FULLNAT, { 1, 2 }, 2 },
+	{ 2, "10.0.0.2", AF_INET, 53, IPPROTO_UDP, 0, { 3, 5 }, 2 },
+	{ 3, "10.0.0.3", AF_INET, 80, IPPROTO_TCP, 0, { 0 }, 0 },
+	{ 4, NULL, AF_INET, 5432, IPPROTO_TCP, 0, { 4 }, 1 },
+	{ 5, "fd00::1", AF_INET6, 80, IPPROTO_TCP, LB_VIP_F_FULLNAT, { 6, 7 }, 2 },
+	{ 6, "fd00::2", AF_INET6, 53, IPPROTO_UDP, LB_VIP_F_FULLNAT, { 6 }, 1 },
+	{ 7, "10.0.0.7", AF_INET, 53, IPPROTO_UDP, LB_VIP_F_FULLNAT, { 3 }, 1 },
+};
+
+static uint32_t be_weight[8] = { 0, 1, 1, 1, 1, 1, 1, 1 };
+
+static int sys(const char *cmd)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), "%s >/dev/null 2>&1", cmd);
+	return system(full);
+}
+
+static void fill_addr(int family, const char *s, __be32 *out)
+{
+	memset(out, 0, 16);
+	inet_pton(family, s, out);
+}
+
+/* Builds VIP @v's ring from the backends of weight > 0 into the idle
+ * slot, then flips the VIP to it: the agent's atomic swap.
+ */
+static void vip_write(const struct vip_def *v)
+{
+	struct maglev_backend mb[4];
+	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	struct lb_vip_key k;
+	struct lb_vip val = {};
+	char key[4][48];
+	__be32 a[4] = {};
+	int i, active = 0;
+
+	if (v->addr)
+		fill_addr(v->family, v->addr, a);
+	lbmap_vip_key(&k, v->family, v->addr ? a : NULL, v->port, v->proto);
+	for (i = 0; i < v->n_be; i++) {
+		const struct be_def *b = &backends[v->be[i] - 1];
+
+		snprintf(key[i], sizeof(key[i]), "%s:%u", b->addr, b->port);
+		mb[i].key = key[i];
+		mb[i].id = b->id;
+		mb[i].weight = be_weight[b->id];
+		active += mb[i].weight > 0;
+	}
+	assert_int_equal(maglev_build(mb, v->n_be, LB_RING_SIZE, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, v->id, ring), 0);
+	val.vip_id = v->id;
+	val.addr_idx = LB_ADDR_NONE;
+	if (v->addr) {
+		struct lb_addr la;
+
+		lbmap_addr_make(&la, v->family, a);
+		assert_int_equal(lbmap_addr_set(&maps, v->id, &la), 0);
+		val.addr_idx = v->id;
+	}
+	val.flags = v->flags;
+	val.n_backends = active;
+	val.udp_timeout_ns = 3000000000ull;
+	assert_int_equal(lbmap_vip_set(&maps, &k, &val), 0);
+	free(ring);
+}
+
+static void backend_write(const struct be_def *b, bool active)
+{
+	struct lb_backend be = {};
+	int fam = strchr(b->addr, ':') ? AF_INET6 : AF_INET;
+
+	fill_addr(fam, b->addr, be.addr);
+	be.port = htons(b->port);
+	be.family = fam;
+	be.gen = 1;
+	be.flags = active ? LB_BE_F_ACTIVE : 0;
+	assert_int_equal(lbmap_backend_set(&maps, b->id, &be), 0);
+}
+
+static void iface_write(int ifindex, const char *s4, const char *s6,
+			bool redirect)
+{
+	struct lb_iface ifc = {};
+
+	inet_pton(AF_INET, s4, &ifc.snat4);
+	inet_pton(AF_INET6, s6, ifc.snat6);
+	ifc.flags = redirect ? LB_IFACE_F_REDIRECT : 0;
+	assert_int_equal(lbmap_iface_set(&maps, ifindex, &ifc), 0);
+}
+
+static int setup_netns(void)
+{
+	static const char *const cmds[] = {
+		"ip link set lo up",
+		/* bpf_fib_lookup() answers FWD_DISABLED without these */
+		"sysctl -qw net.ipv4.ip_forward=1",
+		"sysctl -qw net.ipv6.conf.all.forwarding=1",
+		"ip link add sldpc type veth peer name sldpc1",
+		"ip link add sldpb type veth peer name sldpb1",
+		"ip addr add 192.0.2.254/24 dev sldpc",
+		"ip addr add 2001:db8::fe/64 dev sldpc nodad",
+		"ip addr add 10.1.0.254/24 dev sldpb",
+		"ip addr add fd01::fe/64 dev sldpb nodad",
+		"ip link set sldpc up", "ip link set sldpc1 up",
+		"ip link set sldpb up", "ip link set sldpb1 up",
+		"ip neigh add 192.0.2.10 lladdr 02:00:00:00:02:10 dev sldpc nud permanent",
+		"ip neigh add 2001:db8::10 lladdr 02:00:00:00:02:10 dev sldpc nud permanent",
+		"ip neigh add 10.1.0.1 lladdr 02:00:00:00:01:01 dev sldpb nud permanent",
+		"ip neigh add 10.1.0.2 lladdr 02:00:00:00:01:02 dev sldpb nud permanent",
+		"ip neigh add 10.1.0.3 lladdr 02:00:00:00:01:03 dev sldpb nud permanent",
+		"ip neigh add 10.1.0.4 lladdr 02:00:00:00:01:04 dev sldpb nud permanent",
+		"ip neigh add 10.1.0.5 lladdr 02:00:00:00:01:05 dev sldpb nud permanent",
+		"ip neigh add fd01::1 lladdr 02:00:00:00:01:06 dev sldpb nud permanent",
+		"ip neigh add fd01::2 lladdr 02:00:00:00:01:07 dev sldpb nud permanent",
+		NULL,
+	};
+	int i;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	for (i = 0; cmds[i]; i++)
+		if (sys(cmds[i])) {
+			fprintf(stderr, "setup failed: %s\n", cmds[i]);
+			return -1;
+		}
+	if_client = if_nametoindex("sldpc");
+	if_backend = if_nametoindex("sldpb");
+	return if_client && if_backend ? 0 : -1;
+}
+
+static int group_setup(void **state)
+{
+	struct lb_cfg cfg = {};
+	int fds[LBMAP_NR];
+	size_t i;
+
+	if (setup_netns())
+		return -1;
+	skel = lb__open();
+	if (!skel)
+		return -1;
+	bpf_map__set_max_entries(skel->maps.lb_flows, 4096);
+	bpf_map__set_max_entries(skel->maps.lb_rflows, 4096);
+	if (lb__load(skel))
+		return -1;
+	fds[LBMAP_CFG] = bpf_map__fd(skel->maps.lb_cfg);
+	fds[LBMAP_VIPS] = bpf_map__fd(skel->maps.lb_vips);
+	fds[LBMAP_RING] = bpf_map__fd(skel->maps.lb_rings);
+	fds[LBMAP_BACKENDS] = bpf_map__fd(skel->maps.lb_backends);
+	fds[LBMAP_FLOWS] = bpf_map__fd(skel->maps.lb_flows);
+	fds[LBMAP_RFLOWS] = bpf_map__fd(skel->maps.lb_rflows);
+	fds[LBMAP_IFACES] = bpf_map__fd(skel->maps.lb_ifaces);
+	fds[LBMAP_STATS] = bpf_map__fd(skel->maps.lb_stats);
+	fds[LBMAP_VIP_STATS] = bpf_map__fd(skel->maps.lb_vip_stats);
+	fds[LBMAP_BE_STATS] = bpf_map__fd(skel->maps.lb_be_stats);
+	fds[LBMAP_ADDRS] = bpf_map__fd(skel->maps.lb_addrs);
+	fds[LBMAP_ADDR_IDX] = bpf_map__fd(skel->maps.lb_addr_idx);
+	fds[LBMAP_FIB_CACHE] = bpf_map__fd(skel->maps.lb_fib_cache);
+	fds[LBMAP_PORTS] = bpf_map__fd(skel->maps.lb_ports);
+	if (lbmap_init_fds(&maps, fds))
+		return -1;
+	cfg.abi_version = LB_ABI_VERSION;
+	cfg.tcp_syn_timeout_ns = 30ull * 1000000000;
+	cfg.tcp_est_timeout_ns = 900ull * 1000000000;
+	cfg.tcp_closing_timeout_ns = 10ull * 1000000000;
+	inet_pton(AF_INET, "10.255.0.1", &cfg.snat4);
+	cfg.snat_port_lo = 20000;
+	cfg.snat_port_hi = 29999;
+	if (lbmap_cfg_set(&maps, &cfg))
+		return -1;
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		backend_write(&backends[i], true);
+	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
+		vip_write(&vips[i]);
+	{
+		static struct lb_port_bits bits[LB_PORT_WORDS];
+
+		for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
+			lbmap_port_mark(bits, vips[i].port, true);
+		for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+			lbmap_port_mark(bits, backends[i].port, false);
+		if (lbmap_ports_write(&maps, bits))
+			return -1;
+	}
+	/* the balancer's "local" address a wildcard VIP serves */
+	{
+		struct lb_addr la;
+		__be32 a[4] = {};
+
+		fill_addr(AF_INET, "198.51.100.77", a);
+		lbmap_addr_make(&la, AF_INET, a);
+		if (lbmap_addr_set(&maps, 100, &la))
+			return -1;
+	}
+	iface_write(if_client, "192.0.2.254", "2001:db8::fe", true);
+	iface_write(if_backend, SNAT4, SNAT6, true);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	lb__destroy(skel);
+	return 0;
+}
+
+/* ---- row hooks (run before a row's packet) ----------------------------- */
+
+static void hook_backend2_down(void)
+{
+	/* backend 1 of VIP 1 goes away: existing TCP flows must not move */
+	backend_write(&backends[0], false);
+	backend_write(&backends[1], false);
+	be_weight[1] = be_weight[2] = 0;
+	vip_write(&vips[0]);
+}
+
+static void hook_udp_backend_down(void)
+{
+	/* the backend of the last UDP flow goes down, ring rebuilt */
+	int id = strcmp(last_fwd.dst, "10.1.0.3") ? 5 : 3;
+
+	backend_write(&backends[id - 1], false);
+	be_weight[id] = 0;
+	vip_write(&vips[1]);
+}
+
+static void hook_no_redirect(void)
+{
+	iface_write(if_backend, SNAT4, SNAT6, false);
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+enum expect {
+	X_SAME,		/* output identical to input */
+	X_FWD,		/* translated to the ring's backend */
+	X_FWD_LAST,	/* translated exactly like the last forward row */
+	X_FWD_OTHER,	/* translated to another backend than last time */
+	X_REV,		/* reply to the last forward row, back to the client */
+	X_NONE,		/* dropped: output not checked */
+};
+
+struct row {
+	const char *desc;
+	struct pkt_spec in;
+	int verdict;
+	enum expect expect;
+	const char *snat;	/* X_FWD: expected source (NULL: unchanged) */
+	int stat;		/* global counter that must move, or -1 */
+	int trunc;		/* > 0: cut the frame to this many bytes */
+	int poke_off;		/* >= 0 with poke_len: patch bytes at l3 + off */
+	int poke_len;
+	uint8_t poke[4];
+	void (*hook)(void);
+	bool from_backend;
+};
+
+#define TCP4(s, d, sp, dp, fl) { .family = AF_INET, .proto = IPPROTO_TCP, \
+	.src = s, .dst = d, .sport = sp, .dport = dp, .tcp_flags = fl, .payload = 0 }
+#define UDP4(s, d, sp, dp, pl) { .family = AF_INET, .proto = IPPROTO_UDP, \
+	.src = s, .dst = d, .sport = sp, .dport = dp, .payload = pl }
+#define TCP6(s, d, sp, dp, fl) { .family = AF_INET6, .proto = IPPROTO_TCP, \
+	.src = s, .dst = d, .sport = sp, .dport = dp, .tcp_flags = fl, .payload = 0 }
+#define UDP6(s, d, sp, dp, pl) { .family = AF_INET6, .proto = IPPROTO_UDP, \
+	.src = s, .dst = d, .sport = sp, .dport = dp, .payload = pl }
+#define SYN 0x02
+#define ACK 0x10
+#define PSHACK 0x18
+#define FIN 0x01
+
+static struct row rows[] = {
+	{ "v4 tcp SYN to fullnat VIP picks ring backend, SNAT",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, SYN), XDP_REDIRECT, X_FWD, SNAT4,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 tcp ACK of the same flow keeps backend and SNAT port",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_FWD_LAST, SNAT4,
+	  LB_STAT_FWD, .poke_off = -1 },
+	{ "v4 tcp reply from backend translated back to client",
+	  TCP4("", "", 0, 0, SYN | ACK), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
+	  .poke_off = -1, .from_backend = true },
+	{ "v4 tcp with payload on the established flow",
+	  { .family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = "10.0.0.1",
+	    .sport = 40000, .dport = 80, .tcp_flags = PSHACK, .payload = 33 },
+	  XDP_REDIRECT, X_FWD_LAST, SNAT4, LB_STAT_FWD, .poke_off = -1 },
+	{ "v4 tcp second client flow",
+	  TCP4(CLIENT4, "10.0.0.1", 40001, 80, SYN), XDP_REDIRECT, X_FWD, SNAT4,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 udp to nat VIP keeps client source",
+	  UDP4(CLIENT4, "10.0.0.2", 5000, 53, 11), XDP_REDIRECT, X_FWD, NULL,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 udp reply from backend (nat) gets VIP source",
+	  UDP4("", "", 0, 0, 20), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
+	  .poke_off = -1, .from_backend = true },
+	{ "v4 udp zero-length payload translated",
+	  UDP4(CLIENT4, "10.0.0.2", 5001, 53, 0), XDP_REDIRECT, X_FWD, NULL,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 udp zero checksum stays zero (fullnat)",
+	  { .family = AF_INET, .proto = IPPROTO_UDP, .src = CLIENT4, .dst = "10.0.0.7",
+	    .sport = 5002, .dport = 53, .payload = 5, .udp_zero_csum = true },
+	  XDP_REDIRECT, X_FWD, SNAT4, LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 tcp to wildcard VIP :5432",
+	  TCP4(CLIENT4, "198.51.100.77", 40002, 5432, SYN), XDP_REDIRECT, X_FWD, NULL,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 tcp to wildcard VIP port on an address not ours passes",
+	  TCP4(CLIENT4, "198.51.100.78", 40002, 5432, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_PASS, .poke_off = -1 },
+	{ "v4 tcp with IP options translated",
+	  { .family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = "10.0.0.1",
+	    .sport = 40003, .dport = 80, .tcp_flags = SYN, .ip_opt_words = 2 },
+	  XDP_REDIRECT, X_FWD, SNAT4, LB_STAT_IP_OPTIONS, .poke_off = -1 },
+	{ "v4 tcp 802.1Q tagged: translated, kernel path",
+	  { .family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = "10.0.0.1",
+	    .sport = 40004, .dport = 80, .tcp_flags = SYN, .vlan = true },
+	  XDP_PASS, X_FWD, SNAT4, LB_STAT_TX_KERNEL, .poke_off = -1 },
+	{ "v6 tcp SYN to fullnat VIP",
+	  TCP6(CLIENT6, "fd00::1", 40000, 80, SYN), XDP_REDIRECT, X_FWD, SNAT6,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v6 tcp reply translated back",
+	  TCP6("", "", 0, 0, SYN | ACK), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
+	  .poke_off = -1, .from_backend = true },
+	{ "v6 udp to fullnat VIP",
+	  UDP6(CLIENT6, "fd00::2", 6000, 53, 9), XDP_REDIRECT, X_FWD, SNAT6,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v6 udp reply translated back",
+	  UDP6("", "", 0, 0, 3), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
+	  .poke_off = -1, .from_backend = true },
+	{ "v4 tcp to VIP without backends dropped",
+	  TCP4(CLIENT4, "10.0.0.3", 40000, 80, SYN), XDP_DROP, X_NONE, NULL,
+	  LB_DROP_NO_BACKEND, .poke_off = -1 },
+	{ "v4 tcp not for a VIP passes untouched",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 22, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_PASS, .poke_off = -1 },
+	{ "v6 udp not for a VIP passes untouched",
+	  UDP6(CLIENT6, "fd00::1", 6000, 53, 4), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_PASS, .poke_off = -1 },
+	/* BPF_PROG_TEST_RUN refuses frames under ETH_HLEN, as drivers never
+	 * hand XDP one: the shortest frame is a bare Ethernet header.
+	 */
+	{ "frame ending after the Ethernet header passes",
+	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .trunc = 14, .poke_off = -1 },
+	{ "802.1Q tag cut short passes",
+	  { .family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = "10.0.0.1",
+	    .sport = 41000, .dport = 80, .tcp_flags = SYN, .vlan = true },
+	  XDP_PASS, X_SAME, NULL, LB_STAT_MALFORMED, .trunc = 16, .poke_off = -1 },
+	{ "truncated IPv4 header passes",
+	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .trunc = 14 + 12, .poke_off = -1 },
+	{ "truncated TCP header passes",
+	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .trunc = 14 + 20 + 10, .poke_off = -1 },
+	{ "truncated UDP header passes",
+	  UDP4(CLIENT4, "10.0.0.2", 41000, 53, 0), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .trunc = 14 + 20 + 4, .poke_off = -1 },
+	{ "truncated IPv6 header passes",
+	  TCP6(CLIENT6, "fd00::1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .trunc = 14 + 30, .poke_off = -1 },
+	{ "IPv6 payload length beyond frame passes",
+	  TCP6(CLIENT6, "fd00::1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .poke_off = 4, .poke_len = 2, .poke = { 0x05, 0xdc } },
+	{ "IPv4 ihl below 5 passes",
+	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .poke_off = 0, .poke_len = 1, .poke = { 0x44 } },
+	{ "IPv4 total length beyond frame passes",
+	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .poke_off = 2, .poke_len = 2, .poke = { 0x05, 0xdc } },
+	{ "TCP data offset below 5 passes",
+	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .poke_off = 20 + 12, .poke_len = 1, .poke = { 0x40 } },
+	{ "UDP length below 8 passes",
+	  UDP4(CLIENT4, "10.0.0.2", 41000, 53, 4), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .poke_off = 20 + 4, .poke_len = 2, .poke = { 0, 4 } },
+	{ "UDP length beyond IP payload passes",
+	  UDP4(CLIENT4, "10.0.0.2", 41000, 53, 4), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_MALFORMED, .poke_off = 20 + 4, .poke_len = 2, .poke = { 0, 40 } },
+	{ "IPv4 first fragment to a VIP passes untranslated",
+	  { .family = AF_INET, .proto = IPPROTO_UDP, .src = CLIENT4, .dst = "10.0.0.2",
+	    .sport = 41000, .dport = 53, .payload = 8, .frag_mf = true },
+	  XDP_PASS, X_SAME, NULL, LB_STAT_FRAGMENT, .poke_off = -1 },
+	{ "IPv4 later fragment passes untranslated",
+	  UDP4(CLIENT4, "10.0.0.2", 41000, 53, 8), XDP_PASS, X_SAME, NULL,
+	  LB_STAT_FRAGMENT, .poke_off = 6, .poke_len = 2, .poke = { 0x00, 0x10 } },
+	{ "IPv6 extension header passes untranslated",
+	  { .family = AF_INET6, .proto = IPPROTO_TCP, .src = CLIENT6, .dst = "fd00::1",
+	    .sport = 41000, .dport = 80, .tcp_flags = SYN, .ip6_hbh = true },
+	  XDP_PASS, X_SAME, NULL, LB_STAT_IPV6_EXT, .poke_off = -1 },
+	{ "v4 udp flow before its backend goes down",
+	  UDP4(CLIENT4, "10.0.0.2", 5100, 53, 7), XDP_REDIRECT, X_FWD, NULL,
+	  LB_STAT_NEW_FLOW, .poke_off = -1 },
+	{ "v4 udp flow re-steered off a down backend",
+	  UDP4(CLIENT4, "10.0.0.2", 5100, 53, 7), XDP_REDIRECT, X_FWD_OTHER, NULL,
+	  LB_STAT_RESTEER, .poke_off = -1, .hook = hook_udp_backend_down },
+	{ "v4 tcp without redirect permission takes the kernel path",
+	  TCP4(CLIENT4, "10.0.0.1", 40010, 80, SYN), XDP_PASS, X_FWD, SNAT4,
+	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect },
+	{ "v4 tcp flow whose backend is gone gets a RST",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_NONE, NULL,
+	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
+	{ "v4 tcp RST of a flow whose backend is gone is dropped",
+	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, 0x04), XDP_DROP, X_NONE, NULL,
+	  LB_DROP_BACKEND_GONE, .poke_off = -1 },
+};
+
+/* Backend id the ring of @in's VIP gives a new flow, as vip lookup does. */
+static const struct be_def *ring_backend(const struct pkt_spec *in)
+{
+	struct lb_flow_key fk = {};
+	struct lb_vip_key vk;
+	struct lb_vip v;
+	uint32_t bid;
+
+	fk.family = in->family == AF_INET ? LB_AF_INET : LB_AF_INET6;
+	fill_addr(in->family, in->src, fk.src);
+	fill_addr(in->family, in->dst, fk.dst);
+	fk.sport = htons(in->sport);
+	fk.dport = htons(in->dport);
+	fk.proto = in->proto;
+	lbmap_vip_key(&vk, fk.family, fk.dst, in->dport, in->proto);
+	if (lbmap_vip_get(&maps, &vk, &v)) {
+		lbmap_vip_key(&vk, fk.family, NULL, in->dport, in->proto);
+		assert_int_equal(lbmap_vip_get(&maps, &vk, &v), 0);
+	}
+	assert_int_equal(lbmap_ring_get(&maps, v.vip_id,
+					lb_flow_hash(&fk) % LB_RING_SIZE,
+					&bid), 0);
+	assert_true(bid >= 1 && bid <= 7);
+	return &backends[bid - 1];
+}
+
+static void check_fwd(const struct row *r, const struct pkt_view *out,
+		      const struct pkt_view *in)
+{
+	const struct be_def *b;
+	char mac[6] = { 2, 0, 0, 0, 1, 0 };
+
+	if (r->expect == X_FWD_LAST) {
+		assert_string_equal(out->dst, last_fwd.dst);
+		assert_int_equal(out->dport, last_fwd.dport);
+		assert_string_equal(out->src, last_fwd.src);
+		assert_int_equal(out->sport, last_fwd.sport);
+		return;
+	}
+	b = ring_backend(&r->in);
+	if (r->expect == X_FWD_OTHER)
+		assert_string_not_equal(b->addr, last_fwd.dst);
+	assert_string_equal(out->dst, b->addr);
+	assert_int_equal(out->dport, b->port);
+	if (r->verdict == XDP_REDIRECT) {
+		mac[5] = b->id;
+		assert_memory_equal(out->dmac, mac, 6);
+	} else {
+		assert_memory_equal(out->dmac, in->dmac, 6);
+	}
+	if (r->snat) {
+		struct lb_flow_key rk = {};
+		struct lb_rflow rv;
+
+		assert_string_equal(out->src, r->snat);
+		assert_true(out->sport >= 20000 && out->sport <= 29999);
+		rk.family = r->in.family == AF_INET ? LB_AF_INET : LB_AF_INET6;
+		fill_addr(r->in.family, out->dst, rk.src);
+		fill_addr(r->in.family, out->src, rk.dst);
+		rk.sport = htons(out->dport);
+		rk.dport = htons(out->sport);
+		rk.proto = r->in.proto;
+		assert_int_equal(lbmap_rflow_get(&maps, &rk, &rv), 0);
+		assert_int_equal(ntohs(rv.client_port), r->in.sport);
+	} else {
+		assert_string_equal(out->src, in->src);
+		assert_int_equal(out->sport, in->sport);
+	}
+}
+
+static void run_row(void **state)
+{
+	struct row *r = *state;
+	struct pkt in, orig;
+	uint8_t out[PKT_MAX];
+	struct pkt_view vin, vout;
+	struct xdp_md ctx = {};
+	uint64_t before[LB_STAT_NR], after[LB_STAT_NR];
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+	if (r->hook)
+		r->hook();
+	if (r->expect == X_REV) {
+		/* the backend answers the last forwarded packet */
+		r->in.src = last_fwd.dst;
+		r->in.dst = last_fwd.src;
+		r->in.sport = last_fwd.dport;
+		r->in.dport = last_fwd.sport;
+	}
+	pkt_build(&in, &r->in);
+	if (r->poke_off >= 0 && r->poke_len)
+		memcpy(in.b + in.l3 + r->poke_off, r->poke, r->poke_len);
+	if (r->trunc)
+		in.len = r->trunc;
+	orig = in;
+	if (r->expect != X_SAME && r->expect != X_NONE)
+		pkt_view(&in, in.b, in.len, &vin);
+
+	ctx.data_end = in.len;
+	ctx.ingress_ifindex = r->from_backend ? if_backend : if_client;
+	topts.data_in = in.b;
+	topts.data_size_in = in.len;
+	topts.data_out = out;
+	topts.data_size_out = sizeof(out);
+	topts.ctx_in = &ctx;
+	topts.ctx_size_in = sizeof(ctx);
+	assert_int_equal(lbmap_stats_get(&maps, before), 0);
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(skel->progs.lb_xdp), &topts), 0);
+	assert_int_equal(lbmap_stats_get(&maps, after), 0);
+
+	assert_int_equal(topts.retval, r->verdict);
+	if (r->stat >= 0)
+		assert_true(after[r->stat] > before[r->stat]);
+	if (r->expect == X_NONE)
+		return;
+	assert_int_equal(topts.data_size_out, orig.len);
+	if (r->expect == X_SAME) {
+		assert_memory_equal(out, orig.b, orig.len);
+		return;
+	}
+	pkt_view(&in, out, topts.data_size_out, &vout);
+	assert_true(vout.l3_csum_ok);
+	assert_true(vout.l4_csum_ok);
+	if (r->in.udp_zero_csum)
+		assert_int_equal(vout.l4_csum, 0);
+	/* bytes past the L4 header are never touched */
+	assert_memory_equal(out + in.l4 + 20 * (in.proto == IPPROTO_TCP) +
+			    8 * (in.proto == IPPROTO_UDP),
+			    orig.b + in.l4 + 20 * (in.proto == IPPROTO_TCP) +
+			    8 * (in.proto == IPPROTO_UDP),
+			    orig.len - in.l4 - (in.proto == IPPROTO_TCP ? 20 : 8));
+	if (r->expect == X_REV) {
+		assert_string_equal(vout.src, last_spec.dst);
+		assert_int_equal(vout.sport, last_spec.dport);
+		assert_string_equal(vout.dst, last_spec.src);
+		assert_int_equal(vout.dport, last_spec.sport);
+		return;
+	}
+	check_fwd(r, &vout, &vin);
+	last_fwd = vout;
+	last_spec = r->in;
+}
+
+/* ---- ICMP errors ----------------------------------------------------- */
+
+/* Runs @in arriving on @ifindex; the output lands in @out. */
+static int run_pkt(const struct pkt *in, int ifindex, struct pkt *out)
+{
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = in->b,
+		    .data_size_in = in->len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+
+	*out = *in;
+	topts.data_out = out->b;
+	topts.data_size_out = sizeof(out->b);
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(skel->progs.lb_xdp), &topts), 0);
+	out->len = topts.data_size_out;
+	return topts.retval;
+}
+
+struct icmp_case {
+	struct pkt_spec fwd;	/* client -> VIP packet that makes the flow */
+	const char *vip;
+	const char *snat;	/* NULL: nat */
+	uint8_t type, code;	/* error from the backend side */
+};
+
+/* The flow of @c, an error about it from the backend side, then one about
+ * its reply from a router on the client side: both must reach the other
+ * party with the quoted packet as that party sent it.
+ */
+static void icmp_both_ways(const struct icmp_case *c)
+{
+	struct pkt in, fwd, rep_in, rep, err, out;
+	struct pkt_view vf, vr;
+	struct icmp_view v;
+	struct pkt_spec rs;
+	const char *router = c->fwd.family == AF_INET ? "192.0.2.1" : "2001:db8::1";
+
+	pkt_build(&in, &c->fwd);
+	assert_int_equal(run_pkt(&in, if_client, &fwd), XDP_REDIRECT);
+	pkt_view(&in, fwd.b, fwd.len, &vf);
+
+	/* backend side: "your packet was too big / unreachable" */
+	pkt_build_icmp(&err, c->fwd.family, vf.dst, vf.src, c->type, c->code,
+		       1400, &fwd, 64);
+	assert_int_equal(run_pkt(&err, if_backend, &out), XDP_REDIRECT);
+	pkt_icmp_view(&err, out.b, out.len, &v);
+	assert_true(v.l3_csum_ok && v.icmp_csum_ok && v.inner_csum_ok);
+	assert_string_equal(v.src, c->vip);
+	assert_string_equal(v.dst, c->fwd.src);
+	assert_string_equal(v.isrc, c->fwd.src);
+	assert_int_equal(v.isport, c->fwd.sport);
+	assert_string_equal(v.idst, c->vip);
+	assert_int_equal(v.idport, c->fwd.dport);
+
+	/* the backend's reply, then an error about it from the client side */
+	rs = c->fwd;
+	rs.src = vf.dst;
+	rs.dst = vf.src;
+	rs.sport = vf.dport;
+	rs.dport = vf.sport;
+	pkt_build(&rep_in, &rs);
+	assert_int_equal(run_pkt(&rep_in, if_backend, &rep), XDP_REDIRECT);
+	pkt_view(&rep_in, rep.b, rep.len, &vr);
+	pkt_build_icmp(&err, c->fwd.family, router, vr.src, c->type, c->code,
+		       1280, &rep, 64);
+	assert_int_equal(run_pkt(&err, if_client, &out), XDP_REDIRECT);
+	pkt_icmp_view(&err, out.b, out.len, &v);
+	assert_true(v.l3_csum_ok && v.icmp_csum_ok && v.inner_csum_ok);
+	assert_string_equal(v.dst, vf.dst);		/* to the backend */
+	assert_string_equal(v.src, c->snat ? c->snat : router);
+	assert_string_equal(v.isrc, vf.dst);		/* as the backend sent it */
+	assert_int_equal(v.isport, vf.dport);
+	assert_string_equal(v.idst, vf.src);
+	assert_int_equal(v.idport, vf.sport);
+}
+
+static void test_icmp_v4_fullnat_tcp(void **state)
+{
+	static const struct icmp_case c = {
+		TCP4(CLIENT4, "10.0.0.1", 45000, 80, SYN), "10.0.0.1", SNAT4,
+		3, 4,	/* fragmentation needed */
+	};
+
+	icmp_both_ways(&c);
+}
+
+static void test_icmp_v4_nat_udp(void **state)
+{
+	static const struct icmp_case c = {
+		UDP4(CLIENT4, "10.0.0.2", 45001, 53, 10), "10.0.0.2", NULL,
+		3, 3,	/* port unreachable */
+	};
+
+	icmp_both_ways(&c);
+}
+
+static void test_icmp_v6_fullnat_tcp(void **state)
+{
+	static const struct icmp_case c = {
+		TCP6(CLIENT6, "fd00::1", 45002, 80, SYN), "fd00::1", SNAT6,
+		2, 0,	/* packet too big */
+	};
+
+	icmp_both_ways(&c);
+}
+
+/* Errors about nothing we balance, and ICMP that is no error, pass. */
+static void test_icmp_unrelated_passes(void **state)
+{
+	static const struct pkt_spec other = TCP4("198.51.100.1", "198.51.100.2",
+						  1234, 80, SYN);
+	struct pkt q, err, out;
+
+	pkt_build(&q, &other);
+	pkt_build_icmp(&err, AF_INET, "10.1.0.1", "10.1.0.254", 3, 4, 1400, &q, 64);
+	assert_int_equal(run_pkt(&err, if_backend, &out), XDP_PASS);
+	assert_memory_equal(out.b, err.b, err.len);
+	pkt_build_icmp(&err, AF_INET, CLIENT4, "10.0.0.1", 8, 0, 0, &q, 16);
+	assert_int_equal(run_pkt(&err, if_client, &out), XDP_PASS);
+	assert_memory_equal(out.b, err.b, err.len);
+}
+
+/* ---- resets ------------------------------------------------------------ */
+
+/* Checks that @out is a bare RST from @vip:@vport to @cli:@cport with
+ * @seq/@ack/@flags and correct checksums.
+ */
+static void check_rst(const struct pkt *in, const struct pkt *out,
+		      const char *vip, uint16_t vport, const char *cli,
+		      uint16_t cport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	const struct tcphdr *th = (const void *)(out->b + in->l4);
+	struct pkt_view v;
+
+	assert_int_equal(out->len, in->l4 + 20);
+	pkt_view(in, out->b, out->len, &v);
+	assert_true(v.l3_csum_ok);
+	assert_true(v.l4_csum_ok);
+	assert_string_equal(v.src, vip);
+	assert_int_equal(v.sport, vport);
+	assert_string_equal(v.dst, cli);
+	assert_int_equal(v.dport, cport);
+	assert_int_equal(out->b[in->l4 + 13], flags);
+	assert_int_equal(ntohl(th->seq), seq);
+	assert_int_equal(ntohl(th->ack_seq), ack);
+	assert_memory_equal(out->b, in->b + 6, 6);	/* back to the sender */
+}
+
+/* data on a v4 flow whose backend is gone: RST seq = its ack */
+static void test_reset_v4_with_payload(void **state)
+{
+	static const struct pkt_spec s = {
+		.family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4,
+		.dst = "10.0.0.1", .sport = 40001, .dport = 80,
+		.tcp_flags = PSHACK, .payload = 100 };
+	struct pkt in, out;
+
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
+	check_rst(&in, &out, "10.0.0.1", 80, CLIENT4, 40001, 2000, 0, 0x04);
+}
+
+/* a bare SYN hitting a v6 flow whose backend is gone: RST|ACK seq+1 */
+static void test_reset_v6_syn(void **state)
+{
+	static const struct pkt_spec s = TCP6(CLIENT6, "fd00::1", 40000, 80, SYN);
+	struct pkt in, out;
+
+	backend_write(&backends[5], false);
+	backend_write(&backends[6], false);
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
+	check_rst(&in, &out, "fd00::1", 80, CLIENT6, 40000, 0, 1001, 0x14);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest tail[] = {
+		cmocka_unit_test(test_reset_v4_with_payload),
+		cmocka_unit_test(test_reset_v6_syn),
+	};
+	static const struct CMUnitTest icmp[] = {
+		cmocka_unit_test(test_icmp_v4_fullnat_tcp),
+		cmocka_unit_test(test_icmp_v4_nat_udp),
+		cmocka_unit_test(test_icmp_v6_fullnat_tcp),
+		cmocka_unit_test(test_icmp_unrelated_passes),
+	};
+	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 4, i, j = 0, cut = n;
+	struct CMUnitTest *tests = calloc(n + ni + 2, sizeof(*tests));
+
+	/* ICMP cases run before the rows that take backends down */
+	for (i = 0; i < n; i++)
+		if (rows[i].hook && cut == n)
+			cut = i;
+	for (i = 0; i < n; i++) {
+		if (i == cut)
+			for (size_t k = 0; k < ni; k++)
+				tests[j++] = icmp[k];
+		tests[j].name = rows[i].desc;
+		tests[j].test_func = run_row;
+		tests[j++].initial_state = &rows[i];
+	}
+	tests[j++] = tail[0];
+	tests[j++] = tail[1];
+	return _cmocka_run_group_tests("lb_xdp", tests, j, group_setup,
+				       group_teardown);
+}

@@ -1,0 +1,21 @@
+/* sluiced's kernel data plane subsystem: loads and attaches the XDP
+ * program (loader/), turns tcp/udp routers into VIPs (l4plan) and writes
+ * them into the pinned maps (lbmap). start() re-uses pinned maps and
+ * links, reload() writes only what changed, stop() leaves programs and
+ * pins in place so established flows survive a restart of sluiced.
+ * Control commands: "server set" (weight / drain / down overrides).
+ */
+#ifndef LB_AGENT_DATAPLANE_H
+#define LB_AGENT_DATAPLANE_H
+
+#include "agent.h"
+
+extern const struct agent_subsys dataplane_subsys;
+
+/* sluiced --detach: detaches every program attached under the pin root
+ * (@o->pin_dir, else @cfg's dataplane.pinDir, else the default; @cfg may
+ * be NULL) and removes every pin. Returns 0 or -errno.
+ */
+int dataplane_detach(const struct agent_opts *o, const struct config *cfg);
+
+#endif /* LB_AGENT_DATAPLANE_H */

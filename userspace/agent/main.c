@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "dataplane.h"
 #include "ctl.h"
 #include "log.h"
 
@@ -100,7 +101,11 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (a.opts.detach) {
-		pr_err("--detach: no kernel data plane is built into this sluiced");
+		int derr = dataplane_detach(&a.opts, a.cfg);
+
+		if (derr)
+			pr_err("--detach: %s", strerror(-derr));
+		ret = derr ? 1 : 0;
 		goto out_free_cfg;
 	}
 	a.base = event_base_new();

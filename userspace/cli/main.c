@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "dpcommon.h"
 #include "ctl.h"
 #include "log.h"
 #include "output.h"
@@ -17,6 +18,12 @@ static int do_help(int argc, char **argv);
 static const struct lb_cmd objects[] = {
 	{ "config",	do_config },
 	{ "daemon",	do_daemon },
+	{ "prog",	do_prog },
+	{ "vip",		do_vip },
+	{ "server",	do_server },
+	{ "flow",	do_flow },
+	{ "stats",	do_stats },
+	{ "map",		do_map },
 	{ "health",	do_health },
 	{ "version",	do_version },
 	{ "help",	do_help },
@@ -26,17 +33,28 @@ static const struct lb_cmd objects[] = {
 static const char usage_text[] =
 	"Usage: sluice [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       sluice help\n"
-	"OBJECT := { config | daemon | health | version }\n"
+	"OBJECT := { config | daemon | prog | vip | server | flow |\n"
+	"            stats | map | health | version }\n"
 	"OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"             {-s|--socket} PATH | {-P|--pin-dir} DIR | {-V|--version} }\n"
 	"\n"
 	"  config check FILE       validate a configuration, print every error\n"
 	"  config show FILE        the normalised configuration (defaults, names)\n"
 	"  daemon status           state of the running sluiced\n"
+	"  daemon reload           re-read the configuration\n"
+	"  prog show|attach|detach the XDP programs of the data plane\n"
+	"  vip show                VIPs, their path (xdp or userspace) and backends\n"
+	"  vip lookup VIP SRC:PORT the backend a new flow from SRC would get\n"
+	"  server show             kernel backends with their counters\n"
+	"  server set SERVICE ADDRESS { weight N | down | up }\n"
+	"  flow show [VIP]         tracked flows: tuple, backend, state, age\n"
+	"  stats show [vip VIP]    data-plane counters\n"
+	"  map show|dump NAME      the pinned maps\n"
 	"  health show [SERVICE]   active health checks: status of every server\n"
 	"  health set SERVICE SERVER { up | down | auto }\n"
 	"                          force a server's state (auto: probes decide)\n"
-	"  version                 version of sluice\n";
+	"  version                 version of sluice\n"
+	"Each OBJECT has its own help: sluice OBJECT help\n";
 
 static int do_help(int argc, char **argv)
 {

@@ -56,6 +56,11 @@ static int l4_start(struct agent *a)
 	if (!p)
 		return -errno;
 	a->subsys[AGENT_L4] = p;
+	/* The data-plane subsystem starts first and keeps its state in
+	 * a->subsys only when XDP is attached.
+	 */
+	if (a->subsys[AGENT_DATAPLANE])
+		l4_dp_active = true;
 	err = l4proxy_set_dataplane(p, l4_dp_active && !a->opts.no_dataplane);
 	if (!err)
 		err = l4proxy_start(p);

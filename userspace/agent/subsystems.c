@@ -15,7 +15,7 @@
 
 const struct agent_subsys *const agent_subsystems[] = {
 	&dataplane_subsys,
-	&health_subsys,
 	&l4_subsys,
+	&health_subsys,
 	NULL
 };

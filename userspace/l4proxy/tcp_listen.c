@@ -371,6 +371,9 @@ int tcp_listener_open(struct l4_listener *l)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (l->bind.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	/* With XDP attached a VIP need not be a local address. */
+	if (l->px->dp_active)
+		setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&l->bind, l->bindlen) ||
 	    listen(fd, 4096))
 		goto out_close;

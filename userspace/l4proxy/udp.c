@@ -247,7 +247,7 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 int udp_listener_open(struct l4_listener *l)
 {
 	struct l4_udp *u;
-	int fd, zero = 0, err;
+	int fd, zero = 0, one = 1, err;
 
 	u = calloc(1, sizeof(*u));
 	if (!u)
@@ -261,6 +261,8 @@ int udp_listener_open(struct l4_listener *l)
 	}
 	if (l->bind.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (l->px->dp_active)	/* a VIP need not be a local address */
+		setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&l->bind, l->bindlen)) {
 		err = -errno;
 		goto out_close;

@@ -52,7 +52,10 @@ l4_setup() {
 # waits until it listens.
 l4_backend() {
 	local out="$L4_DIR/backend.$RANDOM.out" i
-	in_l python3 "$L4_ROOT/tests/l4/backend.py" "$@" >"$out" 2>&1 &
+	# ip netns exec execs the command: $! is the backend itself (a shell
+	# function here would leave $! pointing at a subshell)
+	ip netns exec "$NS_L" python3 "$L4_ROOT/tests/l4/backend.py" "$@" \
+		>"$out" 2>&1 &
 	L4_PIDS+=($!)
 	for i in $(seq 50); do
 		grep -q ready "$out" 2>/dev/null && return 0
@@ -67,8 +70,8 @@ l4_sluiced() {
 	local cfg=$1 i
 	shift
 	rm -f "$L4_DIR/s.sock"
-	in_l "$BUILD/sluiced" -c "$cfg" -s "$L4_DIR/s.sock" "$@" \
-		>"$L4_DIR/sluiced.log" 2>&1 &
+	ip netns exec "$NS_L" "$BUILD/sluiced" -c "$cfg" -s "$L4_DIR/s.sock" \
+		"$@" >"$L4_DIR/sluiced.log" 2>&1 &
 	L4_SLUICED=$!
 	L4_PIDS+=($L4_SLUICED)
 	for i in $(seq 50); do

@@ -159,7 +159,7 @@ block=$DIR/block
 	echo
 	echo "\`scripts/bench-l4.sh\`, $(date -u +%Y-%m-%d), $(nproc) CPUs, median of $ROUNDS rounds of ${SECS}s;"
 	echo "wrk in a client namespace, proxy and nginx (proxy_protocol) in the balancer namespace."
-	echo "sluiced: one event loop, splice(2). HAProxy $(haproxy -v | awk 'NR == 1 { print $3 }'), \`option splice-auto\`."
+	echo "sluiced: one event loop, copy then splice(2) for bulk. Load average at start: $(cut -d" " -f1 /proc/loadavg). HAProxy $(haproxy -v | awk 'NR == 1 { print $3 }'), \`option splice-auto\`."
 	echo
 	echo "| peer | new connections/s (100 B, Connection: close) | throughput MiB/s (16 MiB objects, keep-alive) |"
 	echo "| --- | --- | --- |"

@@ -16,6 +16,7 @@ ROOT=$PWD
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 ROUNDS=${ROUNDS:-3}
+LOAD0=$(cut -d" " -f1 /proc/loadavg)
 SECS=${SECS:-5}
 NS_C=sll4bc$$
 NS_L=sll4bl$$
@@ -159,7 +160,7 @@ block=$DIR/block
 	echo
 	echo "\`scripts/bench-l4.sh\`, $(date -u +%Y-%m-%d), $(nproc) CPUs, median of $ROUNDS rounds of ${SECS}s;"
 	echo "wrk in a client namespace, proxy and nginx (proxy_protocol) in the balancer namespace."
-	echo "sluiced: one event loop, copy then splice(2) for bulk. Load average at start: $(cut -d" " -f1 /proc/loadavg). HAProxy $(haproxy -v | awk 'NR == 1 { print $3 }'), \`option splice-auto\`."
+	echo "sluiced: one event loop, copy then splice(2) for bulk. Load average at start: $LOAD0. HAProxy $(haproxy -v | awk 'NR == 1 { print $3 }'), \`option splice-auto\`."
 	echo
 	echo "| peer | new connections/s (100 B, Connection: close) | throughput MiB/s (16 MiB objects, keep-alive) |"
 	echo "| --- | --- | --- |"

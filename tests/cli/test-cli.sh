@@ -101,4 +101,15 @@ out=$($S -s "$TMP/none.sock" -j daemon status); rc=$?
 [ $rc -eq 1 ] && echo "$out" | jq -e '.error | test("sluiced is not running")' >/dev/null \
 	&& t_pass || t_fail "exit $rc, got: $out"
 
+t_case server_show_service_asks_the_agent
+# with a SERVICE, `server show` is the http service's servers, from sluiced
+out=$($S -s "$TMP/none.sock" -P "$TMP/nopins" -j server show web@file); rc=$?
+[ $rc -eq 1 ] && echo "$out" | jq -e '.error | test("sluiced is not running")' >/dev/null \
+	&& t_pass || t_fail "exit $rc, got: $out"
+
+t_case ambiguous_object_prefix
+out=$($S -j s show 2>/dev/null); rc=$?
+[ $rc -eq 2 ] && echo "$out" | jq -e '.error | test("ambiguous command .s.: could be")' >/dev/null \
+	&& t_pass || t_fail "exit $rc, got: $out"
+
 t_done

@@ -54,10 +54,14 @@ struct jnode *agent_call(const char *cmd, int argc, char **argv);
 /* Under -j, writes the agent's reply as the command's JSON document. */
 void print_reply_json(const struct jnode *reply);
 
+/* `sluice server show SERVICE`: an http service's servers (service.c). */
+int service_server_show(int argc, char **argv);
+
 /* Object entry points, one per file. */
 int do_config(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_health(int argc, char **argv);
 int do_version(int argc, char **argv);
+int do_service(int argc, char **argv);
 
 #endif /* LB_CLI_CMD_H */

@@ -25,6 +25,7 @@ static const struct lb_cmd objects[] = {
 	{ "stats",	do_stats },
 	{ "map",		do_map },
 	{ "health",	do_health },
+	{ "service",	do_service },
 	{ "version",	do_version },
 	{ "help",	do_help },
 	{ NULL }
@@ -34,7 +35,7 @@ static const char usage_text[] =
 	"Usage: sluice [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       sluice help\n"
 	"OBJECT := { config | daemon | prog | vip | server | flow |\n"
-	"            stats | map | health | version }\n"
+	"            stats | map | health | service | version }\n"
 	"OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"             {-s|--socket} PATH | {-P|--pin-dir} DIR | {-V|--version} }\n"
 	"\n"
@@ -53,6 +54,7 @@ static const char usage_text[] =
 	"  health show [SERVICE]   active health checks: status of every server\n"
 	"  health set SERVICE SERVER { up | down | auto }\n"
 	"                          force a server's state (auto: probes decide)\n"
+	"  service show [SERVICE]  HTTP routers, services and servers with counters\n"
 	"  version                 version of sluice\n"
 	"Each OBJECT has its own help: sluice OBJECT help\n";
 

@@ -14,10 +14,12 @@
 static int server_help(int argc, char **argv)
 {
 	return cmd_help_text(
-		"Usage: sluice server { show | list }\n"
+		"Usage: sluice server { show | list } [SERVICE]\n"
 		"       sluice server set SERVICE ADDRESS { weight N | down | up } ...\n"
 		"       sluice server help\n"
 		"  show   every backend of the kernel data plane: state and counters\n"
+		"  show SERVICE  the servers of an http SERVICE with health, weight and\n"
+		"         request counters (from sluiced)\n"
 		"  set    override a tcp/udp server's weight (0 drains: no new flows)\n"
 		"         or mark it down (its flows move: UDP; or end: TCP) until\n"
 		"         sluiced restarts; e.g. sluice server set pg@file 10.0.0.5:5432 weight 0\n");
@@ -32,8 +34,10 @@ static int server_show(int argc, char **argv)
 	uint32_t id;
 	int ret;
 
+	if (argc == 1)
+		return service_server_show(argc, argv);
 	if (argc)
-		return cmd_usage_err("server show takes no arguments");
+		return cmd_usage_err("server show takes at most one SERVICE");
 	ret = dp_open(&m);
 	if (ret)
 		return ret;

@@ -1,0 +1,305 @@
+/* Backend connections and the idle pool: see upstream.h. */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "internal.h"
+#include "transport.h"
+#include "upstream.h"
+
+static void ns_to_tv(int64_t ns, struct timeval *tv)
+{
+	tv->tv_sec = ns / NSEC_PER_SEC;
+	tv->tv_usec = (ns % NSEC_PER_SEC) / 1000;
+}
+
+static void upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *u = arg;
+
+	if (u->idle) {
+		/* idleConnTimeout elapsed */
+		upstream_free(u);
+		return;
+	}
+	if (u->on_timer)
+		u->on_timer(u->arg);
+}
+
+void upstream_timer(struct upstream *u, int64_t ns, void (*cb)(void *arg),
+		    void *arg)
+{
+	struct timeval tv;
+
+	u->on_timer = cb;
+	u->arg = arg;
+	if (ns <= 0) {
+		evtimer_del(u->timer);
+		return;
+	}
+	ns_to_tv(ns, &tv);
+	evtimer_add(u->timer, &tv);
+}
+
+static struct pool_bucket *bucket_find(struct worker *w, const char *key,
+				       bool create)
+{
+	struct pool_bucket *b;
+
+	for (b = w->pool; b; b = b->next)
+		if (!strcmp(b->key, key))
+			return b;
+	if (!create)
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->key = strdup(key);
+	if (!b->key) {
+		free(b);
+		return NULL;
+	}
+	TAILQ_INIT(&b->idle);
+	b->next = w->pool;
+	w->pool = b;
+	return b;
+}
+
+static void idle_unlink(struct upstream *u)
+{
+	if (!u->idle)
+		return;
+	TAILQ_REMOVE(&u->bucket->idle, u, link);
+	u->bucket->n_idle--;
+	u->bucket = NULL;
+	u->idle = false;
+}
+
+void upstream_free(struct upstream *u)
+{
+	if (!u)
+		return;
+	idle_unlink(u);
+	if (u->bev)
+		bufferevent_free(u->bev);
+	else if (u->ssl)
+		SSL_free(u->ssl);
+	tls_ref_put(u->tls);
+	if (u->timer)
+		event_free(u->timer);
+	free(u->key);
+	free(u);
+}
+
+static struct upstream *upstream_dial(struct worker *w,
+				      const struct l7_server *s,
+				      const struct l7_transport *t,
+				      int *status)
+{
+	struct upstream *u;
+
+	*status = 502;
+	if (!s->addrlen)
+		return NULL;	/* unresolved host: a DNS error, 502 */
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->w = w;
+	u->max_idle = t->max_idle;
+	u->idle_timeout = t->idle_timeout;
+	u->key = strdup(s->pool_key);
+	u->timer = evtimer_new(w->base, upstream_timer_cb, u);
+	if (!u->key || !u->timer)
+		goto out_free;
+	if (s->tls) {
+		if (!t->tls || !t->tls->tls) {
+			*status = 500;
+			goto out_free;
+		}
+		u->tls = tls_ref_get(t->tls);
+		u->ssl = transport_tls_ssl(t->tls->tls, s->host);
+		if (!u->ssl) {
+			*status = 500;
+			goto out_free;
+		}
+		u->bev = bufferevent_openssl_socket_new(w->base, -1, u->ssl,
+				BUFFEREVENT_SSL_CONNECTING,
+				BEV_OPT_CLOSE_ON_FREE);
+		if (!u->bev)
+			goto out_free;
+		bufferevent_openssl_set_allow_dirty_shutdown(u->bev, 1);
+	} else {
+		u->bev = bufferevent_socket_new(w->base, -1,
+						BEV_OPT_CLOSE_ON_FREE);
+		if (!u->bev)
+			goto out_free;
+	}
+	bufferevent_set_max_single_read(u->bev, 256 * 1024);
+	bufferevent_set_max_single_write(u->bev, 256 * 1024);
+	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&s->addr,
+				       s->addrlen) < 0)
+		goto out_free;
+	w->up_opened++;
+	atomic_fetch_add_explicit(&w->p->up_opened, 1, memory_order_relaxed);
+	return u;
+
+out_free:
+	upstream_free(u);
+	return NULL;
+}
+
+struct upstream *upstream_get(struct worker *w, const struct l7_server *s,
+			      const struct l7_transport *t, bool *reused,
+			      int *status)
+{
+	struct pool_bucket *b = bucket_find(w, s->pool_key, false);
+	struct upstream *u;
+
+	if (b && (u = TAILQ_LAST(&b->idle, upstream_q))) {
+		idle_unlink(u);
+		evtimer_del(u->timer);
+		*reused = true;
+		w->up_reused++;
+		atomic_fetch_add_explicit(&w->p->up_reused, 1,
+					  memory_order_relaxed);
+		return u;
+	}
+	*reused = false;
+	return upstream_dial(w, s, t, status);
+}
+
+int upstream_connected(struct upstream *u, const struct l7_transport *t,
+		       char *err, size_t errlen)
+{
+	int fd = bufferevent_getfd(u->bev), one = 1;
+
+	u->connected = true;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (u->ssl && u->tls &&
+	    transport_tls_verify_peer(u->tls->tls, u->ssl, err, errlen))
+		return 500;
+	return 0;
+}
+
+int upstream_error_status(struct upstream *u, short what)
+{
+	int e = errno;
+
+	if (u->ssl) {
+		unsigned long ossl = bufferevent_get_openssl_error(u->bev);
+		long vr = SSL_get_verify_result(u->ssl);
+
+		/* Go: x509 verification errors are not net errors -> 500;
+		 * alerts from the server are (net.OpError) -> 502. */
+		if (vr != X509_V_OK && !u->connected)
+			return 500;
+		while (ossl) {
+			if (ERR_GET_REASON(ossl) == SSL_R_CERTIFICATE_VERIFY_FAILED)
+				return 500;
+			ossl = bufferevent_get_openssl_error(u->bev);
+		}
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		return 504;
+	if ((what & BEV_EVENT_ERROR) && e == ETIMEDOUT)
+		return 504;
+	return 502;
+}
+
+static void idle_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	upstream_free(arg);
+}
+
+static void idle_read_cb(struct bufferevent *bev, void *arg)
+{
+	/* A backend must not send anything between responses. */
+	upstream_free(arg);
+}
+
+void upstream_put(struct upstream *u, bool reusable)
+{
+	struct pool_bucket *b;
+	int max = u->max_idle == 0 ? 2 : u->max_idle;
+	struct timeval tv;
+
+	evtimer_del(u->timer);
+	u->on_timer = NULL;
+	if (!reusable || max < 0 || !u->connected ||
+	    evbuffer_get_length(bufferevent_get_input(u->bev)) ||
+	    evbuffer_get_length(bufferevent_get_output(u->bev)))
+		goto out_free;
+	b = bucket_find(u->w, u->key, true);
+	if (!b || b->n_idle >= max)
+		goto out_free;
+	u->idle = true;
+	u->bucket = b;
+	TAILQ_INSERT_TAIL(&b->idle, u, link);
+	b->n_idle++;
+	bufferevent_setcb(u->bev, idle_read_cb, NULL, idle_event_cb, u);
+	bufferevent_enable(u->bev, EV_READ);
+	if (u->idle_timeout > 0) {
+		ns_to_tv(u->idle_timeout, &tv);
+		evtimer_add(u->timer, &tv);
+	}
+	return;
+
+out_free:
+	upstream_free(u);
+}
+
+void sock_read_more(struct bufferevent *bev, size_t budget)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	int fd = bufferevent_getfd(bev);
+	size_t got = 0;
+
+	if (fd < 0)
+		return;
+	/* a socket bufferevent keeps the end of its input frozen except
+	 * while it reads itself */
+	evbuffer_unfreeze(in, 0);
+	while (got < budget) {
+		struct evbuffer_iovec v;
+		ssize_t n;
+
+		if (evbuffer_reserve_space(in, 65536, &v, 1) < 1)
+			break;
+		n = recv(fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
+		if (n <= 0) {
+			/* EAGAIN, EOF or an error: commit nothing; EOF and
+			 * errors repeat on libevent's next read */
+			evbuffer_commit_space(in, NULL, 0);
+			break;
+		}
+		v.iov_len = n;
+		evbuffer_commit_space(in, &v, 1);
+		got += n;
+		if ((size_t)n < 65536)
+			break;
+	}
+	evbuffer_freeze(in, 0);
+}
+
+void upstream_pool_flush(struct worker *w)
+{
+	struct pool_bucket *b, *next;
+
+	for (b = w->pool; b; b = next) {
+		next = b->next;
+		while (!TAILQ_EMPTY(&b->idle))
+			upstream_free(TAILQ_FIRST(&b->idle));
+		free(b->key);
+		free(b);
+	}
+	w->pool = NULL;
+}

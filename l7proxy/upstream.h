@@ -1,0 +1,89 @@
+/* Backend connections: dialling (plain or TLS through serversTransport),
+ * the per-worker idle pool (maxIdleConnsPerHost, idleConnTimeout) and the
+ * mapping of connection errors to Traefik's status codes.
+ *
+ * A connection in use belongs to one client connection, which installs
+ * its own bufferevent callbacks; upstream_put() gives it back.
+ */
+#ifndef LB_L7_UPSTREAM_H
+#define LB_L7_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <openssl/ssl.h>
+
+struct worker;
+struct l7_server;
+struct l7_transport;
+struct bufferevent;
+struct event;
+struct pool_bucket;
+struct tls_ref;
+
+struct upstream {
+	struct worker *w;
+	struct bufferevent *bev;
+	struct event *timer;
+	SSL *ssl;		/* TLS backends; freed with bev */
+	struct tls_ref *tls;	/* held while ssl lives */
+	bool connected;
+	bool idle;
+	char *key;		/* idle-pool key */
+	int max_idle;
+	int64_t idle_timeout;	/* ns */
+	struct pool_bucket *bucket;	/* while idle */
+	TAILQ_ENTRY(upstream) link;
+	void (*on_timer)(void *arg);
+	void *arg;
+	unsigned requests;	/* requests sent on this connection */
+};
+
+/* An idle connection to @s through @t from worker @w's pool, or a new one
+ * being dialled (bufferevent connecting; output may be queued at once).
+ * *@reused tells which. Returns NULL with the HTTP status to answer in
+ * *@status (500: TLS not usable, 502: no address or socket error).
+ */
+struct upstream *upstream_get(struct worker *w, const struct l7_server *s,
+			      const struct l7_transport *t, bool *reused,
+			      int *status);
+
+/* Called on BEV_EVENT_CONNECTED: checks the TLS peer (peerCertURI).
+ * Returns 0, or 500 with Traefik's error text in @err.
+ */
+int upstream_connected(struct upstream *u, const struct l7_transport *t,
+		       char *err, size_t errlen);
+
+/* The status Traefik answers for a failed backend connection event @what
+ * (BEV_EVENT_* flags, errno still set): 502 for EOF, resets and refusals,
+ * 504 for timeouts, 500 for TLS certificate verification failures.
+ */
+int upstream_error_status(struct upstream *u, short what);
+
+/* Arms the connection's timer: @cb(@arg) after @ns nanoseconds; @ns 0
+ * disarms it.
+ */
+void upstream_timer(struct upstream *u, int64_t ns, void (*cb)(void *arg),
+		    void *arg);
+
+/* Gives @u back: into the idle pool if @reusable and the pool has room,
+ * otherwise closed.
+ */
+void upstream_put(struct upstream *u, bool reusable);
+
+/* Closes @u now. NULL-safe. */
+void upstream_free(struct upstream *u);
+
+/* libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ),
+ * so a 64 KiB body takes sixteen loop iterations. Called from a read
+ * callback of a plain-socket bufferevent whose input just grew by a full
+ * 4 KiB, this pulls what the kernel holds in 64 KiB gulps, up to @budget
+ * bytes. A read error or EOF is left for libevent to see again.
+ */
+void sock_read_more(struct bufferevent *bev, size_t budget);
+
+/* Closes every idle connection of @w. */
+void upstream_pool_flush(struct worker *w);
+
+#endif /* LB_L7_UPSTREAM_H */

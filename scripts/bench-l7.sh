@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# L7 benchmark: sluice, HAProxy and nginx as HTTP reverse proxies in front
+# of the same nginx backend, in one run, inside a private network namespace
+# (its own loopback). wrk drives each proxy with small (6 B) and 64 KiB
+# responses, over keep-alive and with a new connection per request.
+# Every proxy gets one worker thread/process; results are ratios to
+# HAProxy. Rows go to $BUILD/bench/l7.tsv, the table into
+# docs/performance.md between the "bench-l7" markers.
+# Each row is the median of ROUNDS runs, the proxies interleaved within a
+# round, so a noisy machine skews them alike.
+#   DURATION=seconds per run (default 3), ROUNDS (default 3),
+#   CONNS=wrk connections (default 50)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-50}
+for t in wrk haproxy nginx; do
+	command -v $t >/dev/null || { echo "bench-l7: $t not installed" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench-l7: needs root (network namespace)" >&2; exit 1; }
+
+NS=sll7b-$$
+TMP=$(mktemp -d /tmp/sll7b.XXXXXX)
+chmod 755 "$TMP"
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+ip netns add "$NS"
+NX="ip netns exec $NS"
+$NX ip link set lo up
+
+mkdir -p "$TMP/www"
+printf 'hello\n' >"$TMP/www/small"
+head -c 65536 /dev/zero | tr '\0' x >"$TMP/www/big"
+
+# backend: nginx serving two static files, one worker
+cat >"$TMP/backend.conf" <<C
+worker_processes 1;
+daemon off;
+pid $TMP/backend.pid;
+error_log $TMP/backend.err;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	keepalive_requests 10000000;
+	server {
+		listen 127.0.0.1:19001 backlog=4096;
+		root $TMP/www;
+	}
+}
+C
+cat >"$TMP/nginx.conf" <<C
+worker_processes 1;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx.err;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	keepalive_requests 10000000;
+	upstream be { server 127.0.0.1:19001; keepalive 128; }
+	server {
+		listen 127.0.0.1:19003 backlog=4096;
+		location / {
+			proxy_pass http://be;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_buffering off;
+		}
+	}
+}
+C
+cat >"$TMP/haproxy.cfg" <<C
+global
+	nbthread 1
+	maxconn 8000
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 30s
+	timeout server 30s
+frontend f
+	bind 127.0.0.1:19002 backlog 4096
+	default_backend b
+backend b
+	http-reuse always
+	server s1 127.0.0.1:19001
+C
+cat >"$TMP/sluice.yml" <<C
+entryPoints:
+  web: {address: "127.0.0.1:19004"}
+http:
+  routers:
+    all: {rule: "PathPrefix(\`/\`)", service: be}
+  services:
+    be:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:19001"}]
+C
+
+$NX nginx -c "$TMP/backend.conf" & PIDS+=($!)
+$NX haproxy -f "$TMP/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!); HAPID=$!
+$NX nginx -c "$TMP/nginx.conf" & PIDS+=($!); NGPID=$!
+$NX env SLUICE_L7_WORKERS=1 "$BUILD/sluiced" --config "$TMP/sluice.yml" \
+	--socket "$TMP/s.sock" --no-dataplane >"$TMP/sluiced.log" 2>&1 & PIDS+=($!); SLPID=$!
+for port in 19001 19002 19003 19004; do
+	ok=0
+	for _ in $(seq 50); do
+		$NX curl -s -o /dev/null "http://127.0.0.1:$port/small" && { ok=1; break; }
+		sleep 0.1
+	done
+	[ $ok = 1 ] || { echo "bench-l7: port $port did not answer" >&2; exit 1; }
+done
+
+# RSS in KiB of a process and its children (nginx: master + worker)
+rss() {
+	local total=0 p
+	for p in $1 $(pgrep -P "$1" || true); do
+		total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+	done
+	echo $total
+}
+# wrk latency to milliseconds
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+		else print v }'
+}
+
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+mkdir -p "$BUILD/bench"
+OUT=$BUILD/bench/l7.tsv
+printf 'scenario\tproxy\treq_s\tp50_ms\tp99_ms\trss_kib\n' >"$OUT"
+run() { # scenario proxy port path extra-wrk-args...
+	local scen=$1 name=$2 port=$3 path=$4 pid
+	shift 4
+	local w
+	w=$($NX wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" \
+		"http://127.0.0.1:$port$path" 2>&1)
+	local rps p50 p99
+	rps=$(echo "$w" | awk '/^Requests\/sec/ {print $2}')
+	p50=$(to_ms "$(echo "$w" | awk '$1 == "50%" {print $2}')")
+	p99=$(to_ms "$(echo "$w" | awk '$1 == "99%" {print $2}')")
+	case $name in
+	sluice) pid=$SLPID ;; haproxy) pid=$HAPID ;; nginx) pid=$NGPID ;;
+	esac
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$rps" "$p50" "$p99" \
+		"$(rss $pid)" >>"$OUT"
+}
+for round in $(seq "$ROUNDS"); do
+	for scen in "small keep-alive|/small|" "64KiB keep-alive|/big|" \
+		    "small new conn|/small|close" "64KiB new conn|/big|close"; do
+		IFS='|' read -r label path close <<<"$scen"
+		for proxy in haproxy:19002 sluice:19004 nginx:19003; do
+			if [ -n "$close" ]; then
+				run "$label" "${proxy%%:*}" "${proxy##*:}" "$path" -H 'Connection: close'
+			else
+				run "$label" "${proxy%%:*}" "${proxy##*:}" "$path"
+			fi
+		done
+	done
+done
+# median of the rounds per (scenario, proxy), in first-seen order
+MED=$BUILD/bench/l7-median.tsv
+awk -F'\t' 'function med(list,   a, n, i, j, t) { n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return a[int((n + 1) / 2)] }
+NR > 1 { k = $1 "\t" $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; rss[k] = $6 }
+END { for (i = 1; i <= n; i++) { k = order[i]
+	printf "%s\t%s\t%s\t%s\t%s\n", k, med(rps[k]), med(p50[k]), med(p99[k]), rss[k] } }' "$OUT" >"$MED"
+
+# table: every value with its ratio to HAProxy in the same scenario
+table=$(awk -F'\t' 'NR > 0 {
+	key = $1; rows[NR] = $0
+	if ($2 == "haproxy") { h_rps[key] = $3; h_p50[key] = $4; h_p99[key] = $5; h_rss[key] = $6 }
+} END {
+	print "| scenario | proxy | req/s | x HAProxy | p50 ms | p99 ms | p99 x HAProxy | RSS KiB | RSS x HAProxy |"
+	print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= NR; i++) {
+		split(rows[i], f, "\t"); k = f[1]
+		printf "| %s | %s | %.0f | %.2f | %.3f | %.3f | %.2f | %d | %.2f |\n", k, f[2], f[3],
+			f[3] / h_rps[k], f[4], f[5], (h_p99[k] > 0 ? f[5] / h_p99[k] : 0), f[6],
+			(h_rss[k] > 0 ? f[6] / h_rss[k] : 0)
+	}
+}' "$MED")
+echo "$table"
+
+DOC=docs/performance.md
+section=$(cat <<S
+<!-- bench-l7 begin -->
+## L7
+
+\`scripts/bench-l7.sh\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(uname -r)): sluice,
+HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}') and nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')
+as reverse proxies to one nginx backend on a namespace's loopback, one
+worker each, wrk -t1 -c$CONNS for ${DURATION}s per run, each row the median
+of $ROUNDS interleaved rounds; client, proxy and backend share the machine's
+CPUs (load average at the start: $LOAD). "new conn" sends
+\`Connection: close\` (a new client connection per request; proxies keep
+backend connections). RSS is measured after the row's last run. With a
+load average above the CPU count, ratios move by tens of percent between
+runs: compare on an idle host.
+
+$table
+<!-- bench-l7 end -->
+S
+)
+if [ -f "$DOC" ] && grep -q '<!-- bench-l7 begin -->' "$DOC"; then
+	awk -v s="$section" '
+		/<!-- bench-l7 begin -->/ { print s; skip = 1; next }
+		/<!-- bench-l7 end -->/ { skip = 0; next }
+		!skip { print }' "$DOC" >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
+else
+	[ -f "$DOC" ] || printf '# Performance\n' >"$DOC"
+	printf '\n%s\n' "$section" >>"$DOC"
+fi

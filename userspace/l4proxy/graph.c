@@ -12,11 +12,11 @@
 
 #include "l4_internal.h"
 #include "l4proxy.h"
-#include "rule.h"
+#include "hostsni.h"
 
 #define L4_MAX_DEPTH	16	/* weighted nesting; deeper is a cycle */
 
-int graph_resolve(const char *address, struct sockaddr_storage *sa,
+int l4_graph_resolve(const char *address, struct sockaddr_storage *sa,
 		  socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
@@ -52,7 +52,7 @@ static void service_free(struct l4_service *s, struct l4_registry *reg)
 
 	for (i = 0; i < s->n_servers; i++) {
 		free(s->servers[i].address);
-		stats_put(reg, s->servers[i].stats);
+		l4_stats_put(reg, s->servers[i].stats);
 	}
 	for (i = 0; i < s->n_children; i++)
 		free(s->child_names[i]);
@@ -61,16 +61,16 @@ static void service_free(struct l4_service *s, struct l4_registry *reg)
 	free(s->children);
 	free(s->wrr_e);
 	free(s->name);
-	stats_put(reg, s->stats);
+	l4_stats_put(reg, s->stats);
 }
 
-struct l4_graph *graph_get(struct l4_graph *g)
+struct l4_graph *l4_graph_get(struct l4_graph *g)
 {
 	g->refs++;
 	return g;
 }
 
-void graph_put(struct l4_graph *g, struct l4_registry *reg)
+void l4_graph_put(struct l4_graph *g, struct l4_registry *reg)
 {
 	size_t i;
 
@@ -81,7 +81,7 @@ void graph_put(struct l4_graph *g, struct l4_registry *reg)
 	for (i = 0; i < g->n_udp_svcs; i++)
 		service_free(&g->udp_svcs[i], reg);
 	for (i = 0; i < g->n_entries; i++)
-		graph_entry_free(&g->entries[i], reg);
+		l4_graph_entry_free(&g->entries[i], reg);
 	free(g->tcp_svcs);
 	free(g->udp_svcs);
 	free(g->entries);
@@ -104,13 +104,13 @@ static void shuffle_servers(struct l4_server *v, size_t n)
 	}
 }
 
-int graph_counters(struct l4_registry *reg, const char *kind,
+int l4_graph_counters(struct l4_registry *reg, const char *kind,
 			const char *a, const char *b, struct l4_counters **out)
 {
 	char key[512];
 
 	snprintf(key, sizeof(key), "%s|%s|%s", kind, a, b ? b : "");
-	*out = stats_get(reg, key);
+	*out = l4_stats_get(reg, key);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -131,10 +131,10 @@ static int lb_copy(struct l4_service *s, const struct cfg_l4_service *c,
 		if (!sv->address)
 			return -ENOMEM;
 		sv->weight = c->lb.servers[i].weight;
-		sv->resolved = !graph_resolve(sv->address, &sv->sa,
+		sv->resolved = !l4_graph_resolve(sv->address, &sv->sa,
 					      &sv->salen);
 		s->n_servers++;
-		if (graph_counters(reg, udp ? "udp-server" : "tcp-server",
+		if (l4_graph_counters(reg, udp ? "udp-server" : "tcp-server",
 				 s->name, sv->address, &sv->stats))
 			return -ENOMEM;
 	}
@@ -208,7 +208,7 @@ static int services_copy(struct l4_service **out, size_t *nout,
 		(*nout)++;
 		s->kind = cs[i].kind;
 		s->broken = cs[i].broken;
-		err = graph_counters(reg, udp ? "udp-service" : "tcp-service",
+		err = l4_graph_counters(reg, udp ? "udp-service" : "tcp-service",
 				   s->name, NULL, &s->stats);
 		if (err)
 			return err;
@@ -224,7 +224,7 @@ static int services_copy(struct l4_service **out, size_t *nout,
 	return 0;
 }
 
-struct l4_service *graph_svc_find(struct l4_service *v, size_t n,
+struct l4_service *l4_graph_svc_find(struct l4_service *v, size_t n,
 				   const char *name)
 {
 	size_t i;
@@ -256,7 +256,7 @@ static void services_link(struct l4_service *v, size_t n)
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < v[i].n_children; j++) {
-			v[i].children[j] = graph_svc_find(v, n, v[i].child_names[j]);
+			v[i].children[j] = l4_graph_svc_find(v, n, v[i].child_names[j]);
 			if (!v[i].children[j])
 				v[i].broken = true;
 		}
@@ -266,7 +266,7 @@ static void services_link(struct l4_service *v, size_t n)
 			v[i].broken = true;
 }
 
-struct l4_server *graph_pick(struct l4_service *svc, struct l4_service **leaf)
+struct l4_server *l4_graph_pick(struct l4_service *svc, struct l4_service **leaf)
 {
 	int depth, i;
 
@@ -320,16 +320,16 @@ bool l4proxy_router_needs_proxy(const struct config *cfg,
 	char **names, **p;
 	bool sni = false;
 
-	if (!rule_parse_host_sni(r->rule, &names)) {
+	if (!l4_rule_parse_host_sni(r->rule, &names)) {
 		for (p = names; *p; p++)
 			sni |= strcmp(*p, "*") != 0;
-		rule_names_free(names);
+		l4_rule_names_free(names);
 	}
 	return sni || r->tls || r->tls_passthrough ||
 	       svc_needs_proxy(cfg, cfg_tcp_svc(cfg, r->service), 0);
 }
 
-struct l4_graph *graph_build(const struct config *cfg,
+struct l4_graph *l4_graph_build(const struct config *cfg,
 			     struct l4_registry *reg, bool dp_active)
 {
 	static bool seeded;
@@ -354,13 +354,13 @@ struct l4_graph *graph_build(const struct config *cfg,
 		goto out_put;
 	services_link(g->tcp_svcs, g->n_tcp_svcs);
 	services_link(g->udp_svcs, g->n_udp_svcs);
-	err = graph_entries_build(g, cfg, reg, dp_active);
+	err = l4_graph_entries_build(g, cfg, reg, dp_active);
 	if (err)
 		goto out_put;
 	return g;
 
 out_put:
-	graph_put(g, reg);
+	l4_graph_put(g, reg);
 	errno = -err;
 	return NULL;
 }

@@ -10,26 +10,26 @@
 
 #include "l4_internal.h"
 #include "l4proxy.h"
-#include "rule.h"
+#include "hostsni.h"
 
-void graph_entry_free(struct l4_entry *e, struct l4_registry *reg)
+void l4_graph_entry_free(struct l4_entry *e, struct l4_registry *reg)
 {
 	size_t i;
 
 	for (i = 0; i < e->n_routes; i++) {
 		free(e->routes[i].name);
-		rule_names_free(e->routes[i].snis);
+		l4_rule_names_free(e->routes[i].snis);
 	}
 	if (e->notls) {
 		free(e->notls->name);
-		rule_names_free(e->notls->snis);
+		l4_rule_names_free(e->notls->snis);
 		free(e->notls);
 	}
 	free(e->routes);
 	free(e->trusted);
 	free(e->name);
 	free(e->address);
-	stats_put(reg, e->stats);
+	l4_stats_put(reg, e->stats);
 }
 
 static int cidr_parse(const char *s, struct l4_cidr *c)
@@ -74,7 +74,7 @@ static bool cidr_contains(const struct l4_cidr *c, int family,
 	return !rest || !((a[full] ^ c->addr[full]) & (0xff00 >> rest));
 }
 
-bool graph_trusted(const struct l4_entry *e, const struct sockaddr *sa)
+bool l4_graph_trusted(const struct l4_entry *e, const struct sockaddr *sa)
 {
 	const struct sockaddr_in6 *s6 = (const void *)sa;
 	const struct sockaddr_in *s4 = (const void *)sa;
@@ -127,13 +127,13 @@ static int route_add(struct l4_graph *g, struct l4_entry *e,
 	bool star = false, named = false;
 
 	if (e->udp) {
-		rt.svc = graph_svc_find(g->udp_svcs, g->n_udp_svcs, r->service);
+		rt.svc = l4_graph_svc_find(g->udp_svcs, g->n_udp_svcs, r->service);
 	} else {
-		if (rule_parse_host_sni(r->rule, &rt.snis)) {
+		if (l4_rule_parse_host_sni(r->rule, &rt.snis)) {
 			g->n_bad_routers++;
 			return 0;
 		}
-		rt.svc = graph_svc_find(g->tcp_svcs, g->n_tcp_svcs, r->service);
+		rt.svc = l4_graph_svc_find(g->tcp_svcs, g->n_tcp_svcs, r->service);
 		for (p = rt.snis; *p; p++) {
 			star |= !strcmp(*p, "*");
 			named |= strcmp(*p, "*") != 0;
@@ -149,7 +149,7 @@ static int route_add(struct l4_graph *g, struct l4_entry *e,
 	if (e->udp || (star && !named && !r->tls && !r->tls_passthrough)) {
 		if (e->notls) {
 			free(rt.name);
-			rule_names_free(rt.snis);
+			l4_rule_names_free(rt.snis);
 			return 0;
 		}
 		e->notls = malloc(sizeof(*e->notls));
@@ -168,7 +168,7 @@ static int route_add(struct l4_graph *g, struct l4_entry *e,
 
 out_free:
 	free(rt.name);
-	rule_names_free(rt.snis);
+	l4_rule_names_free(rt.snis);
 	return -ENOMEM;
 }
 
@@ -230,7 +230,7 @@ static int entry_copy(struct l4_graph *g, struct l4_entry *e,
 		if (!cidr_parse(c->proxy_trusted_ips.v[i],
 				&e->trusted[e->n_trusted]))
 			e->n_trusted++;
-	err = graph_counters(reg, e->udp ? "udp-entrypoint" : "tcp-entrypoint",
+	err = l4_graph_counters(reg, e->udp ? "udp-entrypoint" : "tcp-entrypoint",
 			   e->name, NULL, &e->stats);
 	if (err)
 		return err;
@@ -249,11 +249,11 @@ static int entry_copy(struct l4_graph *g, struct l4_entry *e,
 
 		snprintf(hp, sizeof(hp), strchr(c->host, ':') ? "[%s]:%u" :
 			 "%s:%u", c->host, c->port);
-		return graph_resolve(hp, &e->bind, &e->bindlen);
+		return l4_graph_resolve(hp, &e->bind, &e->bindlen);
 	}
 }
 
-int graph_entries_build(struct l4_graph *g, const struct config *cfg,
+int l4_graph_entries_build(struct l4_graph *g, const struct config *cfg,
 			 struct l4_registry *reg, bool dp_active)
 {
 	size_t i;
@@ -281,7 +281,7 @@ int graph_entries_build(struct l4_graph *g, const struct config *cfg,
 	return 0;
 }
 
-struct l4_route *graph_route(struct l4_entry *e, bool tls, const char *sni)
+struct l4_route *l4_graph_route(struct l4_entry *e, bool tls, const char *sni)
 {
 	size_t i;
 	char **p;
@@ -291,7 +291,7 @@ struct l4_route *graph_route(struct l4_entry *e, bool tls, const char *sni)
 	/* A named match by priority first, then a TLS catch-all `*`. */
 	for (i = 0; sni[0] && i < e->n_routes; i++)
 		for (p = e->routes[i].snis; *p; p++)
-			if (strcmp(*p, "*") && rule_sni_match(*p, sni))
+			if (strcmp(*p, "*") && l4_rule_sni_match(*p, sni))
 				return &e->routes[i];
 	for (i = 0; i < e->n_routes; i++)
 		for (p = e->routes[i].snis; *p; p++)

@@ -35,12 +35,12 @@ void l4_addr_str(const struct sockaddr *sa, char *buf, size_t len)
 static void listener_free(struct l4_listener *l)
 {
 	if (l->udp)
-		udp_listener_close(l);
+		l4_udp_listener_close(l);
 	if (l->ev)
 		event_free(l->ev);
 	if (l->fd >= 0)
 		close(l->fd);
-	graph_put(l->graph, &l->px->reg);
+	l4_graph_put(l->graph, &l->px->reg);
 	free(l->entry_name);
 	free(l);
 }
@@ -76,13 +76,13 @@ static int listener_open(struct l4proxy *p, struct l4_graph *g,
 	l->entry_name = strdup(e->name);
 	l->bind = e->bind;
 	l->bindlen = e->bindlen;
-	l->graph = graph_get(g);
+	l->graph = l4_graph_get(g);
 	l->entry = e;
 	if (!l->entry_name) {
 		listener_free(l);
 		return -ENOMEM;
 	}
-	err = e->udp ? udp_listener_open(l) : tcp_listener_open(l);
+	err = e->udp ? l4_udp_listener_open(l) : l4_tcp_listener_open(l);
 	if (err == -EAFNOSUPPORT && e->any_host) {
 		struct sockaddr_in *s4 = (void *)&l->bind;
 		uint16_t port = ((struct sockaddr_in6 *)&e->bind)->sin6_port;
@@ -91,7 +91,7 @@ static int listener_open(struct l4proxy *p, struct l4_graph *g,
 		s4->sin_family = AF_INET;
 		s4->sin_port = port;
 		l->bindlen = sizeof(*s4);
-		err = e->udp ? udp_listener_open(l) : tcp_listener_open(l);
+		err = e->udp ? l4_udp_listener_open(l) : l4_tcp_listener_open(l);
 		l->bind = e->bind;	/* keep the key listener_find uses */
 		l->bindlen = e->bindlen;
 	}
@@ -121,8 +121,8 @@ static int listeners_sync(struct l4proxy *p, struct l4_graph *g)
 		if (!e->serve || !(l = listener_find(p, e)))
 			continue;
 		l->stale = false;
-		graph_put(l->graph, &p->reg);
-		l->graph = graph_get(g);
+		l4_graph_put(l->graph, &p->reg);
+		l->graph = l4_graph_get(g);
 		l->entry = e;
 	}
 	for (pp = &p->listeners; (l = *pp);) {
@@ -160,7 +160,7 @@ struct l4proxy *l4proxy_new(struct event_base *base, const struct config *cfg)
 	p->dgram = malloc(L4_UDP_BUF);
 	if (!p->dgram)
 		goto out_free;
-	p->graph = graph_build(cfg, &p->reg, false);
+	p->graph = l4_graph_build(cfg, &p->reg, false);
 	if (!p->graph)
 		goto out_free;
 	return p;
@@ -186,10 +186,10 @@ static int swap_graph(struct l4proxy *p, const struct config *cfg)
 {
 	struct l4_graph *g;
 
-	g = graph_build(cfg, &p->reg, p->dp_active);
+	g = l4_graph_build(cfg, &p->reg, p->dp_active);
 	if (!g)
 		return -errno;
-	graph_put(p->graph, &p->reg);
+	l4_graph_put(p->graph, &p->reg);
 	p->graph = g;
 	p->generation++;
 	p->err[0] = '\0';
@@ -243,13 +243,13 @@ void l4proxy_free(struct l4proxy *p)
 
 	if (!p)
 		return;
-	tcp_pres_free_all(p);
-	tcp_conns_free_all(p);
+	l4_tcp_pres_free_all(p);
+	l4_tcp_conns_free_all(p);
 	while ((l = p->listeners)) {
 		p->listeners = l->next;
 		listener_free(l);
 	}
-	graph_put(p->graph, &p->reg);
+	l4_graph_put(p->graph, &p->reg);
 	free(p->dgram);
 	free(p);
 }

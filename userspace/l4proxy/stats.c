@@ -7,7 +7,7 @@
 #include "l4_internal.h"
 #include "l4proxy.h"
 
-struct l4_counters *stats_get(struct l4_registry *reg, const char *key)
+struct l4_counters *l4_stats_get(struct l4_registry *reg, const char *key)
 {
 	struct l4_counters *c;
 
@@ -32,14 +32,14 @@ struct l4_counters *stats_get(struct l4_registry *reg, const char *key)
 	return c;
 }
 
-struct l4_counters *stats_ref(struct l4_counters *c)
+struct l4_counters *l4_stats_ref(struct l4_counters *c)
 {
 	if (c)
 		c->refs++;
 	return c;
 }
 
-void stats_put(struct l4_registry *reg, struct l4_counters *c)
+void l4_stats_put(struct l4_registry *reg, struct l4_counters *c)
 {
 	struct l4_counters **pp;
 
@@ -141,7 +141,7 @@ void l4proxy_stats_json(const struct l4proxy *p, struct json_writer *w)
 	jsonw_bool_field(w, "dataplane_active", p->dp_active);
 	jsonw_u64_field(w, "generation", p->generation);
 	jsonw_u64_field(w, "listeners", l4proxy_served(p));
-	jsonw_u64_field(w, "conns_active", tcp_conns_count(p));
+	jsonw_u64_field(w, "conns_active", l4_tcp_conns_count(p));
 	jsonw_u64_field(w, "unsupported_routers", g->n_bad_routers);
 	jsonw_name(w, "entrypoints");
 	jsonw_start_array(w);

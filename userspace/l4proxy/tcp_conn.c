@@ -83,9 +83,9 @@ static void conn_free(struct l4_conn *c)
 	c->svc->conns_active--;
 	c->srv->conns_active--;
 	c->ep->conns_active--;
-	stats_put(&c->px->reg, c->svc);
-	stats_put(&c->px->reg, c->srv);
-	stats_put(&c->px->reg, c->ep);
+	l4_stats_put(&c->px->reg, c->svc);
+	l4_stats_put(&c->px->reg, c->srv);
+	l4_stats_put(&c->px->reg, c->ep);
 	free(c);
 }
 
@@ -284,7 +284,7 @@ static int dir_init(struct l4_conn *c, struct l4_dir *d, int from, int to)
 	return 0;
 }
 
-int tcp_conn_start(struct l4proxy *px, struct l4_conn_args *a)
+int l4_tcp_conn_start(struct l4proxy *px, struct l4_conn_args *a)
 {
 	struct l4_conn *c;
 	int err = -ENOMEM;
@@ -330,19 +330,19 @@ int tcp_conn_start(struct l4proxy *px, struct l4_conn_args *a)
 out_close:
 	close(a->cfd);
 	close(a->bfd);
-	stats_put(&px->reg, a->svc);
-	stats_put(&px->reg, a->srv);
-	stats_put(&px->reg, a->ep);
+	l4_stats_put(&px->reg, a->svc);
+	l4_stats_put(&px->reg, a->srv);
+	l4_stats_put(&px->reg, a->ep);
 	return err;
 }
 
-void tcp_conns_free_all(struct l4proxy *px)
+void l4_tcp_conns_free_all(struct l4proxy *px)
 {
 	while (px->conns)
 		conn_free(px->conns);
 }
 
-unsigned long tcp_conns_count(const struct l4proxy *px)
+unsigned long l4_tcp_conns_count(const struct l4proxy *px)
 {
 	const struct l4_conn *c;
 	unsigned long n = 0;

@@ -42,7 +42,7 @@ struct l4_pre {
 	size_t hdr_len;
 };
 
-void tcp_pre_free(struct l4_pre *pre)
+void l4_tcp_pre_free(struct l4_pre *pre)
 {
 	if (pre->ev)
 		event_free(pre->ev);
@@ -57,14 +57,14 @@ void tcp_pre_free(struct l4_pre *pre)
 		if (pre->next)
 			pre->next->pprev = pre->pprev;
 	}
-	graph_put(pre->graph, &pre->px->reg);
+	l4_graph_put(pre->graph, &pre->px->reg);
 	free(pre);
 }
 
-void tcp_pres_free_all(struct l4proxy *px)
+void l4_tcp_pres_free_all(struct l4proxy *px)
 {
 	while (px->pres)
-		tcp_pre_free(px->pres);
+		l4_tcp_pre_free(px->pres);
 }
 
 static void pre_step(struct l4_pre *pre, bool timed_out);
@@ -126,7 +126,7 @@ static int pre_proxy_hdr(struct l4_pre *pre, bool timed_out)
 	/* go-proxyproto IGNORE: an untrusted peer's header is consumed and
 	 * its addresses are not used.
 	 */
-	if (!graph_trusted(pre->entry, (struct sockaddr *)&pre->peer)) {
+	if (!l4_graph_trusted(pre->entry, (struct sockaddr *)&pre->peer)) {
 		pre->entry->stats->pp_ignored++;
 		return 1;
 	}
@@ -153,7 +153,7 @@ static int pre_hello(struct l4_pre *pre, bool timed_out, struct l4_route **rt)
 	if (r == SNI_NEED_MORE && !timed_out)
 		return 0;
 	/* A client that sends nothing in time is served as plain TCP. */
-	*rt = graph_route(pre->entry, r == SNI_TLS, name);
+	*rt = l4_graph_route(pre->entry, r == SNI_TLS, name);
 	return 1;
 }
 
@@ -185,7 +185,7 @@ static int pre_route(struct l4_pre *pre, struct l4_route *rt)
 		pre->entry->stats->no_route++;
 		return -1;
 	}
-	pre->srv = graph_pick(rt->svc, &pre->leaf);
+	pre->srv = l4_graph_pick(rt->svc, &pre->leaf);
 	if (!pre->srv) {
 		rt->svc->stats->pick_errors++;
 		return -1;
@@ -228,9 +228,9 @@ static void pre_forward(struct l4_pre *pre)
 		.cfd = pre->cfd,
 		.bfd = pre->bfd,
 		.term_delay = pre->leaf->term_delay,
-		.svc = stats_ref(pre->leaf->stats),
-		.srv = stats_ref(pre->srv->stats),
-		.ep = stats_ref(pre->entry->stats),
+		.svc = l4_stats_ref(pre->leaf->stats),
+		.srv = l4_stats_ref(pre->srv->stats),
+		.ep = l4_stats_ref(pre->entry->stats),
 	};
 	struct l4proxy *px = pre->px;
 	unsigned char hdr[PP_BUILD_MAX];
@@ -242,8 +242,8 @@ static void pre_forward(struct l4_pre *pre)
 	a.srv->conns_total++;
 	a.ep->conns_total++;
 	pre->cfd = pre->bfd = -1;
-	tcp_pre_free(pre);
-	tcp_conn_start(px, &a);
+	l4_tcp_pre_free(pre);
+	l4_tcp_conn_start(px, &a);
 }
 
 /* Runs the preamble as far as the bytes at hand allow. */
@@ -286,7 +286,7 @@ static void pre_step(struct l4_pre *pre, bool timed_out)
 		break;
 	}
 	if (r < 0)
-		tcp_pre_free(pre);
+		l4_tcp_pre_free(pre);
 }
 
 static void pre_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -312,7 +312,7 @@ static void pre_start(struct l4_listener *l, int cfd,
 		return;
 	}
 	pre->px = px;
-	pre->graph = graph_get(l->graph);
+	pre->graph = l4_graph_get(l->graph);
 	pre->entry = l->entry;
 	pre->cfd = cfd;
 	pre->bfd = -1;
@@ -328,7 +328,7 @@ static void pre_start(struct l4_listener *l, int cfd,
 	if (!pre->entry->pp_in && !pre->entry->n_routes) {
 		pre->state = PRE_HELLO;		/* catch-all only: no peek */
 		if (pre_route(pre, pre->entry->notls) < 0)
-			tcp_pre_free(pre);
+			l4_tcp_pre_free(pre);
 		return;
 	}
 	pre->state = pre->entry->pp_in ? PRE_PROXY_HDR : PRE_HELLO;
@@ -337,7 +337,7 @@ static void pre_start(struct l4_listener *l, int cfd,
 	pre->timer = evtimer_new(px->base, pre_timer_cb, pre);
 	if (!pre->ev || !pre->timer || event_add(pre->ev, NULL) ||
 	    evtimer_add(pre->timer, &tv)) {
-		tcp_pre_free(pre);
+		l4_tcp_pre_free(pre);
 		return;
 	}
 	pre_step(pre, false);
@@ -360,7 +360,7 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int tcp_listener_open(struct l4_listener *l)
+int l4_tcp_listener_open(struct l4_listener *l)
 {
 	int fd, one = 1, zero = 0, err;
 

@@ -64,8 +64,8 @@ static void sess_free(struct l4_sess *s)
 	s->svc->conns_active--;
 	s->srv->conns_active--;
 	s->u->l->entry->stats->conns_active--;
-	stats_put(reg, s->svc);
-	stats_put(reg, s->srv);
+	l4_stats_put(reg, s->svc);
+	l4_stats_put(reg, s->srv);
 	s->u->n--;
 	free(s);
 }
@@ -124,7 +124,7 @@ static struct l4_sess *sess_new(struct l4_udp *u,
 		e->stats->no_route++;
 		return NULL;
 	}
-	srv = graph_pick(e->notls->svc, &leaf);
+	srv = l4_graph_pick(e->notls->svc, &leaf);
 	if (!srv) {
 		e->notls->svc->stats->pick_errors++;
 		return NULL;
@@ -144,8 +144,8 @@ static struct l4_sess *sess_new(struct l4_udp *u,
 	s->u = u;
 	s->client = *sa;
 	s->clen = len;
-	s->svc = stats_ref(leaf->stats);
-	s->srv = stats_ref(srv->stats);
+	s->svc = l4_stats_ref(leaf->stats);
+	s->srv = l4_stats_ref(srv->stats);
 	s->svc->conns_total++;
 	s->svc->conns_active++;
 	s->srv->conns_total++;
@@ -244,7 +244,7 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 	sweep_arm(u);
 }
 
-int udp_listener_open(struct l4_listener *l)
+int l4_udp_listener_open(struct l4_listener *l)
 {
 	struct l4_udp *u;
 	int fd, zero = 0, one = 1, err;
@@ -294,7 +294,7 @@ out_free:
 	return err;
 }
 
-void udp_listener_close(struct l4_listener *l)
+void l4_udp_listener_close(struct l4_listener *l)
 {
 	struct l4_udp *u = l->udp_state;
 	struct l4_sess *s;
@@ -313,7 +313,7 @@ void udp_listener_close(struct l4_listener *l)
 	l->udp_state = NULL;
 }
 
-unsigned long udp_sessions_count(const struct l4_listener *l)
+unsigned long l4_udp_sessions_count(const struct l4_listener *l)
 {
 	return l->udp_state ? l->udp_state->n : 0;
 }

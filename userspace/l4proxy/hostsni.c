@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rule.h"
+#include "hostsni.h"
 
-void rule_names_free(char **names)
+void l4_rule_names_free(char **names)
 {
 	char **p;
 
@@ -78,7 +78,7 @@ static int parse_call(const char **s, char ***names, size_t *n)
 	return 0;
 }
 
-int rule_parse_host_sni(const char *rule, char ***names)
+int l4_rule_parse_host_sni(const char *rule, char ***names)
 {
 	const char *s = rule;
 	char **v = NULL;
@@ -105,11 +105,11 @@ int rule_parse_host_sni(const char *rule, char ***names)
 	return 0;
 
 out_free:
-	rule_names_free(v);
+	l4_rule_names_free(v);
 	return err;
 }
 
-int rule_sni_match(const char *pattern, const char *sni)
+int l4_rule_sni_match(const char *pattern, const char *sni)
 {
 	size_t pl, sl;
 

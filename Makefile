@@ -55,6 +55,7 @@ include bpf/bpf.mk
 include loader/loader.mk
 include userspace/userspace.mk
 include l7proxy/l7proxy.mk
+include userspace/l4proxy/l4proxy.mk
 include tests/tests.mk
 include tests/bench/bench.mk
 

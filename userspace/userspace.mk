@@ -8,7 +8,7 @@ CLI_OBJS	:= $(CLI_SRCS:%.c=$(BUILD)/%.o)
 BINS		+= $(BUILD)/sluiced $(BUILD)/sluice
 
 # Link order: the agent's own objects, then the libraries that use libsluice.
-SLUICE_LIBS	:= $(BUILD)/libl7proxy.a $(BUILD)/libloader.a $(BUILD)/libsluice.a
+SLUICE_LIBS	:= $(BUILD)/libl7proxy.a $(BUILD)/libloader.a $(BUILD)/libl4proxy.a $(BUILD)/libsluice.a
 
 $(BUILD)/libsluice.a: $(ULIB_OBJS)
 	$(call msg,AR,$@)

@@ -11,12 +11,14 @@
 #include "agent.h"
 #include "dataplane.h"
 #include "health_check.h"
+#include "l4.h"
 
 extern const struct agent_subsys l7_subsys;
 
 const struct agent_subsys *const agent_subsystems[] = {
 	&dataplane_subsys,
 	&l7_subsys,
+	&l4_subsys,
 	&health_subsys,
 	NULL
 };

@@ -135,6 +135,39 @@ static void test_sni_left_out_and_udp(void **state)
 }
 
 /* sluice server set: weight and down overrides */
+/* a service with proxyProtocol (or a non-default terminationDelay) needs
+ * the terminating userspace proxy: no VIP for it in the kernel
+ */
+static void test_proxy_protocol_left_out(void **state)
+{
+	struct config *c = config_load_string("pp.yaml",
+		"entryPoints:\n  pp: {address: '10.0.0.1:25'}\n"
+		"  td: {address: '10.0.0.1:26'}\n  plain: {address: '10.0.0.1:27'}\n"
+		"tcp:\n  routers:\n"
+		"    pp: {entryPoints: [pp], rule: 'HostSNI(`*`)', service: w}\n"
+		"    td: {entryPoints: [td], rule: 'HostSNI(`*`)', service: td}\n"
+		"    plain: {entryPoints: [plain], rule: 'HostSNI(`*`)', service: plain}\n"
+		"  services:\n"
+		"    w: {weighted: {services: [{name: pp}]}}\n"
+		"    pp: {loadBalancer: {proxyProtocol: {}, servers: [{address: '10.1.0.1:25'}]}}\n"
+		"    td: {loadBalancer: {terminationDelay: 50, servers: [{address: '10.1.0.1:26'}]}}\n"
+		"    plain: {loadBalancer: {terminationDelay: 100, servers: [{address: '10.1.0.1:27'}]}}\n");
+	struct l4plan *p;
+	size_t i, noted = 0;
+
+	assert_non_null(c);
+	assert_int_equal(c->n_errors, 0);
+	p = l4plan_build(c, NULL, 0);
+	assert_non_null(p);
+	assert_int_equal(p->n_vips, 1);
+	assert_non_null(by_name(p, "10.0.0.1:27/tcp"));
+	for (i = 0; i < p->n_diags; i++)
+		noted += strstr(p->diags[i], "needs the userspace proxy") != NULL;
+	assert_int_equal(noted, 2);
+	l4plan_free(p);
+	config_free(c);
+}
+
 static void test_overrides(void **state)
 {
 	struct l4plan_override ov[2] = {
@@ -172,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_weighted_flattening),
 		cmocka_unit_test(test_wildcard_families),
 		cmocka_unit_test(test_sni_left_out_and_udp),
+		cmocka_unit_test(test_proxy_protocol_left_out),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_parse_backend),
 	};

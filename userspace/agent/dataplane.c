@@ -463,7 +463,12 @@ static int dp_start(struct agent *a)
 
 out_free:
 	dp_free(dp);
-	return err;
+	/* Not fatal: without XDP the userspace L4 proxy serves every tcp/udp
+	 * service (it starts after this subsystem and sees no data plane).
+	 */
+	pr_warn("dataplane: not attached (%s): tcp and udp services are served in userspace",
+		strerror(-err));
+	return 0;
 }
 
 static int dp_reload(struct agent *a, const struct config *next)

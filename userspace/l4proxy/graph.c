@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "l4_internal.h"
 #include "l4proxy.h"
 #include "hostsni.h"
@@ -285,35 +286,6 @@ struct l4_server *l4_graph_pick(struct l4_service *svc, struct l4_service **leaf
 	return NULL;
 }
 
-static const struct cfg_l4_service *cfg_tcp_svc(const struct config *cfg,
-					       const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < cfg->n_tcp_services; i++)
-		if (!strcmp(cfg->tcp_services[i].name, name))
-			return &cfg->tcp_services[i];
-	return NULL;
-}
-
-/* Does any loadBalancer under @s need the terminating proxy? */
-static bool svc_needs_proxy(const struct config *cfg,
-			    const struct cfg_l4_service *s, int depth)
-{
-	size_t i;
-
-	if (!s || depth > L4_MAX_DEPTH)
-		return false;
-	if (s->kind == CFG_SVC_LOADBALANCER)
-		return s->lb.proxy_protocol ||
-		       s->lb.termination_delay != L4_DEFAULT_TERM_DELAY;
-	for (i = 0; i < s->weighted.n_services; i++)
-		if (svc_needs_proxy(cfg, cfg_tcp_svc(cfg,
-				    s->weighted.services[i].name), depth + 1))
-			return true;
-	return false;
-}
-
 bool l4proxy_router_needs_proxy(const struct config *cfg,
 				const struct cfg_l4_router *r)
 {
@@ -326,7 +298,7 @@ bool l4proxy_router_needs_proxy(const struct config *cfg,
 		l4_rule_names_free(names);
 	}
 	return sni || r->tls || r->tls_passthrough ||
-	       svc_needs_proxy(cfg, cfg_tcp_svc(cfg, r->service), 0);
+	       config_tcp_service_needs_proxy(cfg, r->service);
 }
 
 struct l4_graph *l4_graph_build(const struct config *cfg,

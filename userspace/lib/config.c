@@ -366,6 +366,29 @@ config_udp_service(const struct config *cfg, const char *qname)
 				      struct cfg_l4_service), qname);
 }
 
+static bool tcp_needs_proxy(const struct config *cfg,
+			    const struct cfg_l4_service *s, int depth)
+{
+	size_t i;
+
+	if (!s || depth > 64)
+		return false;
+	if (s->kind == CFG_SVC_LOADBALANCER)
+		return s->lb.proxy_protocol ||
+		       s->lb.termination_delay != 100 * NSEC_PER_MSEC;
+	for (i = 0; i < s->weighted.n_services; i++)
+		if (tcp_needs_proxy(cfg, config_tcp_service(cfg,
+				    s->weighted.services[i].name), depth + 1))
+			return true;
+	return false;
+}
+
+bool config_tcp_service_needs_proxy(const struct config *cfg,
+				    const char *qname)
+{
+	return tcp_needs_proxy(cfg, config_tcp_service(cfg, qname), 0);
+}
+
 const char *config_kind_name(enum cfg_service_kind kind)
 {
 	switch (kind) {

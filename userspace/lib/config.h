@@ -77,6 +77,14 @@ void config_cookie_name(const char *name, const char *qualified_service,
 int config_split_hostport(const char *addr, char *host, size_t hlen,
 			  uint16_t *port);
 
+/* Does a loadBalancer anywhere under tcp service @qname need a
+ * connection-terminating proxy (proxyProtocol, or a terminationDelay other
+ * than Traefik's 100 ms)? Such services are served by sluiced's userspace
+ * L4 proxy, never by the XDP path alone.
+ */
+bool config_tcp_service_needs_proxy(const struct config *cfg,
+				    const char *qname);
+
 const char *config_kind_name(enum cfg_service_kind kind);
 const char *config_fwd_mode_name(enum cfg_fwd_mode mode);
 const char *config_xdp_mode_name(enum cfg_xdp_mode mode);

@@ -335,9 +335,14 @@ static void plan_router(struct ctx *c, const struct cfg_l4_router *r, bool udp)
 
 	if (r->broken)
 		return;
-	if (!udp && (!rule_is_catchall(r->rule) || r->tls_passthrough)) {
+	if (!udp && (!rule_is_catchall(r->rule) || r->tls || r->tls_passthrough)) {
 		diag(c, "router %s: rule %s needs the userspace proxy (only HostSNI(`*`) runs in the kernel)",
 		     r->name, r->rule ? r->rule : "(none)");
+		return;
+	}
+	if (!udp && config_tcp_service_needs_proxy(c->cfg, r->service)) {
+		diag(c, "router %s: service %s needs the userspace proxy (proxyProtocol or terminationDelay)",
+		     r->name, r->service);
 		return;
 	}
 	flatten(c, udp, r->service, 1.0, 0, &f);

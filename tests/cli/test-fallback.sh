@@ -61,4 +61,10 @@ import socket; s = socket.create_connection(('127.0.0.1', $PORT), timeout=5)
 print(s.recv(100).decode().strip())" 2>&1)
 [ "$out" = backend-one ] && t_pass || t_fail "got: $out"
 
+t_case l4_show_path
+out=$($B/sluice -s "$TMP/s.sock" -j l4 show)
+[ "$(echo "$out" | jq -c '[.dataplane_active, (.entrypoints[] | select(.name == "pg") | .path)]')" \
+	= '[false,"userspace"]' ] && $B/sluice -s "$TMP/s.sock" l4 show | grep -q "pg .*path userspace" \
+	&& t_pass || t_fail "got: $out"
+
 t_done

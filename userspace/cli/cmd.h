@@ -62,6 +62,7 @@ int do_config(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_health(int argc, char **argv);
 int do_version(int argc, char **argv);
+int do_l4(int argc, char **argv);
 int do_service(int argc, char **argv);
 int do_server(int argc, char **argv);
 

@@ -25,6 +25,7 @@ static const struct lb_cmd objects[] = {
 	{ "stats",	do_stats },
 	{ "map",		do_map },
 	{ "health",	do_health },
+	{ "l4",		do_l4 },
 	{ "service",	do_service },
 	{ "version",	do_version },
 	{ "help",	do_help },
@@ -35,7 +36,7 @@ static const char usage_text[] =
 	"Usage: sluice [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       sluice help\n"
 	"OBJECT := { config | daemon | prog | vip | server | flow |\n"
-	"            stats | map | health | service | version }\n"
+	"            stats | map | health | service | l4 | version }\n"
 	"OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"             {-s|--socket} PATH | {-P|--pin-dir} DIR | {-V|--version} }\n"
 	"\n"
@@ -58,6 +59,7 @@ static const char usage_text[] =
 	"  server show SERVICE     one HTTP service's servers: health, counters\n"
 	"  server set SERVICE URL { weight N | drain | up | down }\n"
 	"                          change an HTTP server without a reload\n"
+	"  l4 show                 tcp/udp entryPoints and their path (kernel or userspace)\n"
 	"  version                 version of sluice\n"
 	"Each OBJECT has its own help: sluice OBJECT help\n";
 

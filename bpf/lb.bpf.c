@@ -134,7 +134,9 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	struct bpf_fib_lookup fib;
 	struct lb_xlate x = {};
 	struct lb_backend *be;
-	__u64 now = bpf_ktime_get_ns();
+	struct lb_iface *ifc;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u32 tick = now >> LB_TICK_SHIFT;
 	__u32 hash = 0, drop = 0;
 	__u32 vip_id = vip->vip_id;
 	__u8 flags;
@@ -153,6 +155,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	__builtin_memcpy(x.src, p->key.src, 16);
 	x.sport = p->key.sport;
 	rc = lb_fib(ctx, p, p->key.src, x.dst, now, &fib);
+	ifc = lb_egress_iface(&fib, rc);
 
 	/* The reply translation, keyed as the backend's reply will be. */
 	__builtin_memcpy(rk.src, x.dst, 16);
@@ -166,7 +169,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	rv.vip_id = vip_id;
 	rv.vip_addr_idx = addr_idx;
 	if (flags & LB_VIP_F_FULLNAT) {
-		if (!lb_snat_addr(cfg, &fib, rc, p->key.family, x.src)) {
+		if (!lb_snat_addr(cfg, ifc, p->key.family, x.src)) {
 			drop = LB_DROP_NO_SNAT;
 			goto out_drop;
 		}
@@ -188,16 +191,26 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	/* Established flows re-insert a reply entry the LRU evicted; checked
 	 * once a second per flow, not on every packet.
 	 */
-	if (f && ((__u32)(now >> LB_TICK_SHIFT) >> 10) != (f->last_tick >> 10) &&
+	if (f && (tick >> 10) != (f->last_tick >> 10) &&
 	    !bpf_map_lookup_elem(&lb_rflows, &rk))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 	else if (!f && !(flags & LB_VIP_F_FULLNAT))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 
+	/* Established flows write their shared LRU entry only when a field
+	 * changes (once a tick at most), not on every packet: a store to
+	 * the entry dirties a cache line other CPUs read.
+	 */
 	if (f) {
-		f->last_tick = now >> LB_TICK_SHIFT;
-		if (p->key.proto == IPPROTO_TCP)
-			f->state = lb_tcp_next_state(f->state, p->tcp_flags);
+		__u8 state = f->state;
+
+		if (f->last_tick != tick)
+			f->last_tick = tick;
+		if (p->key.proto == IPPROTO_TCP) {
+			state = lb_tcp_next_state(state, p->tcp_flags);
+			if (state != f->state)
+				f->state = state;
+		}
 	} else {
 		nf.last_tick = nf.created_tick;
 		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
@@ -210,7 +223,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	lb_be_count(f ? f->backend_id : nf.backend_id, p->len, !f);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_FWD);
-	return lb_output(p, &fib, rc);
+	return lb_output(p, &fib, rc, ifc);
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
@@ -242,10 +255,10 @@ static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
 	lb_vip_count(rf->vip_id, p->len, 0, 0);
-	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_ns(), &fib);
+	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_coarse_ns(), &fib);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_REV);
-	return lb_output(p, &fib, rc);
+	return lb_output(p, &fib, rc, lb_egress_iface(&fib, rc));
 }
 
 SEC("xdp")

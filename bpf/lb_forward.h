@@ -64,7 +64,7 @@ static __always_inline void lb_rewrite(struct lb_pkt *p, const struct lb_xlate *
 }
 
 /* Looks up the route from @src to @dst for @p's family at @now_ns
- * (bpf_ktime_get_ns()), through lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
+ * (bpf_ktime_get_coarse_ns()), through lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
  * egress ifindex and MACs.
  */
 static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
@@ -109,19 +109,28 @@ static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
 	return rc;
 }
 
-/* The fullnat source for a packet leaving through @fib (found by a lookup
- * that returned @rc): the egress interface's address, else lb_cfg's.
+/* The lb_ifaces entry of the egress @fib found (by a lookup that returned
+ * @rc), or NULL. Looked up once per packet and handed to lb_snat_addr()
+ * and lb_output().
+ */
+static __always_inline struct lb_iface *
+lb_egress_iface(const struct bpf_fib_lookup *fib, int rc)
+{
+	__u32 ifindex = fib->ifindex;
+
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return NULL;
+	return bpf_map_lookup_elem(&lb_ifaces, &ifindex);
+}
+
+/* The fullnat source for a packet leaving through @ifc (lb_egress_iface(),
+ * may be NULL): the egress interface's address, else lb_cfg's.
  * Writes it to @out; returns false when there is none.
  */
 static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
-					 const struct bpf_fib_lookup *fib,
-					 int rc, __u8 family, __be32 *out)
+					 const struct lb_iface *ifc,
+					 __u8 family, __be32 *out)
 {
-	struct lb_iface *ifc = NULL;
-	__u32 ifindex = fib->ifindex;
-
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		ifc = bpf_map_lookup_elem(&lb_ifaces, &ifindex);
 	if (family == LB_AF_INET) {
 		out[0] = ifc && ifc->snat4 ? ifc->snat4 : cfg->snat4;
 		return out[0] != 0;
@@ -134,14 +143,13 @@ static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
 	return (out[0] | out[1] | out[2] | out[3]) != 0;
 }
 
-/* Sends the translated @p on its way after a FIB lookup that returned @rc.
- * Returns the XDP verdict.
+/* Sends the translated @p on its way after a FIB lookup that returned @rc;
+ * @ifc is lb_egress_iface() of that lookup. Returns the XDP verdict.
  */
 static __always_inline int lb_output(struct lb_pkt *p,
-				     const struct bpf_fib_lookup *fib, int rc)
+				     const struct bpf_fib_lookup *fib, int rc,
+				     const struct lb_iface *ifc)
 {
-	struct lb_iface *ifc;
-	__u32 ifindex = fib->ifindex;
 	long ret;
 
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
@@ -150,12 +158,11 @@ static __always_inline int lb_output(struct lb_pkt *p,
 	}
 	if (p->vlan)
 		goto kernel;
-	ifc = bpf_map_lookup_elem(&lb_ifaces, &ifindex);
 	if (!ifc || !(ifc->flags & LB_IFACE_F_REDIRECT))
 		goto kernel;
 	__builtin_memcpy(p->eth->h_dest, fib->dmac, ETH_ALEN);
 	__builtin_memcpy(p->eth->h_source, fib->smac, ETH_ALEN);
-	ret = bpf_redirect(ifindex, 0);
+	ret = bpf_redirect(fib->ifindex, 0);
 	if (ret != XDP_REDIRECT)
 		return lb_drop(LB_DROP_REDIRECT);
 	lb_stat_inc(LB_STAT_TX_REDIRECT);

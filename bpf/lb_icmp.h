@@ -179,7 +179,7 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 	struct lb_backend *be;
 	struct lb_rflow *rf;
 	struct lb_flow *f;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	int rc;
 
 	if (lb_icmp_parse(p, data_end, &c))
@@ -219,7 +219,8 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 		__builtin_memcpy(o.dst, be->addr, 16);
 		if (f->flags & LB_VIP_F_FULLNAT) {
 			rc = lb_fib(ctx, p, o.src, o.dst, now, &fib);
-			if (!lb_snat_addr(cfg, &fib, rc, p->key.family, in.dst))
+			if (!lb_snat_addr(cfg, lb_egress_iface(&fib, rc),
+					  p->key.family, in.dst))
 				return -1;
 			in.dport = f->snat_port;
 			__builtin_memcpy(o.src, in.dst, 16);
@@ -229,7 +230,7 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 	if (lb_icmp_rewrite(p, &c, &o, &in, data_end))
 		return -1;
 	lb_stat_inc(LB_STAT_ICMP);
-	return lb_output(p, &fib, rc);
+	return lb_output(p, &fib, rc, lb_egress_iface(&fib, rc));
 }
 
 #endif /* LB_ICMP_H */

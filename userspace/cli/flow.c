@@ -31,7 +31,7 @@ static const char *state_name(int s)
 struct flow_ctx {
 	const struct lbmap *m;
 	const struct lb_vip_key *only;
-	uint32_t now_tick;	/* bpf_ktime_get_ns() >> LB_TICK_SHIFT */
+	uint32_t now_tick;	/* CLOCK_MONOTONIC >> LB_TICK_SHIFT */
 	uint64_t n;
 };
 
@@ -89,7 +89,9 @@ static int flow_show(int argc, char **argv)
 	ret = dp_open(&m);
 	if (ret)
 		return ret;
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
+	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC a jiffy late at most:
+	 * ages read here are never negative
+	 */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	c.now_tick = (ts.tv_sec * 1000000000ull + ts.tv_nsec) >> LB_TICK_SHIFT;
 	c.m = &m;

@@ -7,6 +7,8 @@
  *	matcher := NAME "(" [ STRING { "," STRING } ] ")"
  *	STRING  := `raw` | "Go-escaped"
  *
+ * The matcher is rule_match.c, the regex helpers rule_regex.c.
+ *
  * A parsed rule is a tree of immutable nodes. Regexes are POSIX EREs compiled
  * with REG_NOSUB; regexec() on a compiled regex_t is thread-safe, so
  * rule_match() needs no locking.
@@ -21,38 +23,7 @@
 #include <strings.h>
 
 #include "rule.h"
-
-#define RULE_MAX_DEPTH	64	/* nesting of "(" and "!" */
-#define RULE_MAX_ARGS	64	/* arguments of one matcher */
-#define RULE_HOST_MAX	1024	/* longer Host values never match a regex */
-
-enum rule_op {
-	OP_AND,
-	OP_OR,
-	OP_NOT,
-	OP_MATCH,
-};
-
-enum matcher_kind {
-	M_HOST,
-	M_HOST_REGEXP,
-	M_PATH,
-	M_PATH_PREFIX,
-	M_PATH_REGEXP,
-	M_METHOD,
-	M_HEADER,
-	M_HEADER_REGEXP,
-	M_QUERY,
-	M_QUERY_REGEXP,
-	M_CLIENT_IP,
-};
-
-struct matcher_def {
-	const char *name;
-	enum matcher_kind kind;
-	int min_args;
-	int max_args;		/* -1: no limit */
-};
+#include "rule_internal.h"
 
 static const struct matcher_def matcher_defs[] = {
 	{ "Host",		M_HOST,			1, -1 },
@@ -71,267 +42,6 @@ static const struct matcher_def matcher_defs[] = {
 	{ "ClientIP",		M_CLIENT_IP,		1, -1 },
 };
 #define N_MATCHERS (sizeof(matcher_defs) / sizeof(matcher_defs[0]))
-
-enum pat_kind {
-	PAT_ANY,		/* anything (key presence) */
-	PAT_LIT,		/* exact string */
-	PAT_RE,			/* compiled regex */
-};
-
-struct rule_pat {
-	enum pat_kind kind;
-	char *lit;
-	regex_t re;
-};
-
-struct rule_cidr {
-	int family;
-	unsigned char addr[16];
-	int bits;
-};
-
-/* One node of the tree. A matcher holds n patterns (and keys for headers and
- * queries), or n CIDRs for ClientIP; the arguments of one matcher are OR-ed
- * except the v2 Query list, which is AND-ed (gorilla/mux Queries()).
- */
-struct rule_node {
-	enum rule_op op;
-	struct rule_node *left;
-	struct rule_node *right;
-	const struct matcher_def *def;
-	size_t n;
-	char **keys;
-	struct rule_pat *pats;
-	struct rule_cidr *cidrs;
-	bool query_v2;		/* first value of each key, all keys must match */
-};
-
-struct rule {
-	struct rule_node *root;
-};
-
-/* ---- small helpers ------------------------------------------------------ */
-
-struct sbuf {
-	char *s;
-	size_t len;
-	size_t cap;
-	bool oom;
-};
-
-static void sb_putn(struct sbuf *b, const char *s, size_t n)
-{
-	char *ns;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = (b->cap ? b->cap * 2 : 64) + n;
-		ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_putn(b, &c, 1);
-}
-
-static char *str_lower(const char *s)
-{
-	char *d = strdup(s);
-
-	for (char *p = d; p && *p; p++)
-		*p = tolower((unsigned char)*p);
-	return d;
-}
-
-static char *str_upper(const char *s)
-{
-	char *d = strdup(s);
-
-	for (char *p = d; p && *p; p++)
-		*p = toupper((unsigned char)*p);
-	return d;
-}
-
-static bool str_is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-/* ---- Go regexp and gorilla/mux templates to POSIX ERE ------------------- */
-
-/* Translates the Go (RE2) syntax people write in rules into a glibc ERE:
- * a leading (?i) becomes REG_ICASE, (?:...) and (?P<n>...) become plain
- * groups, \d and \D become classes (and \d, \w, \s work inside [...]),
- * and lazy quantifiers become greedy
- * (equivalent for a yes/no match of an unanchored or fully anchored regex
- * only in most cases; see docs/l7-rules-tls.md).
- */
-static void go_to_ere(const char *re, struct sbuf *out, bool *icase)
-{
-	bool in_class = false;
-	const char *p = re;
-
-	if (!strncmp(p, "(?i)", 4)) {
-		*icase = true;
-		p += 4;
-	}
-	for (; *p; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			if (*p == 'd')
-				sb_puts(out, in_class ? "0-9" : "[0-9]");
-			else if (*p == 'w' && in_class)
-				sb_puts(out, "[:alnum:]_");
-			else if (*p == 's' && in_class)
-				sb_puts(out, "[:space:]");
-			else if (*p == 'D' && !in_class)
-				sb_puts(out, "[^0-9]");
-			else if (in_class && *p != '\\' && ispunct((unsigned char)*p) &&
-				 *p != ']' && *p != '-' && *p != '^')
-				sb_putc(out, *p);	/* [\.] is [.] in Go */
-			else {
-				sb_putc(out, '\\');
-				sb_putc(out, *p);
-			}
-			continue;
-		}
-		if (in_class) {
-			if (*p == ']')
-				in_class = false;
-			sb_putc(out, *p);
-			continue;
-		}
-		if (*p == '[') {
-			in_class = true;
-			sb_putc(out, '[');
-			if (p[1] == '^')
-				sb_putc(out, *++p);
-			if (p[1] == ']')
-				sb_putc(out, *++p);
-			continue;
-		}
-		if (*p == '(' && p[1] == '?') {
-			const char *q = p + 2;
-
-			if (*q == ':') {
-				p = q;
-			} else if (*q == 'P' || *q == '<') {
-				q = strchr(q, '>');
-				if (q)
-					p = q;
-			}
-			sb_putc(out, '(');
-			continue;
-		}
-		if (*p == '?' && p > re && strchr("*+?}", p[-1]) &&
-		    (p - 1 == re || p[-2] != '\\'))
-			continue;	/* lazy quantifier */
-		sb_putc(out, *p);
-	}
-}
-
-static void ere_quote(struct sbuf *out, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strchr(".[]()*+?{}|^$\\", s[i]))
-			sb_putc(out, '\\');
-		sb_putc(out, s[i]);
-	}
-}
-
-/* True if @s uses a gorilla/mux variable: "{name}" or "{name:pattern}" (or
- * the malformed "{:pattern}", so that mux's error is reported). Regex
- * repetitions such as "{2,3}" start with a digit and are not variables.
- */
-static bool has_template(const char *s)
-{
-	for (; *s; s++)
-		if (s[0] == '{' && (isalpha((unsigned char)s[1]) || s[1] == '_' || s[1] == ':'))
-			return true;
-	return false;
-}
-
-/* Translates mux template @tpl into an ERE anchored at the start, and at the
- * end if @whole. Variables without a pattern match @defpat. Returns 0, or -1
- * with the reason (mux's wording) in @msg.
- */
-static int tpl_to_ere(const char *tpl, const char *defpat, bool whole,
-		      struct sbuf *out, bool *icase, char *msg, size_t msglen)
-{
-	const char *p = tpl, *open, *colon;
-	int level;
-
-	sb_putc(out, '^');
-	while (*p) {
-		open = strchr(p, '{');
-		if (!open) {
-			if (strchr(p, '}'))
-				goto unbalanced;
-			ere_quote(out, p, strlen(p));
-			break;
-		}
-		if (memchr(p, '}', open - p))
-			goto unbalanced;
-		ere_quote(out, p, open - p);
-		level = 0;
-		for (p = open; *p; p++) {
-			if (*p == '{')
-				level++;
-			else if (*p == '}' && --level == 0)
-				break;
-		}
-		if (!*p)
-			goto unbalanced;
-		colon = memchr(open, ':', p - open);
-		if (colon == open + 1 || (colon && colon + 1 == p) || p == open + 1) {
-			snprintf(msg, msglen, "missing name or pattern in \"%.*s\"",
-				 (int)(p - open + 1), open);
-			return -1;
-		}
-		sb_putc(out, '(');
-		if (colon) {
-			char *pat = strndup(colon + 1, p - colon - 1);
-
-			if (!pat) {
-				out->oom = true;
-				return 0;
-			}
-			go_to_ere(pat, out, icase);
-			free(pat);
-		} else {
-			sb_puts(out, defpat);
-		}
-		sb_putc(out, ')');
-		p++;
-	}
-	if (whole)
-		sb_putc(out, '$');
-	return 0;
-
-unbalanced:
-	snprintf(msg, msglen, "unbalanced braces in \"%s\"", tpl);
-	return -1;
-}
 
 /* ---- parser ------------------------------------------------------------- */
 
@@ -630,8 +340,8 @@ static int build_regex(struct parser *p, const struct matcher_def *def,
 	bool icase = false;
 	int err;
 
-	go_to_ere(re, &b, &icase);
-	sb_puts(&b, "");
+	rl_go_to_ere(re, &b, &icase);
+	rl_sb_puts(&b, "");
 	if (b.oom) {
 		free(b.s);
 		perr(p, pos, "out of memory");
@@ -651,7 +361,7 @@ static int build_template(struct parser *p, const struct matcher_def *def,
 	char msg[160];
 	int err = -1;
 
-	if (tpl_to_ere(tpl, defpat, whole, &b, &icase, msg, sizeof(msg))) {
+	if (rl_tpl_to_ere(tpl, defpat, whole, &b, &icase, msg, sizeof(msg))) {
 		perr(p, pos, "%s: %s", def->name, msg);
 		goto out_free;
 	}
@@ -682,11 +392,11 @@ static int build_lit(struct parser *p, size_t pos, char *s, struct rule_pat *pat
 static int build_host_regexp(struct parser *p, const struct matcher_def *def,
 			     size_t pos, const char *arg, struct rule_pat *pat)
 {
-	if (has_template(arg))
+	if (rl_has_template(arg))
 		return build_template(p, def, pos, arg, "[^.]+", true, true, pat);
 	if (arg[strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			  "0123456789-_.")] == '\0')
-		return build_lit(p, pos, str_lower(arg), pat);
+		return build_lit(p, pos, rl_str_lower(arg), pat);
 	return build_regex(p, def, pos, arg, pat);
 }
 
@@ -697,7 +407,7 @@ static int build_path(struct parser *p, const struct matcher_def *def,
 		perr(p, pos, "%s: path \"%s\" must start with \"/\"", def->name, arg);
 		return -1;
 	}
-	if (has_template(arg))
+	if (rl_has_template(arg))
 		return build_template(p, def, pos, arg, "[^/]+",
 				      def->kind == M_PATH, false, pat);
 	return build_lit(p, pos, strdup(arg), pat);
@@ -747,7 +457,7 @@ static int build_query_v2(struct parser *p, const struct matcher_def *def,
 		}
 		if (!eq[1])
 			n->pats[i].kind = PAT_ANY;
-		else if (has_template(eq + 1)) {
+		else if (rl_has_template(eq + 1)) {
 			if (build_template(p, def, a->pos[i], eq + 1, ".*", true, false,
 					   &n->pats[i]))
 				return -1;
@@ -795,21 +505,21 @@ static int build_arg(struct parser *p, const struct matcher_def *def,
 	switch (def->kind) {
 	case M_HOST:
 	case M_HOST_REGEXP:
-		if (!str_is_ascii(arg)) {
+		if (!rl_str_is_ascii(arg)) {
 			perr(p, pos, "%s: non-ASCII characters are not allowed in \"%s\"",
 			     def->name, arg);
 			return -1;
 		}
 		if (def->kind == M_HOST_REGEXP)
 			return build_host_regexp(p, def, pos, arg, &n->pats[i]);
-		return build_lit(p, pos, str_lower(arg), &n->pats[i]);
+		return build_lit(p, pos, rl_str_lower(arg), &n->pats[i]);
 	case M_PATH:
 	case M_PATH_PREFIX:
 		return build_path(p, def, pos, arg, &n->pats[i]);
 	case M_PATH_REGEXP:
 		return build_regex(p, def, pos, arg, &n->pats[i]);
 	case M_METHOD:
-		return build_lit(p, pos, str_upper(arg), &n->pats[i]);
+		return build_lit(p, pos, rl_str_upper(arg), &n->pats[i]);
 	case M_CLIENT_IP:
 		if (parse_cidr(arg, &n->cidrs[i])) {
 			perr(p, pos, "%s: invalid IP or CIDR \"%s\"", def->name, arg);
@@ -1128,240 +838,3 @@ int64_t rule_default_priority(const char *text)
 	return text ? (int64_t)strlen(text) : 0;
 }
 
-/* ---- matching ----------------------------------------------------------- */
-
-static bool pat_match(const struct rule_pat *pat, const char *s)
-{
-	switch (pat->kind) {
-	case PAT_ANY:
-		return true;
-	case PAT_LIT:
-		return !strcmp(pat->lit, s);
-	case PAT_RE:
-		return !regexec(&pat->re, s, 0, NULL, 0);
-	}
-	return false;
-}
-
-/* Host equality as Traefik: case-insensitive, a trailing dot on either side
- * ignored.
- */
-static bool host_eq(const char *want, const char *host)
-{
-	size_t lw = strlen(want), lh = strlen(host);
-
-	if (lw && want[lw - 1] == '.')
-		lw--;
-	if (lh && host[lh - 1] == '.')
-		lh--;
-	return lw == lh && !strncasecmp(want, host, lw);
-}
-
-static bool host_match(const struct rule_node *n, const char *host)
-{
-	char low[RULE_HOST_MAX];
-	size_t len;
-
-	if (!host || !*host)
-		return false;
-	len = strlen(host);
-	for (size_t i = 0; i < n->n; i++) {
-		if (n->pats[i].kind == PAT_LIT) {
-			if (host_eq(n->pats[i].lit, host))
-				return true;
-			continue;
-		}
-		if (len >= sizeof(low))
-			continue;
-		for (size_t j = 0; j <= len; j++)
-			low[j] = tolower((unsigned char)host[j]);
-		if (pat_match(&n->pats[i], low))
-			return true;
-	}
-	return false;
-}
-
-static bool path_match(const struct rule_node *n, const char *path)
-{
-	const struct rule_pat *pat;
-
-	if (!path)
-		return false;
-	for (size_t i = 0; i < n->n; i++) {
-		pat = &n->pats[i];
-		if (n->def->kind == M_PATH_PREFIX && pat->kind == PAT_LIT) {
-			if (!strncmp(path, pat->lit, strlen(pat->lit)))
-				return true;
-		} else if (pat_match(pat, path)) {
-			return true;
-		}
-	}
-	return false;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Go's url.QueryUnescape of s[0..n) into @d (room for n + 1). */
-static int query_unescape(const char *s, size_t n, char *d)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			*d++ = ' ';
-		} else if (s[i] == '%') {
-			if (i + 2 >= n)
-				return -1;
-			if (hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				return -1;
-			*d++ = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		} else {
-			*d++ = s[i];
-		}
-	}
-	*d = '\0';
-	return 0;
-}
-
-/* Does the query have @key with a value matching @pat? With @first_only
- * (v2, mux's findFirstQueryKey) only the first occurrence of @key counts and
- * ';' separates pairs like '&'; otherwise (v3, Go's URL.Query()) any
- * occurrence counts and pairs containing ';' are ignored.
- */
-static bool query_has(const char *q, const char *key, const struct rule_pat *pat,
-		      bool first_only)
-{
-	size_t len = strlen(q), seg, klen;
-	const char *eq;
-	char sbuf[512], *buf = len < sizeof(sbuf) ? sbuf : malloc(len + 1);
-	bool found = false, hit = false;
-
-	if (!buf)
-		return false;
-	for (; *q && !found; q += seg + (q[seg] != '\0')) {
-		seg = strcspn(q, first_only ? "&;" : "&");
-		if (!seg || memchr(q, ';', seg))
-			continue;
-		eq = memchr(q, '=', seg);
-		klen = eq ? (size_t)(eq - q) : seg;
-		if (query_unescape(q, klen, buf) || strcmp(buf, key))
-			continue;
-		if (query_unescape(eq ? eq + 1 : q + seg, eq ? seg - klen - 1 : 0, buf))
-			continue;
-		hit = pat_match(pat, buf);
-		found = hit || first_only;
-	}
-	if (buf != sbuf)
-		free(buf);
-	return hit;
-}
-
-static bool query_match(const struct rule_node *n, const char *q)
-{
-	if (!q)
-		q = "";
-	for (size_t i = 0; i < n->n; i++)
-		if (!query_has(q, n->keys[i], &n->pats[i], n->query_v2))
-			return false;
-	return true;
-}
-
-static int ip_parse(const char *s, struct rule_cidr *ip)
-{
-	static const unsigned char v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	if (inet_pton(AF_INET, s, ip->addr) == 1) {
-		ip->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, ip->addr) != 1)
-		return -1;
-	ip->family = AF_INET6;
-	if (!memcmp(ip->addr, v4mapped, sizeof(v4mapped))) {
-		memmove(ip->addr, ip->addr + 12, 4);
-		ip->family = AF_INET;
-	}
-	return 0;
-}
-
-static bool cidr_contains(const struct rule_cidr *c, const struct rule_cidr *ip)
-{
-	int full = c->bits / 8, rest = c->bits % 8;
-	unsigned char mask;
-
-	if (c->family != ip->family || memcmp(c->addr, ip->addr, full))
-		return false;
-	if (!rest)
-		return true;
-	mask = 0xff << (8 - rest);
-	return (c->addr[full] & mask) == (ip->addr[full] & mask);
-}
-
-static bool client_ip_match(const struct rule_node *n, const char *s)
-{
-	struct rule_cidr ip;
-
-	if (!s || ip_parse(s, &ip))
-		return false;
-	for (size_t i = 0; i < n->n; i++)
-		if (cidr_contains(&n->cidrs[i], &ip))
-			return true;
-	return false;
-}
-
-static bool matcher_match(const struct rule_node *n, const struct rule_req *req)
-{
-	const char *v;
-
-	switch (n->def->kind) {
-	case M_HOST:
-	case M_HOST_REGEXP:
-		return host_match(n, req->host);
-	case M_PATH:
-	case M_PATH_PREFIX:
-	case M_PATH_REGEXP:
-		return path_match(n, req->path);
-	case M_METHOD:
-		for (size_t i = 0; req->method && i < n->n; i++)
-			if (!strcmp(req->method, n->pats[i].lit))
-				return true;
-		return false;
-	case M_HEADER:
-	case M_HEADER_REGEXP:
-		v = req->header ? req->header(req->ctx, n->keys[0]) : NULL;
-		return v && pat_match(&n->pats[0], v);
-	case M_QUERY:
-	case M_QUERY_REGEXP:
-		return query_match(n, req->query);
-	case M_CLIENT_IP:
-		return client_ip_match(n, req->client_ip);
-	}
-	return false;
-}
-
-static bool node_match(const struct rule_node *n, const struct rule_req *req)
-{
-	switch (n->op) {
-	case OP_AND:
-		return node_match(n->left, req) && node_match(n->right, req);
-	case OP_OR:
-		return node_match(n->left, req) || node_match(n->right, req);
-	case OP_NOT:
-		return !node_match(n->left, req);
-	case OP_MATCH:
-		return matcher_match(n, req);
-	}
-	return false;
-}
-
-bool rule_match(const struct rule *r, const struct rule_req *req)
-{
-	return r && req && node_match(r->root, req);
-}

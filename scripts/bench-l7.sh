@@ -2,18 +2,22 @@
 # L7 benchmark: sluice, HAProxy and nginx as HTTP reverse proxies in front
 # of the same nginx backend, in one run, inside a private network namespace
 # (its own loopback). wrk drives each proxy with small (6 B) and 64 KiB
-# responses, over keep-alive and with a new connection per request.
+# responses, over keep-alive and with a new connection per request, and
+# over keep-alive with TLS from the proxy to the backend (the backend's
+# self-signed certificate is generated per run in the temp dir; each proxy
+# skips verification and keeps its backend TLS connections).
 # Every proxy gets one worker thread/process; results are ratios to
 # HAProxy. Rows go to $BUILD/bench/l7.tsv, the table into
 # docs/performance.md between the "bench-l7" markers.
 # Each row is the median of ROUNDS runs, the proxies interleaved within a
 # round, so a noisy machine skews them alike.
 #   DURATION=seconds per run (default 3), ROUNDS (default 3),
-#   CONNS=wrk connections (default 50)
+#   CONNS=wrk connections (default 50), BENCH_QUICK=1 (DURATION 1 unless
+#   given), BENCH_DOCS=0 (leave docs/performance.md alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-DURATION=${DURATION:-3}
+DURATION=${DURATION:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 1 || echo 3)}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 for t in wrk haproxy nginx; do
@@ -40,6 +44,10 @@ $NX ip link set lo up
 mkdir -p "$TMP/www"
 printf 'hello\n' >"$TMP/www/small"
 head -c 65536 /dev/zero | tr '\0' x >"$TMP/www/big"
+# backend certificate: self-signed, per run, deleted with $TMP
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-subj /CN=backend.test -days 1 -keyout "$TMP/be.key" -out "$TMP/be.crt" \
+	>/dev/null 2>&1 || { echo "bench-l7: openssl req failed" >&2; exit 1; }
 
 # backend: nginx serving two static files, one worker
 cat >"$TMP/backend.conf" <<C
@@ -55,6 +63,12 @@ http {
 		listen 127.0.0.1:19001 backlog=4096;
 		root $TMP/www;
 	}
+	server {
+		listen 127.0.0.1:19011 ssl backlog=4096;
+		ssl_certificate $TMP/be.crt;
+		ssl_certificate_key $TMP/be.key;
+		root $TMP/www;
+	}
 }
 C
 cat >"$TMP/nginx.conf" <<C
@@ -67,6 +81,7 @@ http {
 	access_log off;
 	keepalive_requests 10000000;
 	upstream be { server 127.0.0.1:19001; keepalive 128; }
+	upstream betls { server 127.0.0.1:19011; keepalive 128; }
 	server {
 		listen 127.0.0.1:19003 backlog=4096;
 		location / {
@@ -74,6 +89,17 @@ http {
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
 			proxy_buffering off;
+		}
+	}
+	server {
+		listen 127.0.0.1:19013 backlog=4096;
+		location / {
+			proxy_pass https://betls;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_buffering off;
+			proxy_ssl_session_reuse on;
+			proxy_ssl_verify off;
 		}
 	}
 }
@@ -93,17 +119,33 @@ frontend f
 backend b
 	http-reuse always
 	server s1 127.0.0.1:19001
+frontend ftls
+	bind 127.0.0.1:19012 backlog 4096
+	default_backend btls
+backend btls
+	http-reuse always
+	server s1 127.0.0.1:19011 ssl verify none
 C
 cat >"$TMP/sluice.yml" <<C
 entryPoints:
   web: {address: "127.0.0.1:19004"}
+  webtls: {address: "127.0.0.1:19014"}
 http:
   routers:
-    all: {rule: "PathPrefix(\`/\`)", service: be}
+    all: {rule: "PathPrefix(\`/\`)", service: be, entryPoints: [web]}
+    tls: {rule: "PathPrefix(\`/\`)", service: betls, entryPoints: [webtls]}
+  serversTransports:
+    # an explicit transport keeps 2 idle connections per host (Traefik's
+    # default); 200 as the default transport of the plain rows
+    skipverify: {insecureSkipVerify: true, maxIdleConnsPerHost: 200}
   services:
     be:
       loadBalancer:
         servers: [{url: "http://127.0.0.1:19001"}]
+    betls:
+      loadBalancer:
+        serversTransport: skipverify
+        servers: [{url: "https://127.0.0.1:19011"}]
 C
 
 $NX nginx -c "$TMP/backend.conf" & PIDS+=($!)
@@ -111,10 +153,11 @@ $NX haproxy -f "$TMP/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!); HAPID=$!
 $NX nginx -c "$TMP/nginx.conf" & PIDS+=($!); NGPID=$!
 $NX env SLUICE_L7_WORKERS=1 "$BUILD/sluiced" --config "$TMP/sluice.yml" \
 	--socket "$TMP/s.sock" --no-dataplane >"$TMP/sluiced.log" 2>&1 & PIDS+=($!); SLPID=$!
-for port in 19001 19002 19003 19004; do
+for port in 19001 19002 19003 19004 19011 19012 19013 19014; do
 	ok=0
+	sch=http; [ $port = 19011 ] && sch=https
 	for _ in $(seq 50); do
-		$NX curl -s -o /dev/null "http://127.0.0.1:$port/small" && { ok=1; break; }
+		$NX curl -skf -o /dev/null "$sch://127.0.0.1:$port/small" && { ok=1; break; }
 		sleep 0.1
 	done
 	[ $ok = 1 ] || { echo "bench-l7: port $port did not answer" >&2; exit 1; }
@@ -159,9 +202,13 @@ run() { # scenario proxy port path extra-wrk-args...
 }
 for round in $(seq "$ROUNDS"); do
 	for scen in "small keep-alive|/small|" "64KiB keep-alive|/big|" \
-		    "small new conn|/small|close" "64KiB new conn|/big|close"; do
-		IFS='|' read -r label path close <<<"$scen"
-		for proxy in haproxy:19002 sluice:19004 nginx:19003; do
+		    "small new conn|/small|close" "64KiB new conn|/big|close" \
+		    "small keep-alive, TLS backend|/small||tls" \
+		    "64KiB keep-alive, TLS backend|/big||tls"; do
+		IFS='|' read -r label path close tls <<<"$scen"
+		ports="haproxy:19002 sluice:19004 nginx:19003"
+		[ -n "$tls" ] && ports="haproxy:19012 sluice:19014 nginx:19013"
+		for proxy in $ports; do
 			if [ -n "$close" ]; then
 				run "$label" "${proxy%%:*}" "${proxy##*:}" "$path" -H 'Connection: close'
 			else
@@ -196,6 +243,7 @@ table=$(awk -F'\t' 'NR > 0 {
 }' "$MED")
 echo "$table"
 
+[ "${BENCH_DOCS:-1}" = 1 ] || exit 0
 DOC=docs/performance.md
 section=$(cat <<S
 <!-- bench-l7 begin -->
@@ -208,7 +256,9 @@ worker each, wrk -t1 -c$CONNS for ${DURATION}s per run, each row the median
 of $ROUNDS interleaved rounds; client, proxy and backend share the machine's
 CPUs (load average at the start: $LOAD). "new conn" sends
 \`Connection: close\` (a new client connection per request; proxies keep
-backend connections). RSS is measured after the row's last run. With a
+backend connections). "TLS backend" rows proxy to the same backend over
+HTTPS (self-signed P-256 certificate, verification off, backend
+connections kept). RSS is measured after the row's last run. With a
 load average above the CPU count, ratios move by tens of percent between
 runs: compare on an idle host.
 

@@ -59,6 +59,16 @@ int pin_dir_create(const char *dir)
 	return 0;
 }
 
+/* True when @dir is a mount point (its device differs from its parent's). */
+static bool is_mount_point(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct stat a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	return !stat(dir, &a) && !stat(parent, &b) && a.st_dev != b.st_dev;
+}
+
 int pin_dir_remove(const char *dir, const char *const *names)
 {
 	char path[PATH_MAX];
@@ -69,6 +79,10 @@ int pin_dir_remove(const char *dir, const char *const *names)
 		if (unlink(path) && errno != ENOENT)
 			return -errno;
 	}
+	/* a private bpffs that pin_dir_create() mounted outside BPFFS_ROOT */
+	if (strcmp(dir, BPFFS_ROOT) && pin_is_bpffs(dir) && is_mount_point(dir) &&
+	    umount2(dir, MNT_DETACH))
+		return -errno;
 	if (rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
 		return -errno;
 	return 0;

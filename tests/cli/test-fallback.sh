@@ -9,11 +9,14 @@ B=${BUILD:-build}
 TMP=$(mktemp -d)
 PORT=$((23000 + $$ % 400))
 BPORT=$((PORT + 400))
+HPORT=$((PORT + 800))	# a second entryPoint, with health checks
+DEAD=$((PORT + 1200))	# nothing listens here
 PIDS=()
+PINS=/sys/fs/bpf/slfb-$$
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	rm -rf "$TMP"
+	rm -rf "$PINS" "$TMP"
 }
 trap cleanup EXIT
 
@@ -33,13 +36,21 @@ PIDS+=($!)
 cat >"$TMP/c.yml" <<Y
 entryPoints:
   pg: {address: "127.0.0.1:$PORT"}
+  hc: {address: "127.0.0.1:$HPORT"}
 dataplane:
   interfaces: [slfb-none0]
-  pinDir: $TMP/pins
+  pinDir: $PINS
 tcp:
   routers:
     pg: {entryPoints: [pg], rule: "HostSNI(\`*\`)", service: pg}
+    hc: {entryPoints: [hc], rule: "HostSNI(\`*\`)", service: hc}
   services:
+    hc:
+      loadBalancer:
+        healthCheck: {interval: 1s, timeout: 500ms}
+        servers:
+        - address: "127.0.0.1:$DEAD"
+        - address: "127.0.0.1:$BPORT"
     pg:
       loadBalancer:
         servers: [{address: "127.0.0.1:$BPORT"}]
@@ -60,6 +71,25 @@ out=$(python3 -c "
 import socket; s = socket.create_connection(('127.0.0.1', $PORT), timeout=5)
 print(s.recv(100).decode().strip())" 2>&1)
 [ "$out" = backend-one ] && t_pass || t_fail "got: $out"
+
+t_case tcp_health_check_steers_userspace_proxy
+# the first probe runs at load; once the dead server is down, every new
+# connection goes to the live one (round robin would send half to the dead)
+if t_wait "$B/sluice -s '$TMP/s.sock' -j health show hc@file | jq -e '.\"hc@file\".\"127.0.0.1:$DEAD\".status == \"down\"' >/dev/null" 5; then
+	out=$(python3 -c "
+import socket
+got = []
+for i in range(10):
+    try:
+        s = socket.create_connection(('127.0.0.1', $HPORT), timeout=5)
+        got.append(s.recv(100).decode().strip() or 'closed')
+    except OSError as e:
+        got.append('error')
+print(' '.join(sorted(set(got))), len(got))" 2>&1)
+	[ "$out" = "backend-one 10" ] && t_pass || t_fail "got: $out"
+else
+	t_fail "the dead server never went down: $($B/sluice -s "$TMP/s.sock" -j health show 2>&1)"
+fi
 
 t_case l4_show_path
 out=$($B/sluice -s "$TMP/s.sock" -j l4 show)

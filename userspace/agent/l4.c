@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "ctl.h"
+#include "health.h"
 #include "json_writer.h"
 #include "l4.h"
 #include "l4proxy.h"
@@ -47,6 +48,16 @@ static int ctl_l4_show(void *ctx, int argc, char **args, struct json_writer *w,
 	return 0;
 }
 
+/* A server's health flipped (agent thread): new connections follow it. */
+static void l4_health_changed(void *arg, const char *service,
+			      const char *server, bool up)
+{
+	struct agent *a = arg;
+
+	if (l4_of(a))
+		l4proxy_server_health(l4_of(a), service, server, up);
+}
+
 static int l4_start(struct agent *a)
 {
 	struct l4proxy *p;
@@ -71,6 +82,12 @@ static int l4_start(struct agent *a)
 	err = ctl_register(a->ctl, "l4 show", ctl_l4_show, a);
 	if (err)
 		goto out_free;
+	if (a->health) {
+		l4proxy_set_health(p, a->health);
+		err = health_subscribe(a->health, l4_health_changed, a);
+		if (err)
+			goto out_free;
+	}
 	say_mode(p);
 	return 0;
 
@@ -92,6 +109,8 @@ static int l4_reload(struct agent *a, const struct config *next)
 
 static void l4_stop(struct agent *a)
 {
+	if (a->health && l4_of(a))
+		health_unsubscribe(a->health, l4_health_changed, a);
 	l4proxy_free(l4_of(a));
 	a->subsys[AGENT_L4] = NULL;
 }

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "health.h"
 #include "json_writer.h"
 #include "l4_internal.h"
 #include "l4proxy.h"
@@ -172,6 +173,53 @@ out_free:
 	return NULL;
 }
 
+/* Marks the down servers of every loadBalancer of @g from the registry. */
+static void apply_health(struct l4proxy *p, struct l4_graph *g)
+{
+	struct l4_service *sets[2] = { g->tcp_svcs, g->udp_svcs };
+	size_t ns[2] = { g->n_tcp_svcs, g->n_udp_svcs }, k, i, j;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < ns[k]; i++) {
+			struct l4_service *s = &sets[k][i];
+
+			if (s->kind != CFG_SVC_LOADBALANCER)
+				continue;
+			for (j = 0; j < s->n_servers; j++)
+				s->wrr_e[j].down = p->health &&
+					!health_server_up(p->health, s->name,
+							  s->servers[j].address);
+		}
+	}
+}
+
+void l4proxy_set_health(struct l4proxy *p, const struct health_state *h)
+{
+	p->health = h;
+	apply_health(p, p->graph);
+}
+
+void l4proxy_server_health(struct l4proxy *p, const char *service,
+			   const char *server, bool up)
+{
+	struct l4_graph *g = p->graph;
+	struct l4_service *sets[2] = { g->tcp_svcs, g->udp_svcs };
+	size_t ns[2] = { g->n_tcp_svcs, g->n_udp_svcs }, k, i, j;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < ns[k]; i++) {
+			struct l4_service *s = &sets[k][i];
+
+			if (s->kind != CFG_SVC_LOADBALANCER ||
+			    strcmp(s->name, service))
+				continue;
+			for (j = 0; j < s->n_servers; j++)
+				if (!strcmp(s->servers[j].address, server))
+					s->wrr_e[j].down = !up;
+		}
+	}
+}
+
 int l4proxy_start(struct l4proxy *p)
 {
 	p->started = true;
@@ -189,6 +237,7 @@ static int swap_graph(struct l4proxy *p, const struct config *cfg)
 	g = l4_graph_build(cfg, &p->reg, p->dp_active);
 	if (!g)
 		return -errno;
+	apply_health(p, g);
 	l4_graph_put(p->graph, &p->reg);
 	p->graph = g;
 	p->generation++;

@@ -72,4 +72,14 @@ void l4proxy_free(struct l4proxy *p);
 bool l4proxy_router_needs_proxy(const struct config *cfg,
 				const struct cfg_l4_router *r);
 
+struct health_state;
+/* Reads server health from @h (borrowed; NULL: every server up) for every
+ * graph built from now on, and applies it to the current one: a server
+ * that is down takes no new connection or UDP session.
+ */
+void l4proxy_set_health(struct l4proxy *p, const struct health_state *h);
+/* Applies one flip reported by the registry (agent thread). */
+void l4proxy_server_health(struct l4proxy *p, const char *service,
+			   const char *server, bool up);
+
 #endif /* LB_L4PROXY_H */

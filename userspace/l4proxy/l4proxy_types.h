@@ -139,6 +139,8 @@ struct l4_listener {
 struct l4_conn;
 struct l4_pre;
 
+struct health_state;
+
 struct l4proxy {
 	struct event_base *base;
 	struct l4_graph *graph;
@@ -148,6 +150,7 @@ struct l4proxy {
 	struct l4_pre *pres;		/* connections still routing */
 	bool dp_active;
 	bool started;
+	const struct health_state *health;	/* borrowed; NULL: all up */
 	uint64_t generation;
 	unsigned char *dgram;		/* 65535-byte UDP buffer */
 	char err[256];

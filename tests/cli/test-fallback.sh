@@ -73,9 +73,10 @@ print(s.recv(100).decode().strip())" 2>&1)
 [ "$out" = backend-one ] && t_pass || t_fail "got: $out"
 
 t_case tcp_health_check_steers_userspace_proxy
-# the first probe runs at load; once the dead server is down, every new
-# connection goes to the live one (round robin would send half to the dead)
-if t_wait "$B/sluice -s '$TMP/s.sock' -j health show hc@file | jq -e '.\"hc@file\".\"127.0.0.1:$DEAD\".status == \"down\"' >/dev/null" 5; then
+# the first probe runs at load; once the dead server is down (and the live
+# one up: its python may bind after the first probe), every new connection
+# goes to the live one (round robin would send half to the dead)
+if t_wait "$B/sluice -s '$TMP/s.sock' -j health show hc@file | jq -e '.\"hc@file\" | (.\"127.0.0.1:$DEAD\".status == \"down\" and .\"127.0.0.1:$BPORT\".status == \"up\")' >/dev/null" 5; then
 	out=$(python3 -c "
 import socket
 got = []
@@ -88,7 +89,7 @@ for i in range(10):
 print(' '.join(sorted(set(got))), len(got))" 2>&1)
 	[ "$out" = "backend-one 10" ] && t_pass || t_fail "got: $out"
 else
-	t_fail "the dead server never went down: $($B/sluice -s "$TMP/s.sock" -j health show 2>&1)"
+	t_fail "probes never settled (dead down, live up): $($B/sluice -s "$TMP/s.sock" -j health show 2>&1)"
 fi
 
 t_case l4_show_path

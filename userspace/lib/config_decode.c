@@ -242,17 +242,31 @@ static int dec_strlist(struct decoder *d, yaml_node_t *node,
 	return 0;
 }
 
-static int dec_kvmap(struct decoder *d, yaml_node_t *node, struct cfg_kvlist *l)
+/* Checks that @node has the shape a decoder walks. Returns 1 to walk it,
+ * 0 for an empty (null) value, -1 for another shape (reported as
+ * "expected @what, got ...").
+ */
+static int dec_shape(struct decoder *d, yaml_node_t *node,
+		     yaml_node_type_t type, const char *what)
 {
-	yaml_node_pair_t *p;
-
 	if (dec_is_null(node))
 		return 0;
-	if (node->type != YAML_MAPPING_NODE) {
-		dec_diag(d, CFG_ERROR, node, "expected a mapping, got %s",
+	if (node->type != type) {
+		dec_diag(d, CFG_ERROR, node, "expected %s, got %s", what,
 			 node_kind(node));
 		return -1;
 	}
+	return 1;
+}
+
+static int dec_kvmap(struct decoder *d, yaml_node_t *node, struct cfg_kvlist *l)
+{
+	yaml_node_pair_t *p;
+	int shape;
+
+	shape = dec_shape(d, node, YAML_MAPPING_NODE, "a mapping");
+	if (shape <= 0)
+		return shape;
 	for (p = node->data.mapping.pairs.start;
 	     p < node->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(d->doc, p->key);
@@ -304,14 +318,11 @@ static int dec_list(struct decoder *d, const struct field *f,
 	size_t *count = (size_t *)((char *)obj + f->count_off);
 	yaml_node_item_t *it;
 	size_t i = 0;
+	int shape;
 
-	if (dec_is_null(node))
-		return 0;
-	if (node->type != YAML_SEQUENCE_NODE) {
-		dec_diag(d, CFG_ERROR, node, "expected a list, got %s",
-			 node_kind(node));
-		return -1;
-	}
+	shape = dec_shape(d, node, YAML_SEQUENCE_NODE, "a list");
+	if (shape <= 0)
+		return shape;
 	for (it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++, i++) {
 		yaml_node_t *n = yaml_document_get_node(d->doc, *it);
@@ -347,14 +358,11 @@ static int dec_named_map(struct decoder *d, const struct field *f,
 	size_t *count = (size_t *)((char *)obj + f->count_off);
 	const struct schema *s = f->sub;
 	yaml_node_pair_t *p;
+	int shape;
 
-	if (dec_is_null(node))
-		return 0;
-	if (node->type != YAML_MAPPING_NODE) {
-		dec_diag(d, CFG_ERROR, node, "expected a mapping of names, got %s",
-			 node_kind(node));
-		return -1;
-	}
+	shape = dec_shape(d, node, YAML_MAPPING_NODE, "a mapping of names");
+	if (shape <= 0)
+		return shape;
 	for (p = node->data.mapping.pairs.start;
 	     p < node->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(d->doc, p->key);

@@ -40,6 +40,7 @@ struct l4_counters {
 	uint64_t pp_ignored;	/* ... stripped from untrusted peers */
 	uint64_t pp_errors;	/* malformed inbound headers (closed) */
 	uint64_t no_route;	/* no router matched (closed) */
+	uint64_t to_http;	/* no router matched: handed to HTTP routers */
 };
 
 struct l4_server {
@@ -151,6 +152,10 @@ struct l4proxy {
 	bool dp_active;
 	bool started;
 	const struct health_state *health;	/* borrowed; NULL: all up */
+	/* l4proxy_set_http_fallback(); NULL: no HTTP routers */
+	int (*http_fn)(void *arg, const char *ep, int fd,
+		       const struct sockaddr *peer, socklen_t len);
+	void *http_arg;
 	uint64_t generation;
 	unsigned char *dgram;		/* 65535-byte UDP buffer */
 	char err[256];

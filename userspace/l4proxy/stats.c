@@ -129,6 +129,7 @@ static void entry_json(struct json_writer *w, const struct l4_entry *e)
 		jsonw_u64_field(w, "pp_errors", e->stats->pp_errors);
 	}
 	jsonw_u64_field(w, "no_route", e->stats->no_route);
+	jsonw_u64_field(w, "to_http", e->stats->to_http);
 	jsonw_end_object(w);
 }
 

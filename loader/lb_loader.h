@@ -6,10 +6,12 @@
  * link (bpf_link_update(): no moment without a program).
  *
  * Why bpf_link and not libxdp: libxdp 1.3's multi-program dispatcher
- * loads the BPF object itself (as freplace extensions), which conflicts
- * with loading a skeleton against re-used pinned maps, and its netlink
- * attachments cannot be swapped atomically; pinned links give restart
- * survival, atomic upgrade and forced detach with one mechanism. The
+ * loads the BPF object itself (as freplace extensions) and is replaced
+ * whole on every change; on the project's kernels its freplace probe is
+ * refused (EPERM) and libxdp falls back to one netlink-attached program,
+ * which cannot be swapped atomically nor pinned. Pinned links give
+ * restart survival, atomic upgrade and forced detach with one mechanism
+ * (docs/datapath.md). The
  * native -> generic fallback is done here the way libxdp does it.
  *
  * Return convention: 0 or -errno; constructors NULL with errno set.

@@ -2,7 +2,8 @@
 /* sluice's XDP load balancer: the pipeline only. Concerns live in the
  * headers: parsing (lb_parse.h), lookups (lb_lookup.h), translation and
  * forwarding (lb_forward.h), ICMP errors (lb_icmp.h), resets
- * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h),
+ * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h), kernel
+ * steering to the local proxy (lb_steer.h),
  * maps (lb_maps.h), the userspace ABI (lb_abi.h). docs/datapath.md walks
  * a packet through it.
  *
@@ -25,6 +26,7 @@
 #include "lb_parse.h"
 #include "lb_reset.h"
 #include "lb_stats.h"
+#include "lb_steer.h"
 
 #define LB_SNAT_TRIES		8
 #define LB_SNAT_PORT_LO		1024
@@ -121,6 +123,50 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 		nf->state = LB_FLOW_UDP;
 	*fp = NULL;
 	return be;
+}
+
+/* Client -> LB_VIP_F_LOCAL VIP: the backend is chosen and the flow kept
+ * as for any VIP (the proxy reads both from lb_flows on accept), the
+ * packet is counted and goes up untranslated, to the local proxy.
+ */
+static __always_inline int lb_to_local(const struct lb_pkt *p,
+				       const struct lb_vip *vip,
+				       const struct lb_cfg *cfg)
+{
+	struct lb_flow nf = {}, *f = NULL;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u32 tick = now >> LB_TICK_SHIFT;
+	__u32 hash = 0, drop = 0;
+	struct lb_backend *be;
+
+	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
+	if (!be && drop != LB_DROP_BACKEND_GONE) {
+		lb_vip_count(vip->vip_id, p->len, 0, 1);
+		return lb_drop(drop);
+	}
+	/* A gone backend: the proxy holds both ends and sees its backend
+	 * connection end; the kernel only keeps counting.
+	 */
+	if (f) {
+		__u8 state = lb_tcp_next_state(f->state, p->tcp_flags);
+
+		if (f->last_tick != tick)
+			f->last_tick = tick;
+		if (state != f->state)
+			f->state = state;
+		lb_be_count(f->backend_id, p->len, 0);
+	} else if (be) {
+		nf.last_tick = nf.created_tick;
+		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
+			lb_vip_count(vip->vip_id, p->len, 0, 1);
+			return lb_drop(LB_DROP_FLOW_TABLE);
+		}
+		lb_stat_inc(LB_STAT_NEW_FLOW);
+		lb_be_count(nf.backend_id, p->len, 1);
+	}
+	lb_vip_count(vip->vip_id, p->len, !f && be, 0);
+	lb_stat_inc(LB_STAT_LOCAL);
+	return XDP_PASS;
 }
 
 /* Client -> VIP: choose or find the backend, translate, forward. */
@@ -316,9 +362,14 @@ int lb_xdp(struct xdp_md *ctx)
 		__u32 idx = lb_vip_addr_idx(vip, &p);
 
 		/* a wildcard VIP serves our own addresses only */
-		if (idx < LB_MAX_ADDRS)
-			return lb_to_backend(ctx, &p, vip, cfg, idx);
-		goto pass;
+		if (idx >= LB_MAX_ADDRS)
+			goto pass;
+		if (vip->flags & LB_VIP_F_LOCAL) {
+			if (p.key.proto == IPPROTO_TCP)
+				return lb_to_local(&p, vip, cfg);
+			goto pass;
+		}
+		return lb_to_backend(ctx, &p, vip, cfg, idx);
 	}
 	word = sport >> 6;
 	bits = bpf_map_lookup_elem(&lb_ports, &word);
@@ -333,6 +384,15 @@ int lb_xdp(struct xdp_md *ctx)
 pass:
 	lb_stat_inc(LB_STAT_PASS);
 	return XDP_PASS;
+}
+
+/* Hands connections to LB_VIP_F_LOCAL VIPs to sluiced's listener
+ * (lb_steer.h); attached to sluiced's network namespace.
+ */
+SEC("sk_lookup")
+int lb_steer_sk(struct bpf_sk_lookup *ctx)
+{
+	return lb_steer_assign(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

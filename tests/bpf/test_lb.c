@@ -227,6 +227,7 @@ static int group_setup(void **state)
 	fds[LBMAP_ADDR_IDX] = bpf_map__fd(skel->maps.lb_addr_idx);
 	fds[LBMAP_FIB_CACHE] = bpf_map__fd(skel->maps.lb_fib_cache);
 	fds[LBMAP_PORTS] = bpf_map__fd(skel->maps.lb_ports);
+	fds[LBMAP_STEER] = bpf_map__fd(skel->maps.lb_steer);
 	if (lbmap_init_fds(&maps, fds))
 		return -1;
 	cfg.abi_version = LB_ABI_VERSION;

@@ -11,7 +11,7 @@
       followed by "hello-SPORT\\n"; NAME must be the backend that answered
       that connection (SERVED) and the one the flow table names for it
       (LOOKUP: {"SPORT": "10.0.11.2:2525"}). Prints "ok N" or the first
-      mismatch, exit status 1.
+      mismatch, exit status 1. IPv6 CLIENT and VIP: a TCP6 header.
 """
 import glob
 import json
@@ -22,17 +22,21 @@ import sys
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 BACKENDS = {"be1": "10.0.11.2", "be2": "10.0.12.2", "be3": "10.0.13.2"}
+BACKENDS6 = {"be1": "[fd00:11::2]", "be2": "[fd00:12::2]",
+             "be3": "[fd00:13::2]"}
 
 
 def connect(vip, port, first, n):
     out = {}
     for sport in range(first, first + n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        v6 = ":" in vip
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,
+                          socket.SOCK_STREAM)
         s.settimeout(3)
         name = b""
         try:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("0.0.0.0", sport))
+            s.bind(("::" if v6 else "0.0.0.0", sport))
             s.connect((vip, port))
             s.sendall(b"hello-%d\n" % sport)
             s.shutdown(socket.SHUT_WR)
@@ -53,16 +57,23 @@ def verify(outdir, client, vip, port, served, lookup):
     served = json.load(open(served))
     lookup = json.load(open(lookup))
     seen = {}
+    v6 = ":" in client
+    fam, alen = (socket.AF_INET6, 16) if v6 else (socket.AF_INET, 4)
+    names = BACKENDS6 if v6 else BACKENDS
     for path in sorted(glob.glob(os.path.join(outdir, "*.bin"))):
         name = os.path.basename(path).split(".")[0]
         data = open(path, "rb").read()
-        if len(data) < 28 or data[:12] != SIG:
+        if len(data) < 16 or data[:12] != SIG:
             return "%s: no PROXY v2 header: %r" % (path, data[:40])
-        src, dst, sport, dport = struct.unpack("!4s4sHH", data[16:28])
-        if socket.inet_ntoa(src) != client:
+        if data[13] != (0x21 if v6 else 0x11):
+            continue        # the other family's connection
+        src = data[16:16 + alen]
+        sport, = struct.unpack("!H", data[16 + 2 * alen:18 + 2 * alen])
+        if src != socket.inet_pton(fam, client):
             continue        # another test's connection
-        want = (SIG + b"\x21\x11" + struct.pack("!H", 12) +
-                socket.inet_aton(client) + socket.inet_aton(vip) +
+        want = (SIG + (b"\x21\x21" if v6 else b"\x21\x11") +
+                struct.pack("!H", 2 * alen + 4) +
+                socket.inet_pton(fam, client) + socket.inet_pton(fam, vip) +
                 struct.pack("!HH", sport, port) + b"hello-%d\n" % sport)
         if data != want:
             return "%s: got %r want %r" % (path, data, want)
@@ -73,7 +84,7 @@ def verify(outdir, client, vip, port, served, lookup):
         if served.get(key) != name:
             return "port %s: backend %s wrote it, client heard %r" % (
                 key, name, served.get(key))
-        if lookup.get(key) != BACKENDS[name] + ":2525":
+        if lookup.get(key) != names[name] + ":2525":
             return "port %s: served by %s, flow table says %s" % (
                 key, name, lookup.get(key))
     if sorted(seen) != sorted(served):

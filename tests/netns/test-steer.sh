@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kernel steering end to end (docs/datapath.md, "Kernel steering"): on one
 # XDP-attached balancer, a plain TCP VIP is carried by XDP alone and a
-# proxyProtocol (v2) VIP is steered to sluiced's userspace proxy: XDP picks
+# proxyProtocol (v2) VIP (IPv4 and IPv6) is steered to sluiced's userspace proxy: XDP picks
 # the backend and records the flow, sk_lookup hands the connection to the
 # proxy's loopback listener, and the proxy connects to the backend the
 # kernel chose. Topology: tests/netns/dp_lib.sh (namespaces slst-*). One
@@ -36,6 +36,8 @@ entryPoints:
     address: "10.0.0.20:25"
   nolocal:
     address: "10.0.0.21:25"
+  pp6:
+    address: "[fd00:a::20]:25"
 dataplane:
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
@@ -45,7 +47,7 @@ tcp:
       rule: "HostSNI(\`*\`)"
       service: web
     pp:
-      entryPoints: [pp, nolocal]
+      entryPoints: [pp, nolocal, pp6]
       rule: "HostSNI(\`*\`)"
       service: pp
   services:
@@ -63,6 +65,9 @@ tcp:
           - address: "10.0.11.2:2525"
           - address: "10.0.12.2:2525"
           - address: "10.0.13.2:2525"
+          - address: "[fd00:11::2]:2525"
+          - address: "[fd00:12::2]:2525"
+          - address: "[fd00:13::2]:2525"
 YAML
 }
 
@@ -76,11 +81,12 @@ setup() {
 	# the steered VIP is delivered locally (sk_lookup runs on local
 	# delivery only); 10.0.0.21 is not, on purpose
 	ip -n "$(dp_ns l)" route add local 10.0.0.20/32 dev lo || return 1
+	ip -n "$(dp_ns l)" -6 route add local fd00:a::20/128 dev lo || return 1
 	dp_backends
 	mkdir -p "$DP_TMP/out"
 	for i in 1 2 3; do
 		nsenter --net="/run/netns/$(dp_ns b$i)" "$DP_PY" \
-			"$DP_ROOT/tests/l4/backend.py" tcp 0.0.0.0 2525 be$i \
+			"$DP_ROOT/tests/l4/backend.py" tcp :: 2525 be$i \
 			"$DP_TMP/out" >/dev/null &
 		DP_PIDS+=($!)
 	done
@@ -133,50 +139,52 @@ test_plain_xdp() {
 	fi
 }
 
+# test_steered LABEL VIP VIPKEY CLIENT CLIENT_SP ENTRYPOINT FIRST_SPORT
 test_steered() {
+	local t=$1 vaddr=$2 vkey=$3 client=$4 csp=$5 ep=$6 sp0=$7
 	local loc0 st0 fwd0 served sp lk r nf n
 	loc0=$(stat local); st0=$(stat steer); fwd0=$(stat fwd)
-	served=$(dp_in c timeout 60 "$DP_PY" "$CHECK" connect 10.0.0.20 25 30000 $N)
+	served=$(dp_in c timeout 60 "$DP_PY" "$CHECK" connect "$vaddr" 25 "$sp0" $N)
 	echo "$served" >"$DP_TMP/served.json"
 	if [ "$(jq '[.[] | select(test("^be[123]$"))] | length' <<<"$served")" != $N ]; then
-		fail steered_connections "$served"
+		fail ${t}_steered_connections "$served"
 		return
 	fi
-	pass steered_connections
+	pass ${t}_steered_connections
 	# the flow table's backend for each connection
 	echo '{}' >"$DP_TMP/lookup.json"
-	for sp in $(seq 30000 $((30000 + N - 1))); do
-		lk=$(dp_sluice -j vip lookup 10.0.0.20:25/tcp 10.0.1.2:$sp)
+	for sp in $(seq "$sp0" $((sp0 + N - 1))); do
+		lk=$(dp_sluice -j vip lookup "$vkey" "$csp:$sp")
 		jq --arg k "$sp" --arg v "$(jq -r .flow_backend <<<"$lk")" \
 			'. + {($k): $v}' "$DP_TMP/lookup.json" >"$DP_TMP/l.tmp" &&
 			mv "$DP_TMP/l.tmp" "$DP_TMP/lookup.json"
 		# a new flow from the same source would get the same backend
 		[ "$(jq -r .backend <<<"$lk")" = "$(jq -r .flow_backend <<<"$lk")" ] ||
-			{ fail steered_ring_choice "$lk"; return; }
+			{ fail ${t}_steered_ring_choice "$lk"; return; }
 	done
-	pass steered_ring_choice
+	pass ${t}_steered_ring_choice
 	# backends write a connection's bytes once it ends: wait for them
 	for n in $(seq 50); do
-		[ "$(ls "$DP_TMP/out" | grep -c '\.bin$')" -ge $N ] && break
+		r=$("$DP_PY" "$CHECK" verify "$DP_TMP/out" "$client" "$vaddr" 25 \
+			"$DP_TMP/served.json" "$DP_TMP/lookup.json")
+		[ "$r" = "ok $N" ] && break
 		sleep 0.1
 	done
-	r=$("$DP_PY" "$CHECK" verify "$DP_TMP/out" 10.0.1.2 10.0.0.20 25 \
-		"$DP_TMP/served.json" "$DP_TMP/lookup.json")
-	[ "$r" = "ok $N" ] && pass proxy_v2_bytes_and_kernel_backend ||
-		fail proxy_v2_bytes_and_kernel_backend "$r"
+	[ "$r" = "ok $N" ] && pass ${t}_proxy_v2_bytes_and_kernel_backend ||
+		fail ${t}_proxy_v2_bytes_and_kernel_backend "$r"
 	# the kernel counted the flows; no translation happened
-	nf=$(vip 10.0.0.20:25/tcp new_flows)
+	nf=$(vip "$vkey" new_flows)
 	if [ "$nf" = $N ] && [ $(($(stat local) - loc0)) -ge $((3 * N)) ] &&
 	   [ $(($(stat steer) - st0)) = $N ] && [ "$(stat fwd)" = "$fwd0" ] &&
-	   [ "$(vip 10.0.0.20:25/tcp pkts)" -ge $((3 * N)) ]; then
-		pass kernel_counters
+	   [ "$(vip "$vkey" pkts)" -ge $((3 * N)) ]; then
+		pass ${t}_kernel_counters
 	else
-		fail kernel_counters "new_flows $nf local +$(($(stat local) - loc0)) steer +$(($(stat steer) - st0)) fwd +$(($(stat fwd) - fwd0))"
+		fail ${t}_kernel_counters "new_flows $nf local +$(($(stat local) - loc0)) steer +$(($(stat steer) - st0)) fwd +$(($(stat fwd) - fwd0))"
 	fi
 	# ... and the proxy counted the connections as kernel-chosen
-	r=$(l4 '.entrypoints[] | select(.name == "pp") | "\(.conns_total) \(.steered) \(.steer_fallbacks)"')
-	[ "$r" = "$N $N 0" ] && pass l4_show_counts ||
-		fail l4_show_counts "conns/steered/fallbacks $r, want $N $N 0"
+	r=$(l4 ".entrypoints[] | select(.name == \"$ep\") | \"\\(.conns_total) \\(.steered) \\(.steer_fallbacks)\"")
+	[ "$r" = "$N $N 0" ] && pass ${t}_l4_show_counts ||
+		fail ${t}_l4_show_counts "conns/steered/fallbacks $r, want $N $N 0"
 }
 
 # A connection the XDP program never saw (from the balancer itself):
@@ -227,7 +235,8 @@ if ! setup; then
 fi
 test_paths
 test_plain_xdp
-test_steered
+test_steered v4 10.0.0.20 10.0.0.20:25/tcp 10.0.1.2 10.0.1.2 pp 30000
+test_steered v6 fd00:a::20 '[fd00:a::20]:25/tcp' fd00:1::2 '[fd00:1::2]' pp6 30100
 test_fallback
 test_restart_detach
 exit $failed

@@ -31,6 +31,7 @@
 #define LB_SNAT_TRIES		8
 #define LB_SNAT_PORT_LO		1024
 #define LB_SNAT_PORT_HI		65535
+#define LB_TRANSLATED		-1	/* lb_to_local(): not the proxy's flow */
 
 /* Picks a free fullnat source port for @p towards @rk's backend and
  * inserts the reply translation @rv under it. Reuses the port of an
@@ -125,46 +126,22 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 	return be;
 }
 
-/* Client -> LB_VIP_F_LOCAL VIP: the backend is chosen and the flow kept
- * as for any VIP (the proxy reads both from lb_flows on accept), the
- * packet is counted and goes up untranslated, to the local proxy.
+/* A packet of an existing flow steered to the local proxy (the flow was
+ * made by lb_to_local()): counted, and passed to the connection's socket.
+ * Also taken by such a flow after its VIP stopped being LOCAL (a reload),
+ * so established connections stay with the proxy that holds them.
  */
-static __always_inline int lb_to_local(const struct lb_pkt *p,
-				       const struct lb_vip *vip,
-				       const struct lb_cfg *cfg)
+static __always_inline int lb_local_flow(const struct lb_pkt *p, __u32 vip_id,
+					 struct lb_flow *f, __u32 tick)
 {
-	struct lb_flow nf = {}, *f = NULL;
-	__u64 now = bpf_ktime_get_coarse_ns();
-	__u32 tick = now >> LB_TICK_SHIFT;
-	__u32 hash = 0, drop = 0;
-	struct lb_backend *be;
+	__u8 state = lb_tcp_next_state(f->state, p->tcp_flags);
 
-	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
-	if (!be && drop != LB_DROP_BACKEND_GONE) {
-		lb_vip_count(vip->vip_id, p->len, 0, 1);
-		return lb_drop(drop);
-	}
-	/* A gone backend: the proxy holds both ends and sees its backend
-	 * connection end; the kernel only keeps counting.
-	 */
-	if (f) {
-		__u8 state = lb_tcp_next_state(f->state, p->tcp_flags);
-
-		if (f->last_tick != tick)
-			f->last_tick = tick;
-		if (state != f->state)
-			f->state = state;
-		lb_be_count(f->backend_id, p->len, 0);
-	} else if (be) {
-		nf.last_tick = nf.created_tick;
-		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
-			lb_vip_count(vip->vip_id, p->len, 0, 1);
-			return lb_drop(LB_DROP_FLOW_TABLE);
-		}
-		lb_stat_inc(LB_STAT_NEW_FLOW);
-		lb_be_count(nf.backend_id, p->len, 1);
-	}
-	lb_vip_count(vip->vip_id, p->len, !f && be, 0);
+	if (f->last_tick != tick)
+		f->last_tick = tick;
+	if (state != f->state)
+		f->state = state;
+	lb_be_count(f->backend_id, p->len, 0);
+	lb_vip_count(vip_id, p->len, 0, 0);
 	lb_stat_inc(LB_STAT_LOCAL);
 	return XDP_PASS;
 }
@@ -191,6 +168,8 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
 	if (!be)
 		goto out_drop;
+	if (f && (f->flags & LB_VIP_F_LOCAL))
+		return lb_local_flow(p, vip_id, f, tick);
 	if (be->family != p->key.family) {
 		drop = LB_DROP_FAMILY;
 		goto out_drop;
@@ -285,6 +264,54 @@ out_drop:
 	return lb_drop(drop);
 }
 
+/* Client -> LB_VIP_F_LOCAL VIP: the backend is chosen and the flow kept
+ * as for any VIP (the proxy reads both from lb_flows on accept), the
+ * packet is counted and goes up untranslated, to the local proxy.
+ * Returns the verdict, or LB_TRANSLATED for a live flow made while the
+ * VIP was not LOCAL (before a reload): such connections keep their
+ * backend and their path, lb_xdp() hands them to lb_to_backend(); only
+ * new ones (lb_flow_get()'s rules: none, expired, or a SYN reusing a
+ * closing tuple) go to the proxy.
+ */
+static __always_inline int lb_to_local(const struct lb_pkt *p,
+				       const struct lb_vip *vip,
+				       const struct lb_cfg *cfg)
+{
+	struct lb_flow nf = {}, *f = NULL;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u32 tick = now >> LB_TICK_SHIFT;
+	__u32 hash = 0, drop = 0;
+	struct lb_backend *be;
+
+	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
+	if (f && !(f->flags & LB_VIP_F_LOCAL))
+		return LB_TRANSLATED;
+	if (!be && drop != LB_DROP_BACKEND_GONE) {
+		lb_vip_count(vip->vip_id, p->len, 0, 1);
+		return lb_drop(drop);
+	}
+	if (f)
+		return lb_local_flow(p, vip->vip_id, f, tick);
+	/* A gone backend (be NULL): a steered connection is the proxy's,
+	 * which sees its backend connection end; the kernel only counts.
+	 * (A translated flow's gone backend also lands here: its packet
+	 * reaches a stack with no socket for it, which answers with a RST,
+	 * as lb_to_backend() would.)
+	 */
+	if (be) {
+		nf.last_tick = nf.created_tick;
+		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
+			lb_vip_count(vip->vip_id, p->len, 0, 1);
+			return lb_drop(LB_DROP_FLOW_TABLE);
+		}
+		lb_stat_inc(LB_STAT_NEW_FLOW);
+		lb_be_count(nf.backend_id, p->len, 1);
+	}
+	lb_vip_count(vip->vip_id, p->len, !!be, 0);
+	lb_stat_inc(LB_STAT_LOCAL);
+	return XDP_PASS;
+}
+
 /* Backend -> client: translate a reply back, forward. */
 static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 					const struct lb_rflow *rf)
@@ -365,9 +392,11 @@ int lb_xdp(struct xdp_md *ctx)
 		if (idx >= LB_MAX_ADDRS)
 			goto pass;
 		if (vip->flags & LB_VIP_F_LOCAL) {
-			if (p.key.proto == IPPROTO_TCP)
-				return lb_to_local(&p, vip, cfg);
-			goto pass;
+			if (p.key.proto != IPPROTO_TCP)
+				goto pass;
+			res = lb_to_local(&p, vip, cfg);
+			if (res != LB_TRANSLATED)
+				return res;
 		}
 		return lb_to_backend(ctx, &p, vip, cfg, idx);
 	}

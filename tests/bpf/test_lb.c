@@ -878,6 +878,81 @@ static void test_local_vip_no_backend(void **state)
 	vip_write(&vips[7]);
 }
 
+/* Writes VIP 8 (10.0.0.8:25) with @flags: a reload switching its path. */
+static void vip8_flags(uint32_t flags)
+{
+	struct vip_def v = vips[7];
+
+	v.flags = flags;
+	vip_write(&v);
+}
+
+/* A reload switching a VIP between the two paths moves only new
+ * connections: a flow made while the VIP was LOCAL keeps passing to the
+ * proxy that holds it, a flow made while it was translated keeps being
+ * translated to its backend.
+ */
+static void test_local_vip_switch(void **state)
+{
+	struct pkt_spec s = TCP4(CLIENT4, "10.0.0.8", 41002, 25, SYN);
+	uint64_t g0[LB_STAT_NR], g1[LB_STAT_NR];
+	struct lb_flow_key fk = {};
+	struct pkt_view v;
+	struct pkt in, out;
+	struct lb_flow f;
+
+	/* made under LOCAL, then the VIP becomes plain nat */
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+	vip8_flags(0);
+	s.tcp_flags = ACK;
+	pkt_build(&in, &s);
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	assert_memory_equal(out.b, in.b, in.len);
+	assert_int_equal(g1[LB_STAT_LOCAL] - g0[LB_STAT_LOCAL], 1);
+	assert_int_equal(g1[LB_STAT_FWD], g0[LB_STAT_FWD]);
+
+	/* made while plain (translated), then the VIP becomes LOCAL again */
+	s.sport = 41003;
+	s.tcp_flags = SYN;
+	pkt_build(&in, &s);
+	run_pkt(&in, if_client, &out);
+	pkt_view(&in, out.b, out.len, &v);
+	assert_true(!strcmp(v.dst, "10.1.0.8") || !strcmp(v.dst, "10.1.0.9"));
+	vip8_flags(LB_VIP_F_LOCAL);
+	s.tcp_flags = ACK;
+	pkt_build(&in, &s);
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	run_pkt(&in, if_client, &out);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	pkt_view(&in, out.b, out.len, &v);
+	assert_true(!strcmp(v.dst, "10.1.0.8") || !strcmp(v.dst, "10.1.0.9"));
+	assert_int_equal(g1[LB_STAT_FWD] - g0[LB_STAT_FWD], 1);
+	assert_int_equal(g1[LB_STAT_LOCAL], g0[LB_STAT_LOCAL]);
+
+	/* ... until it closes: a SYN reusing the closing tuple is new, and
+	 * goes to the proxy
+	 */
+	s.tcp_flags = FIN | ACK;
+	pkt_build(&in, &s);
+	run_pkt(&in, if_client, &out);
+	s.tcp_flags = SYN;
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+	assert_memory_equal(out.b, in.b, in.len);
+	fk.family = LB_AF_INET;
+	fill_addr(AF_INET, CLIENT4, fk.src);
+	fill_addr(AF_INET, "10.0.0.8", fk.dst);
+	fk.sport = htons(41003);
+	fk.dport = htons(25);
+	fk.proto = IPPROTO_TCP;
+	assert_int_equal(lbmap_flow_get(&maps, &fk, &f), 0);
+	assert_int_equal(f.flags, LB_VIP_F_LOCAL);
+	assert_int_equal(f.state, LB_FLOW_SYN);
+}
+
 /* Runs lb_steer_sk for a connection to @vip:@port/@proto; returns the
  * cookie of the socket it assigned (0: none).
  */
@@ -992,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_reset_v6_syn),
 		cmocka_unit_test(test_local_vip_flow),
 		cmocka_unit_test(test_local_vip_no_backend),
+		cmocka_unit_test(test_local_vip_switch),
 		cmocka_unit_test(test_sk_lookup_steers),
 		cmocka_unit_test(test_sk_lookup_wildcard),
 	};

@@ -13,11 +13,12 @@
  *    packet becomes what the backend sent, the outer destination the
  *    backend (and the source our SNAT address in fullnat).
  *
- * Checksums: the outer IPv4 header, the quoted IPv4 header and the ICMP
- * checksum (ICMPv6: including its pseudo-header) are updated
- * incrementally. The quoted TCP/UDP checksum is left alone: receivers do
- * not check it (the quote is usually truncated). Everything else,
- * including errors about unknown flows, passes untouched.
+ * Checksums: the outer IPv4 header, the quoted IPv4 header, the quoted
+ * TCP/UDP checksum (when the quote reaches it; a zero UDP checksum stays
+ * zero) and the ICMP checksum (ICMPv6: including its pseudo-header) are
+ * updated incrementally, so the quote reads as the packet its receiver
+ * sent, checksums included. Everything else, including errors about
+ * unknown flows, passes untouched.
  */
 #ifndef LB_ICMP_H
 #define LB_ICMP_H
@@ -110,6 +111,38 @@ static __always_inline int lb_icmp_parse(const struct lb_pkt *p,
 	return 0;
 }
 
+/* Updates the quoted TCP/UDP checksum by @d (the quoted addresses and
+ * ports changes: pseudo-header and ports) when the quote holds it, and
+ * adds that field's own change to @d, which the ICMP checksum covers.
+ * Returns 0, or -1 when the bounds are lost (nothing written).
+ */
+static __always_inline int lb_icmp_quoted_l4(struct lb_icmp_ctx *c,
+					     struct lb_csum_diff *d,
+					     void *data_end)
+{
+	__be16 *ports = c->inner_ports;
+	__u16 *l4csum, old;
+
+	if ((void *)ports + 8 > data_end)
+		return -1;
+	if (c->inner.proto == IPPROTO_UDP) {
+		l4csum = (__u16 *)&ports[3];
+		old = *l4csum;
+		lb_csum_apply_udp(l4csum, d);
+	} else {
+		/* TCP: the checksum is bytes 16-17; quotes of 8 bytes
+		 * (the RFC 792 minimum) stop before it
+		 */
+		if ((void *)ports + 18 > data_end)
+			return 0;
+		l4csum = (__u16 *)&ports[8];
+		old = *l4csum;
+		lb_csum_apply(l4csum, d);
+	}
+	lb_csum_add16(d, old, *l4csum);
+	return 0;
+}
+
 /* Rewrites the outer addresses to @o and the quoted tuple to @in.
  * Bounds are checked again here, per family, before any write: the
  * verifier cannot always tie this branch to lb_icmp_parse()'s. Returns 0
@@ -131,6 +164,8 @@ static __always_inline int lb_icmp_rewrite(struct lb_pkt *p,
 	ic = id;
 	lb_csum_add16(&ic, c->inner.sport, in->sport);
 	lb_csum_add16(&ic, c->inner.dport, in->dport);
+	if (lb_icmp_quoted_l4(c, &ic, data_end))
+		return -1;
 	if (v4 && p->ip4) {
 		struct iphdr *inner = c->inner_l3;
 		__u16 old;
@@ -165,6 +200,24 @@ static __always_inline int lb_icmp_rewrite(struct lb_pkt *p,
 	return 0;
 }
 
+/* Turns tuple @k around (source <-> destination). */
+static __always_inline void lb_icmp_swap(struct lb_flow_key *k)
+{
+	__be32 a;
+	__be16 port;
+	int i;
+
+#pragma clang loop unroll(full)
+	for (i = 0; i < 4; i++) {
+		a = k->src[i];
+		k->src[i] = k->dst[i];
+		k->dst[i] = a;
+	}
+	port = k->sport;
+	k->sport = k->dport;
+	k->dport = port;
+}
+
 /* Translates an ICMP error about a balanced flow. Returns the XDP verdict,
  * or -1 when @p is not one (the caller passes it).
  */
@@ -175,7 +228,6 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 	struct lb_icmp_ctx c = {};
 	struct lb_xlate o = {}, in = {};
 	struct bpf_fib_lookup fib;
-	struct lb_flow_key k = {};
 	struct lb_backend *be;
 	struct lb_rflow *rf;
 	struct lb_flow *f;
@@ -184,14 +236,14 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 
 	if (lb_icmp_parse(p, data_end, &c))
 		return -1;
-	/* the quoted packet, seen in the direction it answers */
-	__builtin_memcpy(k.src, c.inner.dst, 16);
-	__builtin_memcpy(k.dst, c.inner.src, 16);
-	k.sport = c.inner.dport;
-	k.dport = c.inner.sport;
-	k.proto = c.inner.proto;
-	k.family = c.inner.family;
-	rf = bpf_map_lookup_elem(&lb_rflows, &k);
+	/* the quoted packet, seen in the direction it answers: swapped in
+	 * place for the lookups and back (a second 40-byte key would not
+	 * fit the stack beside the forward path's)
+	 */
+	lb_icmp_swap(&c.inner);
+	rf = bpf_map_lookup_elem(&lb_rflows, &c.inner);
+	f = rf ? NULL : bpf_map_lookup_elem(&lb_flows, &c.inner);
+	lb_icmp_swap(&c.inner);
 	if (rf) {
 		struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
 
@@ -205,7 +257,6 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 		__builtin_memcpy(o.dst, rf->client, 16);
 		lb_vip_count(rf->vip_id, p->len, 0, 0);
 	} else {
-		f = bpf_map_lookup_elem(&lb_flows, &k);
 		if (!f)
 			return -1;
 		be = lb_flow_backend(f);

@@ -10,6 +10,7 @@
 
 #include <http_parser.h>
 
+#include "config.h"
 #include "graph.h"
 #include "health.h"
 #include "metrics.h"
@@ -336,6 +337,9 @@ static int routers_build(struct l7_graph *g, const struct config *cfg,
 	g->routers = calloc(cfg->n_http_routers + 1, sizeof(*g->routers));
 	if (!g->routers)
 		return -ENOMEM;
+	for (i = 0; i < n_eps && i < 64; i++)
+		if (config_entry_point_tcp_routed(cfg, eps[i]))
+			g->ep_tcp |= 1ULL << i;
 	for (i = 0; i < cfg->n_http_routers; i++) {
 		const struct cfg_router *cr = &cfg->http_routers[i];
 		struct l7_router *r = &g->routers[g->n_routers];
@@ -366,7 +370,7 @@ static int routers_build(struct l7_graph *g, const struct config *cfg,
 		r->priority = cr->priority;
 		r->ep_mask = router_eps(cr, eps, n_eps);
 		r->stats = stats_get(reg, L7_STATS_ROUTER, cr->name);
-		g->ep_used |= r->ep_mask;
+		g->ep_used |= r->ep_mask & ~g->ep_tcp;
 		g->n_routers++;
 	}
 	qsort(g->routers, g->n_routers, sizeof(*g->routers), router_cmp);

@@ -135,6 +135,9 @@ struct l7_graph {
 	struct l7_transport *transports;
 	size_t n_transports;
 	uint64_t ep_used;	/* entryPoints some router listens on */
+	uint64_t ep_tcp;	/* entryPoints the L4 proxy owns (tcp routers
+				 * there): never listened on here, connections
+				 * come through l7proxy_adopt() */
 };
 
 /* Builds a snapshot of @cfg's http routers, services and transports.

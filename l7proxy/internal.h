@@ -90,6 +90,7 @@ struct l7proxy {
 	atomic_uint_fast64_t requests;	/* access-log request count */
 	atomic_uint_fast64_t up_opened;
 	atomic_uint_fast64_t up_reused;
+	atomic_uint adopt_next;		/* worker of the next adopted conn */
 	struct svc_state *svc;		/* health source, overrides (svc_state.c) */
 };
 

@@ -254,17 +254,24 @@ static int listen_ep(struct l7proxy *p, int ep, char *err, size_t errlen)
 	return listen_ep_family(p, ep, true, err, errlen);
 }
 
-/* Opens listeners for entryPoints that routers (or metrics) now use. */
-static int listen_used(struct l7proxy *p, uint64_t used, char *err,
-		       size_t errlen)
+/* Opens listeners for entryPoints that routers (or metrics) of @g now
+ * use, and closes those the L4 proxy now owns (tcp routers there).
+ */
+static int listen_used(struct l7proxy *p, const struct l7_graph *g,
+		       char *err, size_t errlen)
 {
 	size_t i;
 	int ret;
 
 	for (i = 0; i < p->n_eps; i++) {
+		if (g->ep_tcp & (1ULL << i)) {
+			if (p->eps[i].listening)
+				unlisten_ep(p, i);
+			continue;
+		}
 		if (p->eps[i].listening)
 			continue;
-		if (!(used & (1ULL << i)) && !p->eps[i].metrics)
+		if (!(g->ep_used & (1ULL << i)) && !p->eps[i].metrics)
 			continue;
 		ret = listen_ep(p, i, err, errlen);
 		if (ret)
@@ -310,7 +317,7 @@ int l7proxy_start(struct l7proxy *p, char *err, size_t errlen)
 		}
 	}
 	pthread_mutex_lock(&p->lock);
-	ret = listen_used(p, p->graph->ep_used, err, errlen);
+	ret = listen_used(p, p->graph, err, errlen);
 	pthread_mutex_unlock(&p->lock);
 	if (ret)
 		goto out_stop;
@@ -349,7 +356,7 @@ int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 	svc_attach(p->svc, g);
 	pthread_mutex_lock(&p->lock);
 	if (p->started && p->workers)
-		ret = listen_used(p, g->ep_used, err, errlen);
+		ret = listen_used(p, g, err, errlen);
 	if (ret) {
 		/* the agent keeps the old configuration: so do we */
 		pthread_mutex_unlock(&p->lock);
@@ -360,6 +367,56 @@ int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 	p->graph = g;
 	pthread_mutex_unlock(&p->lock);
 	graph_unref(old);
+	return 0;
+}
+
+struct adopt {
+	struct worker *w;
+	int ep, fd;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+};
+
+/* Runs on the worker's loop: the connection joins it as if accepted. */
+static void adopt_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct adopt *ad = arg;
+
+	conn_accept(ad->w, ad->ep, ad->fd, (struct sockaddr *)&ad->peer,
+		    (int)ad->peerlen);
+	free(ad);
+}
+
+int l7proxy_adopt(struct l7proxy *p, const char *ep, int fd,
+		  const struct sockaddr *peer, socklen_t peerlen)
+{
+	static const struct timeval now;
+	struct adopt *ad;
+	size_t i;
+
+	if (!p->started || !p->workers || peerlen > sizeof(ad->peer))
+		return -EINVAL;
+	for (i = 0; i < p->n_eps; i++)
+		if (!strcmp(p->eps[i].name, ep))
+			break;
+	if (i == p->n_eps)
+		return -ENOENT;
+	ad = calloc(1, sizeof(*ad));
+	if (!ad)
+		return -ENOMEM;
+	ad->w = &p->workers[atomic_fetch_add(&p->adopt_next, 1) %
+			    (unsigned int)p->n_workers];
+	ad->ep = (int)i;
+	ad->fd = fd;
+	memcpy(&ad->peer, peer, peerlen);
+	ad->peerlen = peerlen;
+	/* event_base_once() is safe from this thread (evthread_use_pthreads)
+	 * and wakes the worker's loop.
+	 */
+	if (event_base_once(ad->w->base, -1, EV_TIMEOUT, adopt_cb, ad, &now)) {
+		free(ad);
+		return -ENOMEM;
+	}
 	return 0;
 }
 

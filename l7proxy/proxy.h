@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config_types.h"
 
@@ -53,11 +54,24 @@ int l7proxy_start(struct l7proxy *p, char *err, size_t errlen);
 /* Replaces routers, services and transports with those of @cfg (borrowed
  * for the call). On error (-EINVAL, -ENOMEM, message in @err) the running
  * snapshot stays. entryPoints are static configuration: a router on an
- * entryPoint that had no listener gets one now; listeners are never closed
- * by a reload.
+ * entryPoint that had no listener gets one now; the listener of an
+ * entryPoint that gained a tcp router is closed (the L4 proxy owns it and
+ * passes HTTP connections through l7proxy_adopt()).
  */
 int l7proxy_reload(struct l7proxy *p, const struct config *cfg, char *err,
 		   size_t errlen);
+
+/* Hands a connected client socket @fd on entryPoint @ep to a worker, as
+ * if that worker had accepted it from @peer (the client, after any
+ * inbound PROXY header). Bytes peeked but not read stay for the HTTP
+ * parser. For the L4 proxy, which owns entryPoints with tcp routers and
+ * passes on the connections none of them takes (Traefik's order: TCP
+ * routers first, then HTTP). Safe from the agent's thread while workers
+ * run. Returns 0 (@fd is the proxy's now) or -errno (-ENOENT: no such
+ * entryPoint; -EINVAL: not started; @fd stays the caller's).
+ */
+int l7proxy_adopt(struct l7proxy *p, const char *ep, int fd,
+		  const struct sockaddr *peer, socklen_t peerlen);
 
 /* Stops the workers and closes every connection. Safe on a proxy that
  * never started. */

@@ -294,7 +294,36 @@ struct icmp_view {
 	char isrc[INET6_ADDRSTRLEN], idst[INET6_ADDRSTRLEN];	/* quoted */
 	uint16_t isport, idport;
 	bool l3_csum_ok, icmp_csum_ok, inner_csum_ok;
+	bool quote_whole;	/* the quote holds the whole packet */
+	bool quote_l4_csum_ok;	/* then: its TCP/UDP checksum verifies */
 };
+
+/* Checks the TCP/UDP checksum of the packet quoted in an ICMP error
+ * (@q, @qlen bytes from its IP header) when the quote holds all of it.
+ */
+static void pkt_quote_view(const struct pkt *like, const uint8_t *q,
+			   size_t qlen, struct icmp_view *v)
+{
+	struct pkt in = { .l3 = 0 };
+	struct pkt_view qv;
+	size_t whole;
+
+	in.family = like->family;
+	if (in.family == AF_INET) {
+		in.proto = ((const struct iphdr *)q)->protocol;
+		in.l4 = 20;
+		whole = ntohs(((const struct iphdr *)q)->tot_len);
+	} else {
+		in.proto = ((const struct ipv6hdr *)q)->nexthdr;
+		in.l4 = 40;
+		whole = 40 + ntohs(((const struct ipv6hdr *)q)->payload_len);
+	}
+	v->quote_whole = qlen == whole;
+	if (!v->quote_whole)
+		return;
+	pkt_view(&in, q, qlen, &qv);
+	v->quote_l4_csum_ok = qv.l4_csum_ok;
+}
 
 static void pkt_icmp_view(const struct pkt *like, const uint8_t *b, size_t len,
 			  struct icmp_view *v)
@@ -337,6 +366,7 @@ static void pkt_icmp_view(const struct pkt *like, const uint8_t *b, size_t len,
 		v->isport = ntohs(*(const uint16_t *)(ic + 48));
 		v->idport = ntohs(*(const uint16_t *)(ic + 50));
 	}
+	pkt_quote_view(like, ic + 8, mlen - 8, v);
 }
 
 #endif /* LB_TEST_PKT_H */

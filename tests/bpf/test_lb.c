@@ -669,6 +669,7 @@ static void icmp_both_ways(const struct icmp_case *c)
 	assert_int_equal(run_pkt(&err, if_backend, &out), XDP_REDIRECT);
 	pkt_icmp_view(&err, out.b, out.len, &v);
 	assert_true(v.l3_csum_ok && v.icmp_csum_ok && v.inner_csum_ok);
+	assert_true(v.quote_whole && v.quote_l4_csum_ok);
 	assert_string_equal(v.src, c->vip);
 	assert_string_equal(v.dst, c->fwd.src);
 	assert_string_equal(v.isrc, c->fwd.src);
@@ -690,6 +691,7 @@ static void icmp_both_ways(const struct icmp_case *c)
 	assert_int_equal(run_pkt(&err, if_client, &out), XDP_REDIRECT);
 	pkt_icmp_view(&err, out.b, out.len, &v);
 	assert_true(v.l3_csum_ok && v.icmp_csum_ok && v.inner_csum_ok);
+	assert_true(v.quote_whole && v.quote_l4_csum_ok);
 	assert_string_equal(v.dst, vf.dst);		/* to the backend */
 	assert_string_equal(v.src, c->snat ? c->snat : router);
 	assert_string_equal(v.isrc, vf.dst);		/* as the backend sent it */

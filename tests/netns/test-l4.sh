@@ -30,6 +30,8 @@ entryPoints:
   wrr:   { address: ":20108" }
   srvw:  { address: ":20109" }
   bulk:  { address: ":20112" }
+  mix:   { address: ":20113" }
+  mixall: { address: ":20114" }
   uwrr:  { address: ":20110/udp" }
   ubig:
     address: ":20111/udp"
@@ -64,6 +66,12 @@ tcp:
     wrr:  { entryPoints: [wrr], rule: "HostSNI(`*`)", service: w }
     srvw: { entryPoints: [srvw], rule: "HostSNI(`*`)", service: srvw }
     bulk: { entryPoints: [bulk], rule: "HostSNI(`*`)", service: bulk }
+    sni-m:
+      entryPoints: [mix]
+      rule: "HostSNI(`m.test`)"
+      service: sm
+      tls: { passthrough: true }
+    mixall: { entryPoints: [mixall], rule: "HostSNI(`*`)", service: se }
   services:
     pp1:
       loadBalancer:
@@ -93,6 +101,8 @@ tcp:
     sb: { loadBalancer: { servers: [ { address: "127.0.0.1:20612" } ] } }
     sc: { loadBalancer: { servers: [ { address: "127.0.0.1:20613" } ] } }
     sd: { loadBalancer: { servers: [ { address: "127.0.0.1:20614" } ] } }
+    sm: { loadBalancer: { servers: [ { address: "127.0.0.1:20615" } ] } }
+    se: { loadBalancer: { servers: [ { address: "127.0.0.1:20617" } ] } }
     w:
       weighted:
         services: [ { name: wa, weight: 3 }, { name: wb, weight: 1 } ]
@@ -107,6 +117,14 @@ tcp:
       loadBalancer:
         terminationDelay: -1
         servers: [ { address: "127.0.0.1:20625" } ]
+http:
+  routers:
+    web:
+      entryPoints: [mix, mixall]
+      rule: "Host(`h.test`)"
+      service: web
+  services:
+    web: { loadBalancer: { servers: [ { url: "http://127.0.0.1:20616" } ] } }
 udp:
   routers:
     uwrr: { entryPoints: [uwrr], service: uw }
@@ -136,6 +154,11 @@ l4_backend tcp 127.0.0.1 20611 A "$OUT" "${TLSK[@]}" || ok=0
 l4_backend tcp 127.0.0.1 20612 B "$OUT" "${TLSK[@]}" || ok=0
 l4_backend tcp 127.0.0.1 20613 C "$OUT" "${TLSK[@]}" || ok=0
 l4_backend tcp 127.0.0.1 20614 D "$OUT" || ok=0
+l4_backend tcp 127.0.0.1 20615 M "$OUT" "${TLSK[@]}" || ok=0
+l4_backend tcp 127.0.0.1 20617 E "$OUT" || ok=0
+ip netns exec "$NS_L" python3 "$L4_ROOT/tests/l7/backend.py" H 20616 \
+	>"$L4_DIR/http.out" 2>&1 &
+L4_PIDS+=($!)
 l4_backend tcp 127.0.0.1 20621 WA "$OUT" || ok=0
 l4_backend tcp 127.0.0.1 20622 WB "$OUT" || ok=0
 l4_backend tcp 127.0.0.1 20623 WC "$OUT" || ok=0
@@ -261,6 +284,39 @@ test_sni() {
 		fail l4_sni_plain_catch_all "got '$got', want D"
 }
 
+# An entryPoint with tcp and http routers: TCP routers first (a
+# ClientHello for m.test), HTTP routers for what none takes (plain HTTP),
+# with the client's address kept; a plain catch-all TCP router takes
+# everything (Traefik's order).
+test_tcp_then_http() {
+	local got i
+
+	for i in $(seq 50); do
+		ip netns exec "$NS_L" curl -s -o /dev/null http://127.0.0.1:20616/ && break
+		sleep 0.1
+	done
+	got=$(client tcp 10.77.0.1 20113 --tls m.test)
+	[ "$got" = M ] && pass l4_mix_tls_to_tcp_router ||
+		fail l4_mix_tls_to_tcp_router "got '$got', want M"
+	got=$(timeout 10 ip netns exec "$NS_C" curl -s -m 5 \
+		-H 'Host: h.test' http://10.77.0.1:20113/hello)
+	if [ "$(jq -r .name <<<"$got" 2>/dev/null)" = H ] &&
+	   [ "$(jq -r .path <<<"$got")" = /hello ] &&
+	   jq -e '.headers[] | select(.[0] == "X-Forwarded-For" and .[1] == "10.77.0.2")' \
+		<<<"$got" >/dev/null; then
+		pass l4_mix_plain_to_http_router
+	else
+		fail l4_mix_plain_to_http_router "got '$got'"
+	fi
+	got=$(ctl "l4 show" entrypoints/name=mix/to_http)
+	[ "$got" = 1 ] && pass l4_mix_to_http_counted ||
+		fail l4_mix_to_http_counted "to_http $got, want 1"
+	got=$(client tcp 10.77.0.1 20114 \
+		--send $'GET / HTTP/1.1\r\nHost: h.test\r\n\r\n' --recv 1 --halfclose)
+	[ "$got" = E ] && pass l4_mix_catch_all_wins ||
+		fail l4_mix_catch_all_wins "got '$got', want E"
+}
+
 # count_replies N PORT: N connections, the replies counted by backend name
 count_replies() {
 	local i
@@ -381,6 +437,7 @@ test_pp_v2
 test_pp_inbound
 test_halfclose
 test_sni
+test_tcp_then_http
 test_weights
 test_udp
 test_udp_timeout

@@ -14,6 +14,7 @@
 #include "l4.h"
 #include "l4proxy.h"
 #include "log.h"
+#include "proxy.h"
 
 static struct l4proxy *l4_of(struct agent *a)
 {
@@ -59,6 +60,18 @@ static void l4_health_changed(void *arg, const char *service,
 		l4proxy_server_health(l4_of(a), service, server, up);
 }
 
+/* A connection no tcp router took, on an entryPoint with http routers
+ * too: the L7 proxy serves it (Traefik's order).
+ */
+static int l4_to_http(void *arg, const char *ep, int fd,
+		      const struct sockaddr *peer, socklen_t len)
+{
+	struct agent *a = arg;
+	struct l7proxy *l7 = a->subsys[AGENT_L7];
+
+	return l7 ? l7proxy_adopt(l7, ep, fd, peer, len) : -ENOENT;
+}
+
 static int l4_start(struct agent *a)
 {
 	struct l4proxy *p;
@@ -68,6 +81,7 @@ static int l4_start(struct agent *a)
 	if (!p)
 		return -errno;
 	a->subsys[AGENT_L4] = p;
+	l4proxy_set_http_fallback(p, l4_to_http, a);
 	/* The data-plane subsystem starts first and keeps its state in
 	 * a->subsys only when XDP is attached.
 	 */

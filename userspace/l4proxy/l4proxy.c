@@ -285,6 +285,13 @@ int l4proxy_set_steering(struct l4proxy *p, const struct lbmap *maps)
 	return p->started ? listeners_sync(p, p->graph) : 0;
 }
 
+void l4proxy_set_http_fallback(struct l4proxy *p, l4proxy_http_fn fn,
+			       void *arg)
+{
+	p->http_fn = fn;
+	p->http_arg = arg;
+}
+
 bool l4proxy_dataplane_active(const struct l4proxy *p)
 {
 	return p->dp_active;

@@ -14,6 +14,7 @@
 #define LB_L4PROXY_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "config_types.h"
 
@@ -84,6 +85,21 @@ void l4proxy_free(struct l4proxy *p);
  */
 bool l4proxy_router_needs_proxy(const struct config *cfg,
 				const struct cfg_l4_router *r);
+
+/* Takes a client connection that no tcp router of entryPoint @ep took
+ * (the socket @fd, the client @peer). Returns 0 when it took @fd, or
+ * -errno (@fd stays the proxy's, which closes it).
+ */
+typedef int (*l4proxy_http_fn)(void *arg, const char *ep, int fd,
+			       const struct sockaddr *peer, socklen_t len);
+
+/* Traefik's order on an entryPoint with both kinds of routers: TCP
+ * routers first, HTTP routers for the connections none takes (a plain
+ * connection without a HostSNI(`*`) catch-all, a ClientHello no name
+ * matches). @fn receives those; without it they are closed (no_route).
+ */
+void l4proxy_set_http_fallback(struct l4proxy *p, l4proxy_http_fn fn,
+			       void *arg);
 
 struct health_state;
 /* Reads server health from @h (borrowed; NULL: every server up) for every

@@ -44,6 +44,7 @@ struct l4_counters {
 	uint64_t steered;	/* backend chosen by the kernel (steer.c) */
 	uint64_t steer_fallbacks; /* steered listener, no kernel choice:
 				 * the proxy's own WRR picked */
+	uint64_t to_http;	/* no router matched: handed to HTTP routers */
 };
 
 struct l4_server {
@@ -164,6 +165,10 @@ struct l4proxy {
 	const struct lbmap *steer;	/* borrowed; NULL: no kernel steering */
 	bool started;
 	const struct health_state *health;	/* borrowed; NULL: all up */
+	/* l4proxy_set_http_fallback(); NULL: no HTTP routers */
+	int (*http_fn)(void *arg, const char *ep, int fd,
+		       const struct sockaddr *peer, socklen_t len);
+	void *http_arg;
 	uint64_t generation;
 	unsigned char *dgram;		/* 65535-byte UDP buffer */
 	char err[256];

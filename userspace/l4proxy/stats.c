@@ -132,6 +132,7 @@ static void entry_json(struct json_writer *w, const struct l4_entry *e)
 		jsonw_u64_field(w, "steer_fallbacks", e->stats->steer_fallbacks);
 	}
 	jsonw_u64_field(w, "no_route", e->stats->no_route);
+	jsonw_u64_field(w, "to_http", e->stats->to_http);
 	jsonw_end_object(w);
 }
 

@@ -184,6 +184,15 @@ static int pre_route(struct l4_pre *pre, struct l4_route *rt)
 {
 	int err;
 
+	if (!rt && pre->px->http_fn &&
+	    !pre->px->http_fn(pre->px->http_arg, pre->entry->name, pre->cfd,
+			      (struct sockaddr *)&pre->peer,
+			      sizeof(pre->peer))) {
+		/* Traefik: what no TCP router takes goes to HTTP routers */
+		pre->entry->stats->to_http++;
+		pre->cfd = -1;
+		return -1;
+	}
 	if (!rt || !rt->svc) {
 		pre->entry->stats->no_route++;
 		return -1;

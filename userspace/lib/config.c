@@ -389,6 +389,24 @@ bool config_tcp_service_needs_proxy(const struct config *cfg,
 	return tcp_needs_proxy(cfg, config_tcp_service(cfg, qname), 0);
 }
 
+bool config_entry_point_tcp_routed(const struct config *cfg, const char *ep)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_tcp_routers; i++) {
+		const struct cfg_l4_router *r = &cfg->tcp_routers[i];
+
+		if (r->broken)
+			continue;
+		if (!r->entry_points.n)
+			return true;
+		for (j = 0; j < r->entry_points.n; j++)
+			if (!strcmp(r->entry_points.v[j], ep))
+				return true;
+	}
+	return false;
+}
+
 const char *config_kind_name(enum cfg_service_kind kind)
 {
 	switch (kind) {

@@ -85,6 +85,14 @@ int config_split_hostport(const char *addr, char *host, size_t hlen,
 bool config_tcp_service_needs_proxy(const struct config *cfg,
 				    const char *qname);
 
+/* Does a usable tcp router listen on entryPoint @ep (a router without
+ * entryPoints listens on every one)? Traefik serves such an entryPoint
+ * with its TCP routers first: HTTP routers get only the connections no
+ * TCP router takes. sluiced's L4 proxy owns its socket and hands those
+ * connections to the L7 proxy.
+ */
+bool config_entry_point_tcp_routed(const struct config *cfg, const char *ep);
+
 const char *config_kind_name(enum cfg_service_kind kind);
 const char *config_fwd_mode_name(enum cfg_fwd_mode mode);
 const char *config_xdp_mode_name(enum cfg_xdp_mode mode);

@@ -67,9 +67,11 @@ def verify(outdir, client, vip, port, served, lookup):
             return "%s: no PROXY v2 header: %r" % (path, data[:40])
         if data[13] != (0x21 if v6 else 0x11):
             continue        # the other family's connection
-        src = data[16:16 + alen]
-        sport, = struct.unpack("!H", data[16 + 2 * alen:18 + 2 * alen])
-        if src != socket.inet_pton(fam, client):
+        src, dst = data[16:16 + alen], data[16 + alen:16 + 2 * alen]
+        sport, dport = struct.unpack("!HH",
+                                     data[16 + 2 * alen:20 + 2 * alen])
+        if (src != socket.inet_pton(fam, client) or
+                dst != socket.inet_pton(fam, vip) or dport != port):
             continue        # another test's connection
         want = (SIG + (b"\x21\x21" if v6 else b"\x21\x11") +
                 struct.pack("!H", 2 * alen + 4) +

@@ -38,6 +38,8 @@ entryPoints:
     address: "10.0.0.21:25"
   pp6:
     address: "[fd00:a::20]:25"
+  ppw:
+    address: ":2626"
 dataplane:
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
@@ -47,7 +49,7 @@ tcp:
       rule: "HostSNI(\`*\`)"
       service: web
     pp:
-      entryPoints: [pp, nolocal, pp6]
+      entryPoints: [pp, nolocal, pp6, ppw]
       rule: "HostSNI(\`*\`)"
       service: pp
   services:
@@ -139,22 +141,29 @@ test_plain_xdp() {
 	fi
 }
 
-# test_steered LABEL VIP VIPKEY CLIENT CLIENT_SP ENTRYPOINT FIRST_SPORT
+# test_steered LABEL VIP PORT VIPKEY CLIENT CLIENT_SP ENTRYPOINT FIRST_SPORT
 test_steered() {
-	local t=$1 vaddr=$2 vkey=$3 client=$4 csp=$5 ep=$6 sp0=$7
-	local loc0 st0 fwd0 served sp lk r nf n
+	local t=$1 vaddr=$2 port=$3 vkey=$4 client=$5 csp=$6 ep=$7 sp0=$8
+	local loc0 st0 fwd0 served sp lk r nf nf0 n
+	local vkey_l="$vaddr:$port/tcp" c0
+	# looked up with the real destination (a wildcard VIP too)
+	case $vaddr in *:*) vkey_l="[$vaddr]:$port/tcp" ;; esac
+	c0=$(l4 ".entrypoints[] | select(.name == \"$ep\") | [.conns_total, .steered, .steer_fallbacks]")
 	loc0=$(stat local); st0=$(stat steer); fwd0=$(stat fwd)
-	served=$(dp_in c timeout 60 "$DP_PY" "$CHECK" connect "$vaddr" 25 "$sp0" $N)
+	nf0=$(vip "$vkey" new_flows)
+	served=$(dp_in c timeout 60 "$DP_PY" "$CHECK" connect "$vaddr" "$port" "$sp0" $N)
 	echo "$served" >"$DP_TMP/served.json"
 	if [ "$(jq '[.[] | select(test("^be[123]$"))] | length' <<<"$served")" != $N ]; then
 		fail ${t}_steered_connections "$served"
+		echo "DEBUG $(dp_sluice -j stats show | jq -c .global) $(dp_sluice -j vip show | jq -c '[.[] | {vip, path, listener, pkts, new_flows, drops}]') $(l4 '.entrypoints') $(dp_in l ss -Hltn)"
+		grep -i "ppw\|2626" "$DP_TMP/sluiced.log"
 		return
 	fi
 	pass ${t}_steered_connections
 	# the flow table's backend for each connection
 	echo '{}' >"$DP_TMP/lookup.json"
 	for sp in $(seq "$sp0" $((sp0 + N - 1))); do
-		lk=$(dp_sluice -j vip lookup "$vkey" "$csp:$sp")
+		lk=$(dp_sluice -j vip lookup "$vkey_l" "$csp:$sp")
 		jq --arg k "$sp" --arg v "$(jq -r .flow_backend <<<"$lk")" \
 			'. + {($k): $v}' "$DP_TMP/lookup.json" >"$DP_TMP/l.tmp" &&
 			mv "$DP_TMP/l.tmp" "$DP_TMP/lookup.json"
@@ -165,7 +174,7 @@ test_steered() {
 	pass ${t}_steered_ring_choice
 	# backends write a connection's bytes once it ends: wait for them
 	for n in $(seq 50); do
-		r=$("$DP_PY" "$CHECK" verify "$DP_TMP/out" "$client" "$vaddr" 25 \
+		r=$("$DP_PY" "$CHECK" verify "$DP_TMP/out" "$client" "$vaddr" "$port" \
 			"$DP_TMP/served.json" "$DP_TMP/lookup.json")
 		[ "$r" = "ok $N" ] && break
 		sleep 0.1
@@ -173,7 +182,7 @@ test_steered() {
 	[ "$r" = "ok $N" ] && pass ${t}_proxy_v2_bytes_and_kernel_backend ||
 		fail ${t}_proxy_v2_bytes_and_kernel_backend "$r"
 	# the kernel counted the flows; no translation happened
-	nf=$(vip "$vkey" new_flows)
+	nf=$(($(vip "$vkey" new_flows) - nf0))
 	if [ "$nf" = $N ] && [ $(($(stat local) - loc0)) -ge $((3 * N)) ] &&
 	   [ $(($(stat steer) - st0)) = $N ] && [ "$(stat fwd)" = "$fwd0" ] &&
 	   [ "$(vip "$vkey" pkts)" -ge $((3 * N)) ]; then
@@ -182,9 +191,10 @@ test_steered() {
 		fail ${t}_kernel_counters "new_flows $nf local +$(($(stat local) - loc0)) steer +$(($(stat steer) - st0)) fwd +$(($(stat fwd) - fwd0))"
 	fi
 	# ... and the proxy counted the connections as kernel-chosen
-	r=$(l4 ".entrypoints[] | select(.name == \"$ep\") | \"\\(.conns_total) \\(.steered) \\(.steer_fallbacks)\"")
+	r=$(l4 ".entrypoints[] | select(.name == \"$ep\") | [.conns_total, .steered, .steer_fallbacks]" |
+	    jq -r --argjson c0 "$c0" '"\(.[0] - $c0[0]) \(.[1] - $c0[1]) \(.[2] - $c0[2])"')
 	[ "$r" = "$N $N 0" ] && pass ${t}_l4_show_counts ||
-		fail ${t}_l4_show_counts "conns/steered/fallbacks $r, want $N $N 0"
+		fail ${t}_l4_show_counts "conns/steered/fallbacks +$r, want +$N +$N +0"
 }
 
 # A connection the XDP program never saw (from the balancer itself):
@@ -235,8 +245,12 @@ if ! setup; then
 fi
 test_paths
 test_plain_xdp
-test_steered v4 10.0.0.20 10.0.0.20:25/tcp 10.0.1.2 10.0.1.2 pp 30000
-test_steered v6 fd00:a::20 '[fd00:a::20]:25/tcp' fd00:1::2 '[fd00:1::2]' pp6 30100
+test_steered v4 10.0.0.20 25 10.0.0.20:25/tcp 10.0.1.2 10.0.1.2 pp 30000
+test_steered v6 fd00:a::20 25 '[fd00:a::20]:25/tcp' fd00:1::2 '[fd00:1::2]' pp6 30100
+# a wildcard entryPoint: the balancer's own address, one dual-stack
+# listener for both families (IPv4 connections arrive v4-mapped)
+test_steered wild4 10.0.1.1 2626 :2626/tcp 10.0.1.2 10.0.1.2 ppw 30200
+test_steered wild6 fd00:1::1 2626 '[::]:2626/tcp' fd00:1::2 '[fd00:1::2]' ppw 30300
 test_fallback
 test_restart_detach
 exit $failed

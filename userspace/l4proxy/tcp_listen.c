@@ -388,26 +388,35 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Where a steered listener binds: loopback, port chosen by the kernel.
  * sk_lookup hands it the VIP's connections whatever its address; nothing
- * from outside reaches it otherwise. IPv6 (dual-stack) when a key is
- * IPv6, so one socket serves a wildcard entryPoint's two families.
+ * from outside reaches it otherwise. IPv4 keys only: 127.0.0.1; IPv6
+ * only: ::1; both (a wildcard entryPoint): an IPv6 socket bound to
+ * ::ffff:127.0.0.1, which stays dual-stack (binding ::1 would make it
+ * IPv6-only, and bpf_sk_assign() refuses IPv4 connections to such a
+ * socket), so one socket serves both families.
  */
 static socklen_t steer_bind(const struct l4_listener *l,
 			    struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *s6 = (void *)ss;
 	struct sockaddr_in *s4 = (void *)ss;
+	bool v4 = false, v6 = false;
 	int i;
 
 	memset(ss, 0, sizeof(*ss));
-	for (i = 0; i < l->n_steer; i++)
-		if (l->steer_keys[i].family == LB_AF_INET6) {
-			s6->sin6_family = AF_INET6;
-			s6->sin6_addr = in6addr_loopback;
-			return sizeof(*s6);
-		}
-	s4->sin_family = AF_INET;
-	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sizeof(*s4);
+	for (i = 0; i < l->n_steer; i++) {
+		v4 |= l->steer_keys[i].family == LB_AF_INET;
+		v6 |= l->steer_keys[i].family == LB_AF_INET6;
+	}
+	if (!v6) {
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_addr = in6addr_loopback;
+	if (v4)
+		inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6->sin6_addr);
+	return sizeof(*s6);
 }
 
 int l4_tcp_listener_open(struct l4_listener *l)

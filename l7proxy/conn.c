@@ -50,13 +50,29 @@ void conn_want_write(struct conn *c)
 
 /* The last response is out: half-close and discard what the client still
  * sends for a moment, so unread input does not turn our close into a
- * reset that destroys the response in flight (lingering close).
+ * reset that destroys the response in flight (lingering close). With
+ * nothing unread, in our buffer or the socket's (at most the client's
+ * FIN), a close cannot reset: the connection ends now (HAProxy's way; it
+ * saves a read and a wakeup each). Returns true when it did: @c is gone.
+ * Called only where @c may be freed (a callback's last step).
  */
-static void conn_linger(struct conn *c)
+static bool conn_linger(struct conn *c)
 {
-	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	int fd = bufferevent_getfd(c->bev);
+	ssize_t n;
+	char b;
+
+	shutdown(fd, SHUT_WR);
 	c->lingering = true;
+	if (!evbuffer_get_length(bufferevent_get_input(c->bev))) {
+		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == EAGAIN)) {
+			conn_free(c);
+			return true;
+		}
+	}
 	timer_ms(c, 2000);
+	return false;
 }
 
 /* Flushes what is queued for the client, then frees @c (from the loop,
@@ -66,10 +82,12 @@ static void conn_close_soon(struct conn *c)
 {
 	c->state = C_CLOSING;
 	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)))
-		timer_ms(c, 30000);	/* bound for slow readers */
-	else
-		conn_linger(c);
+	/* the write callback lingers once the output is out; an empty
+	 * output lingers from the loop (the timer), not from inside the
+	 * caller's chain, which still uses @c
+	 */
+	timer_ms(c, evbuffer_get_length(bufferevent_get_output(c->bev)) ?
+		 30000 : 0);
 }
 
 static void request_finish(struct conn *c);
@@ -868,6 +886,11 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->state == C_CLOSING && !c->lingering &&
+	    !evbuffer_get_length(bufferevent_get_output(c->bev))) {
+		conn_linger(c);		/* from conn_close_soon() */
+		return;
+	}
 	if (c->state == C_CLOSING || !c->timer_head) {
 		conn_free(c);
 		return;

@@ -199,11 +199,14 @@ static int dir_finish(struct l4_dir *d)
 	d->done = true;
 	event_del(d->ev_rd);
 	event_del(d->ev_wr);
-	shutdown(d->to, SHUT_WR);
+	/* both ended: the close sends the FIN (what is left unread, if
+	 * anything, resets either way)
+	 */
 	if (o->done) {
 		conn_free(d->c);
 		return 1;
 	}
+	shutdown(d->to, SHUT_WR);
 	if (ns >= 0 && !o->rd_done) {
 		tv.tv_sec = ns / NSEC_PER_SEC;
 		tv.tv_usec = (ns % NSEC_PER_SEC) / 1000;
@@ -276,7 +279,10 @@ static int dir_init(struct l4_conn *c, struct l4_dir *d, int from, int to)
 	d->from = from;
 	d->to = to;
 	d->pipe[0] = d->pipe[1] = -1;
-	d->ev_rd = event_new(base, from, EV_READ, dir_io_cb, d);
+	/* persistent: added once, removed only under backpressure and at
+	 * the end (each add/del is an epoll_ctl)
+	 */
+	d->ev_rd = event_new(base, from, EV_READ | EV_PERSIST, dir_io_cb, d);
 	d->ev_wr = event_new(base, to, EV_WRITE, dir_io_cb, d);
 	d->deadline = evtimer_new(base, dir_deadline_cb, d);
 	if (!d->ev_rd || !d->ev_wr || !d->deadline)

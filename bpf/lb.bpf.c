@@ -2,7 +2,8 @@
 /* sluice's XDP load balancer: the pipeline only. Concerns live in the
  * headers: parsing (lb_parse.h), lookups (lb_lookup.h), translation and
  * forwarding (lb_forward.h), ICMP errors (lb_icmp.h), resets
- * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h),
+ * (lb_reset.h), checksums (lb_csum.h), counters (lb_stats.h), kernel
+ * steering to the local proxy (lb_steer.h),
  * maps (lb_maps.h), the userspace ABI (lb_abi.h). docs/datapath.md walks
  * a packet through it.
  *
@@ -25,10 +26,12 @@
 #include "lb_parse.h"
 #include "lb_reset.h"
 #include "lb_stats.h"
+#include "lb_steer.h"
 
 #define LB_SNAT_TRIES		8
 #define LB_SNAT_PORT_LO		1024
 #define LB_SNAT_PORT_HI		65535
+#define LB_TRANSLATED		-1	/* lb_to_local(): not the proxy's flow */
 
 /* Picks a free fullnat source port for @p towards @rk's backend and
  * inserts the reply translation @rv under it. Reuses the port of an
@@ -123,6 +126,26 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
 	return be;
 }
 
+/* A packet of an existing flow steered to the local proxy (the flow was
+ * made by lb_to_local()): counted, and passed to the connection's socket.
+ * Also taken by such a flow after its VIP stopped being LOCAL (a reload),
+ * so established connections stay with the proxy that holds them.
+ */
+static __always_inline int lb_local_flow(const struct lb_pkt *p, __u32 vip_id,
+					 struct lb_flow *f, __u32 tick)
+{
+	__u8 state = lb_tcp_next_state(f->state, p->tcp_flags);
+
+	if (f->last_tick != tick)
+		f->last_tick = tick;
+	if (state != f->state)
+		f->state = state;
+	lb_be_count(f->backend_id, p->len, 0);
+	lb_vip_count(vip_id, p->len, 0, 0);
+	lb_stat_inc(LB_STAT_LOCAL);
+	return XDP_PASS;
+}
+
 /* Client -> VIP: choose or find the backend, translate, forward. */
 static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 					 const struct lb_vip *vip,
@@ -145,6 +168,8 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
 	if (!be)
 		goto out_drop;
+	if (f && (f->flags & LB_VIP_F_LOCAL))
+		return lb_local_flow(p, vip_id, f, tick);
 	if (be->family != p->key.family) {
 		drop = LB_DROP_FAMILY;
 		goto out_drop;
@@ -239,6 +264,54 @@ out_drop:
 	return lb_drop(drop);
 }
 
+/* Client -> LB_VIP_F_LOCAL VIP: the backend is chosen and the flow kept
+ * as for any VIP (the proxy reads both from lb_flows on accept), the
+ * packet is counted and goes up untranslated, to the local proxy.
+ * Returns the verdict, or LB_TRANSLATED for a live flow made while the
+ * VIP was not LOCAL (before a reload): such connections keep their
+ * backend and their path, lb_xdp() hands them to lb_to_backend(); only
+ * new ones (lb_flow_get()'s rules: none, expired, or a SYN reusing a
+ * closing tuple) go to the proxy.
+ */
+static __always_inline int lb_to_local(const struct lb_pkt *p,
+				       const struct lb_vip *vip,
+				       const struct lb_cfg *cfg)
+{
+	struct lb_flow nf = {}, *f = NULL;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u32 tick = now >> LB_TICK_SHIFT;
+	__u32 hash = 0, drop = 0;
+	struct lb_backend *be;
+
+	be = lb_flow_get(cfg, vip, p, now, &hash, &f, &nf, &drop);
+	if (f && !(f->flags & LB_VIP_F_LOCAL))
+		return LB_TRANSLATED;
+	if (!be && drop != LB_DROP_BACKEND_GONE) {
+		lb_vip_count(vip->vip_id, p->len, 0, 1);
+		return lb_drop(drop);
+	}
+	if (f)
+		return lb_local_flow(p, vip->vip_id, f, tick);
+	/* A gone backend (be NULL): a steered connection is the proxy's,
+	 * which sees its backend connection end; the kernel only counts.
+	 * (A translated flow's gone backend also lands here: its packet
+	 * reaches a stack with no socket for it, which answers with a RST,
+	 * as lb_to_backend() would.)
+	 */
+	if (be) {
+		nf.last_tick = nf.created_tick;
+		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
+			lb_vip_count(vip->vip_id, p->len, 0, 1);
+			return lb_drop(LB_DROP_FLOW_TABLE);
+		}
+		lb_stat_inc(LB_STAT_NEW_FLOW);
+		lb_be_count(nf.backend_id, p->len, 1);
+	}
+	lb_vip_count(vip->vip_id, p->len, !!be, 0);
+	lb_stat_inc(LB_STAT_LOCAL);
+	return XDP_PASS;
+}
+
 /* Backend -> client: translate a reply back, forward. */
 static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 					const struct lb_rflow *rf)
@@ -316,9 +389,16 @@ int lb_xdp(struct xdp_md *ctx)
 		__u32 idx = lb_vip_addr_idx(vip, &p);
 
 		/* a wildcard VIP serves our own addresses only */
-		if (idx < LB_MAX_ADDRS)
-			return lb_to_backend(ctx, &p, vip, cfg, idx);
-		goto pass;
+		if (idx >= LB_MAX_ADDRS)
+			goto pass;
+		if (vip->flags & LB_VIP_F_LOCAL) {
+			if (p.key.proto != IPPROTO_TCP)
+				goto pass;
+			res = lb_to_local(&p, vip, cfg);
+			if (res != LB_TRANSLATED)
+				return res;
+		}
+		return lb_to_backend(ctx, &p, vip, cfg, idx);
 	}
 	word = sport >> 6;
 	bits = bpf_map_lookup_elem(&lb_ports, &word);
@@ -333,6 +413,15 @@ int lb_xdp(struct xdp_md *ctx)
 pass:
 	lb_stat_inc(LB_STAT_PASS);
 	return XDP_PASS;
+}
+
+/* Hands connections to LB_VIP_F_LOCAL VIPs to sluiced's listener
+ * (lb_steer.h); attached to sluiced's network namespace.
+ */
+SEC("sk_lookup")
+int lb_steer_sk(struct bpf_sk_lookup *ctx)
+{
+	return lb_steer_assign(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

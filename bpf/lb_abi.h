@@ -57,9 +57,12 @@
 #define LB_MAP_STATS		"lb_stats"
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
 #define LB_MAP_BE_STATS		"lb_be_stats"
+#define LB_MAP_STEER		"lb_steer"
 #define LB_PIN_ROOT		"/sys/fs/bpf/sluice"
 /* Pins live in <root>/v<LB_ABI_VERSION>/; links are named link_<ifname>. */
 #define LB_PIN_LINK_PREFIX	"link_"
+/* The sk_lookup link of sluiced's network namespace (kernel steering). */
+#define LB_PIN_STEER_LINK	"steer_netns"
 
 /* ---- flags ---------------------------------------------------------- */
 
@@ -71,6 +74,12 @@ enum lb_family {
 /* lb_vip.flags */
 enum lb_vip_flags {
 	LB_VIP_F_FULLNAT = 1 << 0,	/* also rewrite the source (SNAT) */
+	/* Steered to the local proxy: the XDP program picks the backend
+	 * (ring, health, weights), records the flow and passes the packet
+	 * untranslated; lb_steer_sk hands the connection to sluiced's
+	 * listener, which connects to the flow's backend.
+	 */
+	LB_VIP_F_LOCAL = 1 << 1,
 };
 
 /* lb_backend.flags */
@@ -267,6 +276,12 @@ enum lb_stat_id {
 	LB_DROP_FAMILY,			/* backend family differs from VIP */
 	LB_DROP_FLOW_TABLE,		/* flow table update failed */
 	LB_DROP_REDIRECT,		/* bpf_redirect failed */
+	LB_STAT_LOCAL,			/* LB_VIP_F_LOCAL packet passed to the
+					 * local proxy (flow recorded) */
+	LB_STAT_STEER,			/* sk_lookup: connection handed to
+					 * sluiced's listener */
+	LB_STAT_STEER_NOSOCK,		/* sk_lookup: LOCAL VIP, no listener
+					 * in lb_steer (normal lookup) */
 	LB_STAT_NR,
 };
 

@@ -177,4 +177,17 @@ struct {
 	__type(value, struct lb_counters);
 } lb_be_stats SEC(".maps");
 
+/* Listening sockets of sluiced's userspace proxy by the VIP they serve
+ * (kernel steering). key: struct lb_vip_key as in lb_vips (wildcard:
+ * address zero); value: the socket (userspace writes an fd, reads the
+ * socket cookie). A socket closed by its owner leaves the map by itself.
+ * Writer: agent (l4proxy, for LB_VIP_F_LOCAL VIPs). Readers: lb_steer_sk.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, struct lb_vip_key);
+	__type(value, __u64);
+} lb_steer SEC(".maps");
+
 #endif /* LB_MAPS_H */

@@ -3,6 +3,8 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	case LBMAP_ADDR_IDX: return skel->maps.lb_addr_idx;
 	case LBMAP_FIB_CACHE: return skel->maps.lb_fib_cache;
 	case LBMAP_PORTS: return skel->maps.lb_ports;
+	case LBMAP_STEER: return skel->maps.lb_steer;
 	default: return NULL;
 	}
 }
@@ -217,6 +220,112 @@ out_mode:
 	return err;
 }
 
+/* The inode of the caller's network namespace (what netns links report). */
+static int netns_ino(__u64 *ino)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/* Reads the netns link pinned at @path. Returns its fd, or -errno. */
+static int steer_link_get(const char *path, struct bpf_link_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int lb_loader__attach_steer(struct lb_loader *ld)
+{
+	int prog_fd = bpf_program__fd(ld->skel->progs.lb_steer_sk);
+	char path[PATH_MAX + 32];
+	struct bpf_link_info info;
+	int fd, nsfd, err;
+	__u64 ino = 0;
+
+	err = netns_ino(&ino);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", ld->dir, LB_PIN_STEER_LINK);
+	fd = steer_link_get(path, &info);
+	if (fd >= 0) {
+		if (info.type == BPF_LINK_TYPE_NETNS &&
+		    info.netns.netns_ino == ino &&
+		    info.netns.attach_type == BPF_SK_LOOKUP) {
+			err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+			close(fd);
+			return err;
+		}
+		/* defunct (its namespace is gone) or foreign: replace it */
+		close(fd);
+		unlink(path);
+	}
+	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	fd = bpf_link_create(prog_fd, nsfd, BPF_SK_LOOKUP, NULL);
+	err = fd < 0 ? -errno : 0;
+	close(nsfd);
+	if (err)
+		return err;
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	if (err)
+		bpf_link_detach(fd);
+	close(fd);
+	return err;
+}
+
+int lb_pins_steer(const char *pin_root, struct lb_steer_info *out)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct bpf_link_info info;
+	__u64 ino = 0;
+	int fd;
+
+	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, LB_PIN_STEER_LINK);
+	fd = steer_link_get(path, &info);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	netns_ino(&ino);
+	out->link_id = info.id;
+	out->prog_id = info.prog_id;
+	out->this_netns = info.type == BPF_LINK_TYPE_NETNS &&
+			  info.netns.netns_ino == ino;
+	return 0;
+}
+
+/* Detaches (forcibly) and unpins the sk_lookup link, if any. */
+static int steer_link_remove(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, LB_PIN_STEER_LINK);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	bpf_link_detach(fd);
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
 void lb_loader__close(struct lb_loader *ld)
 {
 	if (!ld)
@@ -295,10 +404,13 @@ int lb_pins_remove_all(const char *pin_root)
 		if (err && err != -ENOENT)
 			return err;
 	}
+	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	err = steer_link_remove(dir);
+	if (err)
+		return err;
 	for (i = 0; i < LBMAP_NR; i++)
 		names[i] = lbmap_name(i);
 	names[LBMAP_NR] = NULL;
-	lbmap_pin_dir(pin_root, dir, sizeof(dir));
 	err = pin_dir_remove(dir, names);
 	if (err)
 		return err;

@@ -58,6 +58,12 @@ const char *lb_loader__pin_dir(const struct lb_loader *ld);
  */
 int lb_loader__attach(struct lb_loader *ld, const char *ifname,
 		      enum lb_xdp_mode mode, enum lb_xdp_mode *used);
+/* Attaches the sk_lookup program (kernel steering, bpf/lb_steer.h) to
+ * the caller's network namespace with a link pinned as
+ * LB_PIN_STEER_LINK, or swaps the program into the pinned link already
+ * there (restarts keep it). Returns 0 or -errno.
+ */
+int lb_loader__attach_steer(struct lb_loader *ld);
 void lb_loader__close(struct lb_loader *ld);
 
 /* The rest works from pins alone (CLI, sluiced --detach). */
@@ -76,7 +82,18 @@ struct lb_link_info {
 int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max);
 /* Detaches and unpins the link of @ifname. -ENOENT if none. */
 int lb_pins_detach_iface(const char *pin_root, const char *ifname);
-/* Detaches every pinned link and removes every pin and the folders. */
+/* The pinned sk_lookup link: its ids, and whether it serves the
+ * caller's network namespace. Returns 0, -ENOENT (none) or -errno.
+ */
+struct lb_steer_info {
+	uint32_t link_id;
+	uint32_t prog_id;
+	bool this_netns;
+};
+int lb_pins_steer(const char *pin_root, struct lb_steer_info *out);
+/* Detaches every pinned link (XDP and sk_lookup) and removes every pin
+ * and the folders.
+ */
 int lb_pins_remove_all(const char *pin_root);
 
 /* Fills the zero SNAT fields of @ifc with @ifname's own first IPv4 and

@@ -9,6 +9,10 @@
  * Each round loads a fresh program and maps and times every row once, so
  * rows alternate across rounds. Prints one JSON object per row.
  */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
 #include "xdp_env.h"
 
 static unsigned int new_seq;	/* distinct tuples across rounds */
@@ -56,6 +60,21 @@ static void p_est_fullnat(struct pkt *p, unsigned int i)
 	tcp4(p, "192.0.2.10", "10.0.0.2", 40001, 80, 0x10);
 }
 
+/* kernel steering: a LB_VIP_F_LOCAL VIP (flow kept, packet passed) */
+static void p_new_local(struct pkt *p, unsigned int i)
+{
+	char src[32];
+	uint16_t sp;
+
+	new_src(src, sizeof(src), &sp);
+	tcp4(p, src, "10.0.0.4", sp, 80, 0x02);
+}
+
+static void p_est_local(struct pkt *p, unsigned int i)
+{
+	tcp4(p, "192.0.2.10", "10.0.0.4", 40002, 80, 0x10);
+}
+
 static char rev_backend[INET6_ADDRSTRLEN];
 
 static void p_rev_nat(struct pkt *p, unsigned int i)
@@ -75,6 +94,34 @@ static void p_new6(struct pkt *p, unsigned int i)
 static void p_est6(struct pkt *p, unsigned int i)
 {
 	tcp6(p, "2001:db8::10", "fd00::1", 40000, 80, 0x10);
+}
+
+/* ns per run of the sk_lookup program (kernel steering) for a connection
+ * to @vip:80 (TCP), BPF_PROG_TEST_RUN with repeat, median of
+ * REPEAT_TRIES; -1 on error or when the assignment is not @want_sk.
+ */
+static double time_sk_lookup(const char *vip, bool want_sk)
+{
+	struct bpf_sk_lookup ctx = { .family = AF_INET,
+				     .protocol = IPPROTO_TCP,
+				     .local_port = 80 }, out;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &out,
+		    .ctx_size_out = sizeof(out), .repeat = REPEAT);
+	long d[REPEAT_TRIES];
+	int i;
+
+	inet_pton(AF_INET, "192.0.2.10", &ctx.remote_ip4);
+	inet_pton(AF_INET, vip, &ctx.local_ip4);
+	ctx.remote_port = htons(40000);
+	for (i = 0; i < REPEAT_TRIES; i++) {
+		memset(&out, 0, sizeof(out));
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.lb_steer_sk),
+					   &o) || (out.cookie != 0) != want_sk)
+			return -1;
+		d[i] = o.duration;
+	}
+	return median(d, REPEAT_TRIES);
 }
 
 /* ---- paths ------------------------------------------------------------ */
@@ -97,6 +144,7 @@ static int paths_setup(void)
 	      vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring) ||
 	      vip_up(2, AF_INET, "10.0.0.2", 80, LB_VIP_F_FULLNAT, 1, 3, ring) ||
 	      vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring) ||
+	      vip_up(4, AF_INET, "10.0.0.4", 80, LB_VIP_F_LOCAL, 1, 3, ring) ||
 	      ports_up();
 	free(ring);
 	if (err) {
@@ -115,6 +163,10 @@ static int paths_setup(void)
 	if (run_once(&r, 1) < 0)
 		return -1;
 	tcp6(&syn, "2001:db8::10", "fd00::1", 40000, 80, 0x02);
+	if (run_once(&r, 1) < 0)
+		return -1;
+	r.verdict = XDP_PASS;
+	tcp4(&syn, "192.0.2.10", "10.0.0.4", 40002, 80, 0x02);
 	return run_once(&r, 1) < 0 ? -1 : 0;
 }
 
@@ -192,6 +244,36 @@ static int cmd_paths(int rounds, int runs)
 		row("xdp", "sluice: established, nat (v6)", "ns_per_pkt", one,
 		    time_single(&r, p_est6, runs) - empty, "ns",
 		    "median of single runs minus empty");
+		r.verdict = XDP_PASS;
+		r.new_flows = 1;
+		row("xdp", "sluice: new flow, steered to the proxy (v4)",
+		    "ns_per_pkt", one,
+		    time_single(&r, p_new_local, runs) - empty, "ns",
+		    "median of single runs on distinct SYNs minus empty");
+		r.new_flows = 0;
+		row("xdp", "sluice: established, steered to the proxy (v4)",
+		    "ns_per_pkt", one,
+		    time_single(&r, p_est_local, runs) - empty, "ns",
+		    "median of single runs minus empty");
+		{
+			struct lb_vip_key k;
+			__be32 a[4] = {};
+			int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+			inet_pton(AF_INET, "10.0.0.4", a);
+			lbmap_vip_key(&k, AF_INET, a, 80, IPPROTO_TCP);
+			if (lfd < 0 || listen(lfd, 1) ||
+			    lbmap_steer_set(&maps, &k, lfd))
+				return 1;
+			row("sk_lookup", "sluice: steered VIP, socket assigned",
+			    "ns_per_lookup", rep, time_sk_lookup("10.0.0.4", true),
+			    "ns", "repeat=200000, median of 5");
+			row("sk_lookup", "sluice: plain VIP, no assignment",
+			    "ns_per_lookup", rep, time_sk_lookup("10.0.0.1", false),
+			    "ns", "repeat=200000, median of 5");
+			close(lfd);
+		}
+		r.verdict = XDP_REDIRECT;
 		r.ifindex = if_backend;
 		row("xdp", "sluice: reverse nat (v4 reply)", "ns_per_pkt", one,
 		    time_single(&r, p_rev_nat, runs) - empty, "ns",

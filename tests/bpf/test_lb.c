@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <bpf/bpf.h>
@@ -51,7 +53,8 @@ static const struct be_def backends[] = {
 	{ 1, "10.1.0.1", 8080 }, { 2, "10.1.0.2", 8080 },
 	{ 3, "10.1.0.3", 5353 }, { 4, "10.1.0.4", 5432 },
 	{ 5, "10.1.0.5", 5353 }, { 6, "fd01::1", 8080 },
-	{ 7, "fd01::2", 8080 },
+	{ 7, "fd01::2", 8080 }, { 8, "10.1.0.8", 2525 },
+	{ 9, "10.1.0.9", 2525 },
 };
 
 struct vip_def {
@@ -73,9 +76,11 @@ static const struct vip_def vips[] = {
 	{ 5, "fd00::1", AF_INET6, 80, IPPROTO_TCP, LB_VIP_F_FULLNAT, { 6, 7 }, 2 },
 	{ 6, "fd00::2", AF_INET6, 53, IPPROTO_UDP, LB_VIP_F_FULLNAT, { 6 }, 1 },
 	{ 7, "10.0.0.7", AF_INET, 53, IPPROTO_UDP, LB_VIP_F_FULLNAT, { 3 }, 1 },
+	/* steered to the local proxy (kernel steering) */
+	{ 8, "10.0.0.8", AF_INET, 25, IPPROTO_TCP, LB_VIP_F_LOCAL, { 8, 9 }, 2 },
 };
 
-static uint32_t be_weight[8] = { 0, 1, 1, 1, 1, 1, 1, 1 };
+static uint32_t be_weight[10] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 
 static int sys(const char *cmd)
 {
@@ -227,6 +232,7 @@ static int group_setup(void **state)
 	fds[LBMAP_ADDR_IDX] = bpf_map__fd(skel->maps.lb_addr_idx);
 	fds[LBMAP_FIB_CACHE] = bpf_map__fd(skel->maps.lb_fib_cache);
 	fds[LBMAP_PORTS] = bpf_map__fd(skel->maps.lb_ports);
+	fds[LBMAP_STEER] = bpf_map__fd(skel->maps.lb_steer);
 	if (lbmap_init_fds(&maps, fds))
 		return -1;
 	cfg.abi_version = LB_ABI_VERSION;
@@ -793,11 +799,279 @@ static void test_reset_v6_syn(void **state)
 	check_rst(&in, &out, "fd00::1", 80, CLIENT6, 40000, 0, 1001, 0x14);
 }
 
+/* ---- kernel steering: LB_VIP_F_LOCAL and sk_lookup ----------------------- */
+
+static void counters(uint32_t vip_id, uint32_t be_id, uint64_t *g,
+		     struct lb_counters *vc, struct lb_counters *bc)
+{
+	assert_int_equal(lbmap_stats_get(&maps, g), 0);
+	assert_int_equal(lbmap_vip_stats_get(&maps, vip_id, vc), 0);
+	assert_int_equal(lbmap_be_stats_get(&maps, be_id, bc), 0);
+}
+
+/* SYN to a LOCAL VIP: the ring's backend is recorded in lb_flows, the
+ * packet passes byte for byte, VIP/backend/global counters move; later
+ * packets of the flow pass and are counted on the same backend; FIN
+ * closes the entry.
+ */
+static void test_local_vip_flow(void **state)
+{
+	struct pkt_spec s = TCP4(CLIENT4, "10.0.0.8", 41000, 25, SYN);
+	uint64_t g0[LB_STAT_NR], g1[LB_STAT_NR];
+	struct lb_counters v0, v1, b0, b1;
+	struct lb_flow_key fk = {};
+	struct lb_flow f;
+	struct pkt in, out;
+	uint32_t bid;
+	uint8_t flags[3] = { SYN, ACK, FIN | ACK };
+	uint8_t states[3] = { LB_FLOW_SYN, LB_FLOW_EST, LB_FLOW_CLOSING };
+	int i;
+
+	fk.family = LB_AF_INET;
+	fill_addr(AF_INET, CLIENT4, fk.src);
+	fill_addr(AF_INET, "10.0.0.8", fk.dst);
+	fk.sport = htons(41000);
+	fk.dport = htons(25);
+	fk.proto = IPPROTO_TCP;
+	assert_int_equal(lbmap_ring_get(&maps, 8, lb_flow_hash(&fk) % LB_RING_SIZE,
+					&bid), 0);
+	assert_true(bid == 8 || bid == 9);
+	for (i = 0; i < 3; i++) {
+		s.tcp_flags = flags[i];
+		s.payload = i == 1 ? 40 : 0;
+		pkt_build(&in, &s);
+		counters(8, bid, g0, &v0, &b0);
+		assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+		counters(8, bid, g1, &v1, &b1);
+		assert_int_equal(out.len, in.len);
+		assert_memory_equal(out.b, in.b, in.len);
+		assert_int_equal(lbmap_flow_get(&maps, &fk, &f), 0);
+		assert_int_equal(f.backend_id, bid);
+		assert_int_equal(f.flags, LB_VIP_F_LOCAL);
+		assert_int_equal(f.state, states[i]);
+		assert_int_equal(f.snat_port, 0);
+		assert_int_equal(g1[LB_STAT_LOCAL] - g0[LB_STAT_LOCAL], 1);
+		assert_int_equal(g1[LB_STAT_NEW_FLOW] - g0[LB_STAT_NEW_FLOW], i == 0);
+		assert_int_equal(g1[LB_STAT_FWD], g0[LB_STAT_FWD]);
+		assert_int_equal(g1[LB_STAT_PASS], g0[LB_STAT_PASS]);
+		assert_int_equal(v1.pkts - v0.pkts, 1);
+		assert_int_equal(v1.bytes - v0.bytes, in.len);
+		assert_int_equal(v1.new_flows - v0.new_flows, i == 0);
+		assert_int_equal(b1.pkts - b0.pkts, 1);
+		assert_int_equal(b1.new_flows - b0.new_flows, i == 0);
+	}
+}
+
+/* A LOCAL VIP whose ring is empty drops, as any VIP without backends. */
+static void test_local_vip_no_backend(void **state)
+{
+	static const struct pkt_spec s = TCP4(CLIENT4, "10.0.0.8", 41001, 25, SYN);
+	uint64_t g0[LB_STAT_NR], g1[LB_STAT_NR];
+	struct pkt in, out;
+
+	be_weight[8] = be_weight[9] = 0;
+	vip_write(&vips[7]);
+	pkt_build(&in, &s);
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_DROP);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	assert_int_equal(g1[LB_DROP_NO_BACKEND] - g0[LB_DROP_NO_BACKEND], 1);
+	be_weight[8] = be_weight[9] = 1;
+	vip_write(&vips[7]);
+}
+
+/* Writes VIP 8 (10.0.0.8:25) with @flags: a reload switching its path. */
+static void vip8_flags(uint32_t flags)
+{
+	struct vip_def v = vips[7];
+
+	v.flags = flags;
+	vip_write(&v);
+}
+
+/* A reload switching a VIP between the two paths moves only new
+ * connections: a flow made while the VIP was LOCAL keeps passing to the
+ * proxy that holds it, a flow made while it was translated keeps being
+ * translated to its backend.
+ */
+static void test_local_vip_switch(void **state)
+{
+	struct pkt_spec s = TCP4(CLIENT4, "10.0.0.8", 41002, 25, SYN);
+	uint64_t g0[LB_STAT_NR], g1[LB_STAT_NR];
+	struct lb_flow_key fk = {};
+	struct pkt_view v;
+	struct pkt in, out;
+	struct lb_flow f;
+
+	/* made under LOCAL, then the VIP becomes plain nat */
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+	vip8_flags(0);
+	s.tcp_flags = ACK;
+	pkt_build(&in, &s);
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	assert_memory_equal(out.b, in.b, in.len);
+	assert_int_equal(g1[LB_STAT_LOCAL] - g0[LB_STAT_LOCAL], 1);
+	assert_int_equal(g1[LB_STAT_FWD], g0[LB_STAT_FWD]);
+
+	/* made while plain (translated), then the VIP becomes LOCAL again */
+	s.sport = 41003;
+	s.tcp_flags = SYN;
+	pkt_build(&in, &s);
+	run_pkt(&in, if_client, &out);
+	pkt_view(&in, out.b, out.len, &v);
+	assert_true(!strcmp(v.dst, "10.1.0.8") || !strcmp(v.dst, "10.1.0.9"));
+	vip8_flags(LB_VIP_F_LOCAL);
+	s.tcp_flags = ACK;
+	pkt_build(&in, &s);
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	run_pkt(&in, if_client, &out);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	pkt_view(&in, out.b, out.len, &v);
+	assert_true(!strcmp(v.dst, "10.1.0.8") || !strcmp(v.dst, "10.1.0.9"));
+	assert_int_equal(g1[LB_STAT_FWD] - g0[LB_STAT_FWD], 1);
+	assert_int_equal(g1[LB_STAT_LOCAL], g0[LB_STAT_LOCAL]);
+
+	/* ... until it closes: a SYN reusing the closing tuple is new, and
+	 * goes to the proxy
+	 */
+	s.tcp_flags = FIN | ACK;
+	pkt_build(&in, &s);
+	run_pkt(&in, if_client, &out);
+	s.tcp_flags = SYN;
+	pkt_build(&in, &s);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_PASS);
+	assert_memory_equal(out.b, in.b, in.len);
+	fk.family = LB_AF_INET;
+	fill_addr(AF_INET, CLIENT4, fk.src);
+	fill_addr(AF_INET, "10.0.0.8", fk.dst);
+	fk.sport = htons(41003);
+	fk.dport = htons(25);
+	fk.proto = IPPROTO_TCP;
+	assert_int_equal(lbmap_flow_get(&maps, &fk, &f), 0);
+	assert_int_equal(f.flags, LB_VIP_F_LOCAL);
+	assert_int_equal(f.state, LB_FLOW_SYN);
+}
+
+/* Runs lb_steer_sk for a connection to @vip:@port/@proto; returns the
+ * cookie of the socket it assigned (0: none).
+ */
+static uint64_t sk_lookup_run(const char *vip, int family, uint16_t port,
+			      uint8_t proto)
+{
+	struct bpf_sk_lookup ctx = {}, out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &out,
+		    .ctx_size_out = sizeof(out));
+
+	ctx.family = family;
+	ctx.protocol = proto;
+	if (family == AF_INET) {
+		inet_pton(AF_INET, CLIENT4, &ctx.remote_ip4);
+		inet_pton(AF_INET, vip, &ctx.local_ip4);
+	} else {
+		inet_pton(AF_INET6, CLIENT6, ctx.remote_ip6);
+		inet_pton(AF_INET6, vip, ctx.local_ip6);
+	}
+	ctx.remote_port = htons(41000);
+	ctx.local_port = port;
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(skel->progs.lb_steer_sk), &topts), 0);
+	assert_int_equal(topts.retval, SK_PASS);
+	return out.cookie;
+}
+
+static int tcp_listener(int family)
+{
+	struct sockaddr_storage ss = {};
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	ss.ss_family = family;
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
+			      sizeof(struct sockaddr_in) :
+			      sizeof(struct sockaddr_in6)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	return fd;
+}
+
+/* sk_lookup assigns the listener registered under a LOCAL VIP's key, and
+ * nothing for plain VIPs, other protocols, or a LOCAL VIP without one.
+ */
+static void test_sk_lookup_steers(void **state)
+{
+	uint64_t cookie, g0[LB_STAT_NR], g1[LB_STAT_NR];
+	socklen_t cl = sizeof(cookie);
+	struct lb_vip_key k, plain;
+	__be32 a[4] = {};
+	int fd = tcp_listener(AF_INET), fd2 = tcp_listener(AF_INET);
+
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &cl), 0);
+	fill_addr(AF_INET, "10.0.0.8", a);
+	lbmap_vip_key(&k, AF_INET, a, 25, IPPROTO_TCP);
+	fill_addr(AF_INET, "10.0.0.1", a);
+	lbmap_vip_key(&plain, AF_INET, a, 80, IPPROTO_TCP);
+	assert_int_equal(lbmap_steer_set(&maps, &k, fd), 0);
+	/* a socket under a plain VIP's key is never used */
+	assert_int_equal(lbmap_steer_set(&maps, &plain, fd2), 0);
+
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	assert_true(sk_lookup_run("10.0.0.8", AF_INET, 25, IPPROTO_TCP) == cookie);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	assert_int_equal(g1[LB_STAT_STEER] - g0[LB_STAT_STEER], 1);
+	assert_true(sk_lookup_run("10.0.0.1", AF_INET, 80, IPPROTO_TCP) == 0);
+	assert_true(sk_lookup_run("10.0.0.8", AF_INET, 26, IPPROTO_TCP) == 0);
+	assert_true(sk_lookup_run("10.0.0.8", AF_INET, 25, IPPROTO_UDP) == 0);
+	assert_true(sk_lookup_run("fd00::1", AF_INET6, 80, IPPROTO_TCP) == 0);
+
+	/* closing the listener takes it out of lb_steer */
+	close(fd);
+	assert_int_equal(lbmap_steer_get(&maps, &k, &cookie), -ENOENT);
+	assert_int_equal(lbmap_stats_get(&maps, g0), 0);
+	assert_true(sk_lookup_run("10.0.0.8", AF_INET, 25, IPPROTO_TCP) == 0);
+	assert_int_equal(lbmap_stats_get(&maps, g1), 0);
+	assert_int_equal(g1[LB_STAT_STEER_NOSOCK] - g0[LB_STAT_STEER_NOSOCK], 1);
+	close(fd2);
+}
+
+/* A wildcard LOCAL VIP (":2526") steers connections to any local address
+ * to the listener registered under the wildcard key.
+ */
+static void test_sk_lookup_wildcard(void **state)
+{
+	static const struct vip_def w = { 9, NULL, AF_INET, 2526, IPPROTO_TCP,
+					  LB_VIP_F_LOCAL, { 8 }, 1 };
+	static struct lb_port_bits bits[LB_PORT_WORDS];
+	uint64_t cookie;
+	socklen_t cl = sizeof(cookie);
+	struct lb_vip_key k;
+	size_t i;
+	int fd = tcp_listener(AF_INET6);	/* dual-stack */
+
+	vip_write(&w);
+	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
+		lbmap_port_mark(bits, vips[i].port, true);
+	lbmap_port_mark(bits, 2526, true);
+	assert_int_equal(lbmap_ports_write(&maps, bits), 0);
+	lbmap_vip_key(&k, AF_INET, NULL, 2526, IPPROTO_TCP);
+	assert_int_equal(lbmap_steer_set(&maps, &k, fd), 0);
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &cl), 0);
+	assert_true(sk_lookup_run("198.51.100.77", AF_INET, 2526, IPPROTO_TCP) == cookie);
+	close(fd);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tail[] = {
 		cmocka_unit_test(test_reset_v4_with_payload),
 		cmocka_unit_test(test_reset_v6_syn),
+		cmocka_unit_test(test_local_vip_flow),
+		cmocka_unit_test(test_local_vip_no_backend),
+		cmocka_unit_test(test_local_vip_switch),
+		cmocka_unit_test(test_sk_lookup_steers),
+		cmocka_unit_test(test_sk_lookup_wildcard),
 	};
 	static const struct CMUnitTest icmp[] = {
 		cmocka_unit_test(test_icmp_v4_fullnat_tcp),
@@ -806,7 +1080,8 @@ int main(void)
 		cmocka_unit_test(test_icmp_unrelated_passes),
 	};
 	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 4, i, j = 0, cut = n;
-	struct CMUnitTest *tests = calloc(n + ni + 2, sizeof(*tests));
+	size_t nt = sizeof(tail) / sizeof(tail[0]);
+	struct CMUnitTest *tests = calloc(n + ni + nt, sizeof(*tests));
 
 	/* ICMP cases run before the rows that take backends down */
 	for (i = 0; i < n; i++)
@@ -820,8 +1095,8 @@ int main(void)
 		tests[j].test_func = run_row;
 		tests[j++].initial_state = &rows[i];
 	}
-	tests[j++] = tail[0];
-	tests[j++] = tail[1];
+	for (i = 0; i < nt; i++)
+		tests[j++] = tail[i];
 	return _cmocka_run_group_tests("lb_xdp", tests, j, group_setup,
 				       group_teardown);
 }

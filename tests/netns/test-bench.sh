@@ -27,11 +27,14 @@ want = ["floor: empty (XDP_PASS)", "floor: XDP_DROP", "floor: MAC swap + XDP_TX"
         "floor: one bpf_fib_lookup()", "sluice: non-VIP pass", "sluice: new flow, nat (v4)", "sluice: new flow, fullnat (v4)",
         "sluice: established, nat (v4)", "sluice: established, fullnat (v4)",
         "sluice: new flow, nat (v6)", "sluice: established, nat (v6)",
-        "sluice: reverse nat (v4 reply)"]
+        "sluice: reverse nat (v4 reply)",
+        "sluice: new flow, steered to the proxy (v4)",
+        "sluice: established, steered to the proxy (v4)",
+        "sluice: steered VIP, socket assigned", "sluice: plain VIP, no assignment"]
 got = {r["contender"] for r in rows}
 bad = [r for r in rows if not isinstance(r["value"], (int, float)) or r["param"] not in ("repeat", "single")]
 missing = [w for w in want if w not in got]
-print("ok" if len(rows) == 14 and not bad and not missing else "rows=%d missing=%s bad=%s" % (len(rows), missing, bad[:1]))
+print("ok" if len(rows) == 18 and not bad and not missing else "rows=%d missing=%s bad=%s" % (len(rows), missing, bad[:1]))
 PY
 )
 	[ "$out" = ok ] && t_pass || t_fail "$out"
@@ -57,7 +60,7 @@ cp "$TMP/xdp.jsonl" "$TMP/out/"
 if python3 tests/bench/report.py --out "$TMP/out" \
 	--machine '{"nproc":2,"cpu":"test","kernel":"k","mem_kb":1024,"date":"now"}' >/dev/null; then
 	n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len([s for s in d["summary"] if s["section"] == "xdp"]), len(d["rows"]))' "$TMP/out/results.json")
-	[ "$n" = "14 14" ] && grep -q '^| sluice: established, nat (v4) | single |' "$TMP/out/results.md" &&
+	[ "$n" = "16 18" ] && grep -q '^| sluice: established, nat (v4) | single |' "$TMP/out/results.md" &&
 		t_pass || t_fail "summary/rows: $n; table: $(head -5 "$TMP/out/results.md")"
 else
 	t_fail "report.py failed"

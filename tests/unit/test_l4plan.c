@@ -136,15 +136,20 @@ static void test_sni_left_out_and_udp(void **state)
 
 /* sluice server set: weight and down overrides */
 /* a service with proxyProtocol (or a non-default terminationDelay) needs
- * the terminating userspace proxy: no VIP for it in the kernel
+ * the terminating userspace proxy: its VIP is steered to it
+ * (LB_VIP_F_LOCAL, no translation flags), unless its entryPoint also
+ * routes by SNI (the kernel cannot read the ClientHello)
  */
-static void test_proxy_protocol_left_out(void **state)
+static void test_proxy_protocol_steered(void **state)
 {
 	struct config *c = config_load_string("pp.yaml",
 		"entryPoints:\n  pp: {address: '10.0.0.1:25'}\n"
 		"  td: {address: '10.0.0.1:26'}\n  plain: {address: '10.0.0.1:27'}\n"
+		"  mixed: {address: '10.0.0.1:28'}\n"
 		"tcp:\n  routers:\n"
 		"    pp: {entryPoints: [pp], rule: 'HostSNI(`*`)', service: w}\n"
+		"    mixpp: {entryPoints: [mixed], rule: 'HostSNI(`*`)', service: w}\n"
+		"    mixsni: {entryPoints: [mixed], rule: 'HostSNI(`a.example`)', service: w, tls: {passthrough: true}}\n"
 		"    td: {entryPoints: [td], rule: 'HostSNI(`*`)', service: td}\n"
 		"    plain: {entryPoints: [plain], rule: 'HostSNI(`*`)', service: plain}\n"
 		"  services:\n"
@@ -153,17 +158,24 @@ static void test_proxy_protocol_left_out(void **state)
 		"    td: {loadBalancer: {terminationDelay: 50, servers: [{address: '10.1.0.1:26'}]}}\n"
 		"    plain: {loadBalancer: {terminationDelay: 100, servers: [{address: '10.1.0.1:27'}]}}\n");
 	struct l4plan *p;
-	size_t i, noted = 0;
+	size_t i, noted = 0, sni = 0;
 
 	assert_non_null(c);
 	assert_int_equal(c->n_errors, 0);
 	p = l4plan_build(c, NULL, 0);
 	assert_non_null(p);
-	assert_int_equal(p->n_vips, 1);
-	assert_non_null(by_name(p, "10.0.0.1:27/tcp"));
-	for (i = 0; i < p->n_diags; i++)
-		noted += strstr(p->diags[i], "needs the userspace proxy") != NULL;
-	assert_int_equal(noted, 2);
+	assert_int_equal(p->n_vips, 3);
+	assert_int_equal(by_name(p, "10.0.0.1:27/tcp")->flags & LB_VIP_F_LOCAL, 0);
+	assert_int_equal(by_name(p, "10.0.0.1:25/tcp")->flags, LB_VIP_F_LOCAL);
+	assert_int_equal(by_name(p, "10.0.0.1:26/tcp")->flags, LB_VIP_F_LOCAL);
+	assert_int_equal(by_name(p, "10.0.0.1:25/tcp")->n_be, 1);
+	assert_null(by_name(p, "10.0.0.1:28/tcp"));
+	for (i = 0; i < p->n_diags; i++) {
+		noted += strstr(p->diags[i], "steered to it") != NULL;
+		sni += strstr(p->diags[i], "entryPoint mixed also routes by SNI") != NULL;
+	}
+	assert_int_equal(noted, 3);
+	assert_int_equal(sni, 1);
 	l4plan_free(p);
 	config_free(c);
 }
@@ -205,7 +217,7 @@ int main(void)
 		cmocka_unit_test(test_weighted_flattening),
 		cmocka_unit_test(test_wildcard_families),
 		cmocka_unit_test(test_sni_left_out_and_udp),
-		cmocka_unit_test(test_proxy_protocol_left_out),
+		cmocka_unit_test(test_proxy_protocol_steered),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_parse_backend),
 	};

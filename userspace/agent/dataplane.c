@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "dp_apply.h"
+#include "dp_steer.h"
 #include "health.h"
 #include "json_writer.h"
 #include "l4plan.h"
@@ -119,6 +120,7 @@ static int plan_and_apply(struct dataplane *dp, const struct config *cfg)
 	free(ov);
 	if (!p)
 		return -errno;
+	dp_steer_plan(dp, p);
 	err = dp_plan_apply(dp, p);
 	if (err)
 		l4plan_free(p);
@@ -445,6 +447,8 @@ static int dp_start(struct agent *a)
 	if (!err)
 		err = ifaces_sync(dp, cfg);
 	if (!err)
+		dp_steer_attach(dp);	/* not fatal */
+	if (!err)
 		err = plan_and_apply(dp, cfg);
 	if (!err && a->health) {
 		err = health_subscribe(a->health, health_changed, dp);
@@ -507,6 +511,7 @@ static void dp_status(struct agent *a, struct json_writer *w)
 		jsonw_string_field(w, "pin_dir", lb_loader__pin_dir(dp->ld));
 		jsonw_bool_field(w, "reused_pins", dp->reused);
 		jsonw_u64_field(w, "vips", dp->applied ? dp->applied->n_vips : 0);
+		jsonw_bool_field(w, "steering", dp->steer);
 		jsonw_name(w, "interfaces");
 		jsonw_start_array(w);
 		for (i = 0; i < dp->n_ifaces; i++) {
@@ -519,6 +524,13 @@ static void dp_status(struct agent *a, struct json_writer *w)
 		jsonw_end_array(w);
 	}
 	jsonw_end_object(w);
+}
+
+const struct lbmap *dataplane_steer_maps(struct agent *a)
+{
+	struct dataplane *dp = a->subsys[AGENT_DATAPLANE];
+
+	return dp && dp->steer ? &dp->maps : NULL;
 }
 
 const struct agent_subsys dataplane_subsys = {

@@ -18,4 +18,12 @@ extern const struct agent_subsys dataplane_subsys;
  */
 int dataplane_detach(const struct agent_opts *o, const struct config *cfg);
 
+struct lbmap;
+/* The data plane's maps when kernel steering is in place (the sk_lookup
+ * link attached), for the userspace proxy: it registers its listeners in
+ * lb_steer and reads the kernel's choice from lb_flows. NULL otherwise.
+ * Borrowed; valid until the data plane subsystem stops (after l4).
+ */
+const struct lbmap *dataplane_steer_maps(struct agent *a);
+
 #endif /* LB_AGENT_DATAPLANE_H */

@@ -58,6 +58,7 @@ struct dataplane {
 	struct dp_iface ifaces[LB_MAX_IFACES];
 	size_t n_ifaces;
 	bool reused;
+	bool steer;			/* sk_lookup link attached (dp_steer.c) */
 };
 
 #endif /* LB_AGENT_DP_TYPES_H */

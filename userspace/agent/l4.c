@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "ctl.h"
+#include "dataplane.h"
 #include "health.h"
 #include "json_writer.h"
 #include "l4.h"
@@ -32,8 +33,8 @@ static void say_mode(struct l4proxy *p)
 		pr_info("l4: no kernel data plane: serving tcp/udp in userspace (%u entryPoints)",
 			l4proxy_served(p));
 	else
-		pr_info("l4: kernel data plane active: %u tcp/udp entryPoints need the userspace proxy",
-			l4proxy_served(p));
+		pr_info("l4: kernel data plane active: %u tcp/udp entryPoints need the userspace proxy (%u steered by the kernel)",
+			l4proxy_served(p), l4proxy_steered(p));
 }
 
 static int ctl_l4_show(void *ctx, int argc, char **args, struct json_writer *w,
@@ -86,6 +87,7 @@ static int l4_start(struct agent *a)
 	 */
 	if (a->subsys[AGENT_DATAPLANE])
 		l4_dp_active = true;
+	l4proxy_set_steering(p, dataplane_steer_maps(a));
 	err = l4proxy_set_dataplane(p, l4_dp_active && !a->opts.no_dataplane);
 	if (!err)
 		err = l4proxy_start(p);
@@ -113,7 +115,11 @@ out_free:
 
 static int l4_reload(struct agent *a, const struct config *next)
 {
-	int err = l4proxy_reload(l4_of(a), next);
+	int err;
+
+	/* the data plane reloaded first: its LOCAL VIPs are in the maps */
+	l4proxy_set_steering(l4_of(a), dataplane_steer_maps(a));
+	err = l4proxy_reload(l4_of(a), next);
 
 	if (err)
 		pr_err("l4: %s", l4proxy_last_error(l4_of(a))[0] ?
@@ -147,6 +153,8 @@ int l4_dataplane_changed(struct agent *a, bool active)
 	int err;
 
 	l4_dp_active = active;
+	if (p)
+		l4proxy_set_steering(p, dataplane_steer_maps(a));
 	if (!p || l4proxy_dataplane_active(p) == active)
 		return 0;
 	err = l4proxy_set_dataplane(p, active);

@@ -1,6 +1,7 @@
 /* sluice l4 show: the tcp/udp entryPoints as sluiced serves them, each
- * with its path: "kernel" (the XDP data plane carries it) or "userspace"
- * (sluiced's terminating proxy: PROXY protocol, termination delay, SNI
+ * with its path: "kernel" (the XDP data plane carries it), "steered"
+ * (the kernel selects and hands connections to sluiced's proxy: PROXY
+ * protocol, termination delay) or "userspace" (the proxy alone: SNI
  * routing, or no data plane), from the agent's "l4 show" command.
  */
 #include <stdio.h>
@@ -14,7 +15,8 @@ static int l4_help(int argc, char **argv)
 {
 	return cmd_help_text(
 		"Usage: sluice l4 { show | help }\n"
-		"  show   tcp/udp entryPoints with their path (kernel or userspace),\n"
+		"  show   tcp/udp entryPoints with their path (kernel, steered or\n"
+		"         userspace),\n"
 		"         connection counters, and the userspace proxy's services\n");
 }
 
@@ -52,6 +54,10 @@ static int l4_show(int argc, char **argv)
 		       str(e, "address"), str(e, "proto"), str(e, "path"),
 		       !strcmp(str(e, "needs_proxy"), "true") ?
 		       " (needs the terminating proxy)" : "");
+		if (!strcmp(str(e, "path"), "steered"))
+			printf("    %s connections, backend chosen by the kernel %s, by the proxy (no flow entry) %s\n",
+			       str(e, "conns_total"), str(e, "steered"),
+			       str(e, "steer_fallbacks"));
 	}
 	jnode_free(r);
 	return EXIT_OK;

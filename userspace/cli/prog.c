@@ -20,7 +20,8 @@ static int prog_help(int argc, char **argv)
 		"       sluice prog attach DEV [ mode { auto | native | skb } ]\n"
 		"       sluice prog detach [ DEV ]\n"
 		"       sluice prog help\n"
-		"  show     interfaces with the program attached (pinned links)\n"
+		"  show     interfaces with the program attached (pinned links), and\n"
+		"           the sk_lookup link of kernel steering\n"
 		"  attach   attach to DEV re-using the pinned maps\n"
 		"  detach   detach from DEV; with no DEV, detach everywhere and remove\n"
 		"           every pin (as sluiced --detach)\n");
@@ -29,6 +30,7 @@ static int prog_help(int argc, char **argv)
 static int prog_show(int argc, char **argv)
 {
 	struct lb_link_info li[LB_MAX_IFACES];
+	struct lb_steer_info si;
 	char dir[512];
 	int n, i;
 
@@ -56,6 +58,19 @@ static int prog_show(int argc, char **argv)
 		close_json_object();
 	}
 	close_json_array();
+	/* kernel steering: the sk_lookup link of sluiced's namespace */
+	if (!lb_pins_steer(cli_opts.pin_dir, &si)) {
+		open_json_object("steer");
+		print_string(PRINT_ANY, "attach", "%-16s", "sk_lookup");
+		print_string(PRINT_ANY, "netns", " netns %s",
+			     si.this_netns ? "this" : "other");
+		print_u64(PRINT_ANY, "prog_id", " prog_id %llu", si.prog_id);
+		print_u64(PRINT_ANY, "link_id", " link_id %llu", si.link_id);
+		print_nl();
+		close_json_object();
+	} else {
+		print_null(PRINT_JSON, "steer", NULL);
+	}
 	close_json_object();
 	return EXIT_OK;
 }

@@ -19,9 +19,10 @@ static int vip_help(int argc, char **argv)
 		"       sluice vip lookup VIP SRC:PORT\n"
 		"       sluice vip help\n"
 		"VIP := ADDR:PORT/{ tcp | udp }   (\":PORT\" or \"[::]:PORT\": wildcard)\n"
-		"  show     VIPs with path (xdp), mode, counters and each backend's share\n"
-		"           of the ring; tcp/udp entryPoints served by sluiced's userspace\n"
-		"           proxy instead are listed by sluice l4 show\n"
+		"  show     VIPs with path (xdp: translated by XDP; proxy: the kernel\n"
+		"           selects, sluiced's proxy connects), mode, counters and each\n"
+		"           backend's share of the ring; entryPoints served by the userspace\n"
+		"           proxy alone (SNI, no XDP) are listed by sluice l4 show\n"
 		"  lookup   the backend a new flow from SRC:PORT to VIP would get\n");
 }
 
@@ -82,12 +83,22 @@ static int show_one(const struct lb_vip_key *k, const struct lb_vip *v,
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "vip", "%-28s", name);
 	print_u64(PRINT_ANY, "id", " id %llu", v->vip_id);
-	/* every VIP in the maps is carried by XDP; entryPoints served by the
-	 * userspace proxy are listed by `sluice l4 show` (path "userspace")
+	/* xdp: translated in XDP; proxy: steered to sluiced's proxy
+	 * (LB_VIP_F_LOCAL). EntryPoints served by the userspace proxy alone
+	 * are listed by `sluice l4 show` (path "userspace").
 	 */
-	print_string(PRINT_ANY, "path", " path %s", "xdp");
-	print_string(PRINT_ANY, "forwarding", " %s",
-		     v->flags & LB_VIP_F_FULLNAT ? "fullnat" : "nat");
+	if (v->flags & LB_VIP_F_LOCAL) {
+		uint64_t cookie;
+
+		print_string(PRINT_ANY, "path", " path %s", "proxy");
+		print_string(PRINT_ANY, "forwarding", " %s", "proxy");
+		print_bool(PRINT_ANY, "listener", " listener %s",
+			   !lbmap_steer_get(c->m, k, &cookie));
+	} else {
+		print_string(PRINT_ANY, "path", " path %s", "xdp");
+		print_string(PRINT_ANY, "forwarding", " %s",
+			     v->flags & LB_VIP_F_FULLNAT ? "fullnat" : "nat");
+	}
 	print_u64(PRINT_ANY, "active_backends", " backends %llu", v->n_backends);
 	if (k->proto == IPPROTO_UDP)
 		print_u64(PRINT_ANY, "udp_timeout_ns", " udp_timeout_ns %llu",

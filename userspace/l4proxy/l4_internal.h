@@ -80,6 +80,23 @@ int l4_udp_listener_open(struct l4_listener *l);
 void l4_udp_listener_close(struct l4_listener *l);
 unsigned long l4_udp_sessions_count(const struct l4_listener *l);
 
+/* steer.c: kernel steering. l4_steer_keys() fills @keys (2) with the
+ * LB_VIP_F_LOCAL VIP keys of @e and returns how many (0: not steered).
+ * l4_steer_register() puts @l's socket under its keys in lb_steer.
+ * l4_steer_tuple() makes the lb_flows key of a connection from its two
+ * ends (v4-mapped counts as IPv4). l4_steer_pick() returns the server of
+ * @svc's tree that the kernel chose for flow @fk, with its loadBalancer
+ * in *@leaf, or NULL (no usable kernel choice).
+ */
+int l4_steer_keys(const struct l4proxy *px, const struct l4_entry *e,
+		  struct lb_vip_key *keys);
+int l4_steer_register(const struct l4_listener *l);
+int l4_steer_tuple(const struct sockaddr_storage *peer,
+		   const struct sockaddr_storage *local, struct lb_flow_key *fk);
+struct l4_server *l4_steer_pick(const struct l4proxy *px,
+				const struct lb_flow_key *fk,
+				struct l4_service *svc, struct l4_service **leaf);
+
 /* util: an address as "ip:port" / "[ip]:port". */
 void l4_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 

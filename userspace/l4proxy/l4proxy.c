@@ -54,7 +54,10 @@ static struct l4_listener *listener_find(struct l4proxy *p,
 	for (l = p->listeners; l; l = l->next)
 		if (l->udp == e->udp && !strcmp(l->entry_name, e->name) &&
 		    l->bindlen == e->bindlen &&
-		    !memcmp(&l->bind, &e->bind, e->bindlen))
+		    !memcmp(&l->bind, &e->bind, e->bindlen) &&
+		    l->n_steer == e->n_steer &&
+		    !memcmp(l->steer_keys, e->steer_keys,
+			    e->n_steer * sizeof(e->steer_keys[0])))
 			return l;
 	return NULL;
 }
@@ -79,6 +82,8 @@ static int listener_open(struct l4proxy *p, struct l4_graph *g,
 	l->bindlen = e->bindlen;
 	l->graph = l4_graph_get(g);
 	l->entry = e;
+	l->n_steer = e->n_steer;
+	memcpy(l->steer_keys, e->steer_keys, sizeof(l->steer_keys));
 	if (!l->entry_name) {
 		listener_free(l);
 		return -ENOMEM;
@@ -116,12 +121,18 @@ static int listeners_sync(struct l4proxy *p, struct l4_graph *g)
 
 	for (l = p->listeners; l; l = l->next)
 		l->stale = true;
+	for (i = 0; i < g->n_entries; i++)
+		g->entries[i].n_steer = l4_steer_keys(p, &g->entries[i],
+						      g->entries[i].steer_keys);
 	for (i = 0; i < g->n_entries; i++) {
 		struct l4_entry *e = &g->entries[i];
 
 		if (!e->serve || !(l = listener_find(p, e)))
 			continue;
 		l->stale = false;
+		/* the data plane's maps may be new (detached, restarted) */
+		if (l->n_steer)
+			l4_steer_register(l);
 		l4_graph_put(l->graph, &p->reg);
 		l->graph = l4_graph_get(g);
 		l->entry = e;
@@ -266,6 +277,14 @@ int l4proxy_set_dataplane(struct l4proxy *p, bool active)
 	return p->started ? listeners_sync(p, p->graph) : 0;
 }
 
+int l4proxy_set_steering(struct l4proxy *p, const struct lbmap *maps)
+{
+	if (p->steer == maps)
+		return 0;
+	p->steer = maps;
+	return p->started ? listeners_sync(p, p->graph) : 0;
+}
+
 void l4proxy_set_http_fallback(struct l4proxy *p, l4proxy_http_fn fn,
 			       void *arg)
 {
@@ -285,6 +304,16 @@ unsigned int l4proxy_served(const struct l4proxy *p)
 
 	for (l = p->listeners; l; l = l->next)
 		n++;
+	return n;
+}
+
+unsigned int l4proxy_steered(const struct l4proxy *p)
+{
+	const struct l4_listener *l;
+	unsigned int n = 0;
+
+	for (l = p->listeners; l; l = l->next)
+		n += l->n_steer > 0;
 	return n;
 }
 

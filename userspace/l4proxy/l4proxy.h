@@ -50,8 +50,21 @@ int l4proxy_reload(struct l4proxy *p, const struct config *cfg);
 int l4proxy_set_dataplane(struct l4proxy *p, bool active);
 bool l4proxy_dataplane_active(const struct l4proxy *p);
 
+struct lbmap;
+/* Kernel steering (docs/datapath.md): with @maps (the data plane's,
+ * borrowed until the next call; NULL: none), an entryPoint whose VIPs the
+ * data plane marked LB_VIP_F_LOCAL is served by a loopback listener that
+ * sk_lookup feeds, and each connection goes to the backend the kernel
+ * chose for its flow (lb_flows). Rebinds listeners; returns 0 or -errno
+ * as l4proxy_start().
+ */
+int l4proxy_set_steering(struct l4proxy *p, const struct lbmap *maps);
+
 /* Number of entryPoints currently served in userspace. */
 unsigned int l4proxy_served(const struct l4proxy *p);
+
+/* ... of which fed by the kernel's sk_lookup (kernel steering). */
+unsigned int l4proxy_steered(const struct l4proxy *p);
 
 /* Message of the last start/reload failure ("" if none); borrowed. */
 const char *l4proxy_last_error(const struct l4proxy *p);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "config_types.h"
+#include "lb_abi.h"
 #include "wrr.h"
 
 struct event;
@@ -40,6 +41,9 @@ struct l4_counters {
 	uint64_t pp_ignored;	/* ... stripped from untrusted peers */
 	uint64_t pp_errors;	/* malformed inbound headers (closed) */
 	uint64_t no_route;	/* no router matched (closed) */
+	uint64_t steered;	/* backend chosen by the kernel (steer.c) */
+	uint64_t steer_fallbacks; /* steered listener, no kernel choice:
+				 * the proxy's own WRR picked */
 	uint64_t to_http;	/* no router matched: handed to HTTP routers */
 };
 
@@ -103,6 +107,11 @@ struct l4_entry {
 	struct l4_route *notls;		/* HostSNI(`*`) without tls */
 	bool needs_proxy;		/* a route needs the userspace proxy */
 	bool serve;			/* served in userspace */
+	/* LB_VIP_F_LOCAL VIPs of this entryPoint (kernel steering): its
+	 * listener is fed by sk_lookup; set by listeners_sync()
+	 */
+	struct lb_vip_key steer_keys[2];
+	int n_steer;
 	struct l4_counters *stats;
 };
 
@@ -134,6 +143,8 @@ struct l4_listener {
 	struct l4_graph *graph;		/* reference */
 	struct l4_entry *entry;		/* inside @graph */
 	struct l4_udp *udp_state;	/* UDP sessions */
+	struct lb_vip_key steer_keys[2];	/* registered in lb_steer */
+	int n_steer;			/* 0: bound to the entryPoint */
 	bool stale;			/* reload bookkeeping */
 };
 
@@ -141,6 +152,7 @@ struct l4_conn;
 struct l4_pre;
 
 struct health_state;
+struct lbmap;
 
 struct l4proxy {
 	struct event_base *base;
@@ -150,6 +162,7 @@ struct l4proxy {
 	struct l4_conn *conns;		/* established TCP connections */
 	struct l4_pre *pres;		/* connections still routing */
 	bool dp_active;
+	const struct lbmap *steer;	/* borrowed; NULL: no kernel steering */
 	bool started;
 	const struct health_state *health;	/* borrowed; NULL: all up */
 	/* l4proxy_set_http_fallback(); NULL: no HTTP routers */

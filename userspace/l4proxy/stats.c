@@ -117,7 +117,8 @@ static void entry_json(struct json_writer *w, const struct l4_entry *e)
 	jsonw_string_field(w, "name", e->name);
 	jsonw_string_field(w, "address", e->address);
 	jsonw_string_field(w, "proto", e->udp ? "udp" : "tcp");
-	jsonw_string_field(w, "path", e->serve ? "userspace" : "kernel");
+	jsonw_string_field(w, "path", !e->serve ? "kernel" :
+			   e->n_steer ? "steered" : "userspace");
 	jsonw_bool_field(w, "needs_proxy", e->needs_proxy);
 	jsonw_bool_field(w, "proxy_protocol_in", e->pp_in);
 	if (e->udp)
@@ -127,6 +128,8 @@ static void entry_json(struct json_writer *w, const struct l4_entry *e)
 		jsonw_u64_field(w, "pp_in", e->stats->pp_in);
 		jsonw_u64_field(w, "pp_ignored", e->stats->pp_ignored);
 		jsonw_u64_field(w, "pp_errors", e->stats->pp_errors);
+		jsonw_u64_field(w, "steered", e->stats->steered);
+		jsonw_u64_field(w, "steer_fallbacks", e->stats->steer_fallbacks);
 	}
 	jsonw_u64_field(w, "no_route", e->stats->no_route);
 	jsonw_u64_field(w, "to_http", e->stats->to_http);

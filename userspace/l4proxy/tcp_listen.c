@@ -3,6 +3,7 @@
  * it with a timeout, write the outbound PROXY header, then hand both
  * sockets to tcp_conn.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +41,8 @@ struct l4_pre {
 	struct l4_server *srv;
 	unsigned char hdr[PP_BUILD_MAX];
 	size_t hdr_len;
+	bool steered;			/* accepted from a steered listener */
+	struct lb_flow_key tuple;	/* ... its lb_flows key */
 };
 
 void l4_tcp_pre_free(struct l4_pre *pre)
@@ -194,7 +197,18 @@ static int pre_route(struct l4_pre *pre, struct l4_route *rt)
 		pre->entry->stats->no_route++;
 		return -1;
 	}
-	pre->srv = l4_graph_pick(rt->svc, &pre->leaf);
+	pre->srv = NULL;
+	if (pre->steered) {
+		/* the backend the kernel chose for this flow */
+		pre->srv = l4_steer_pick(pre->px, &pre->tuple, rt->svc,
+					 &pre->leaf);
+		if (pre->srv)
+			pre->entry->stats->steered++;
+		else
+			pre->entry->stats->steer_fallbacks++;
+	}
+	if (!pre->srv)
+		pre->srv = l4_graph_pick(rt->svc, &pre->leaf);
 	if (!pre->srv) {
 		rt->svc->stats->pick_errors++;
 		return -1;
@@ -327,6 +341,9 @@ static void pre_start(struct l4_listener *l, int cfd,
 	pre->bfd = -1;
 	pre->peer = *peer;
 	getsockname(cfd, (struct sockaddr *)&pre->local, &sl);
+	/* before an inbound PROXY header replaces the addresses */
+	pre->steered = l->n_steer &&
+		       !l4_steer_tuple(&pre->peer, &pre->local, &pre->tuple);
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	pre->next = px->pres;
 	if (px->pres)
@@ -369,33 +386,77 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Where a steered listener binds: loopback, port chosen by the kernel.
+ * sk_lookup hands it the VIP's connections whatever its address; nothing
+ * from outside reaches it otherwise. IPv4 keys only: 127.0.0.1; IPv6
+ * only: ::1; both (a wildcard entryPoint): an IPv6 socket bound to
+ * ::ffff:127.0.0.1, which stays dual-stack (binding ::1 would make it
+ * IPv6-only, and bpf_sk_assign() refuses IPv4 connections to such a
+ * socket), so one socket serves both families.
+ */
+static socklen_t steer_bind(const struct l4_listener *l,
+			    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (void *)ss;
+	struct sockaddr_in *s4 = (void *)ss;
+	bool v4 = false, v6 = false;
+	int i;
+
+	memset(ss, 0, sizeof(*ss));
+	for (i = 0; i < l->n_steer; i++) {
+		v4 |= l->steer_keys[i].family == LB_AF_INET;
+		v6 |= l->steer_keys[i].family == LB_AF_INET6;
+	}
+	if (!v6) {
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_addr = in6addr_loopback;
+	if (v4)
+		inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6->sin6_addr);
+	return sizeof(*s6);
+}
+
 int l4_tcp_listener_open(struct l4_listener *l)
 {
+	struct sockaddr_storage ss = l->bind;
+	socklen_t sl = l->bindlen;
 	int fd, one = 1, zero = 0, err;
 
-	fd = socket(l->bind.ss_family,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->n_steer)
+		sl = steer_bind(l, &ss);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l->bind.ss_family == AF_INET6)
+	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	/* With XDP attached a VIP need not be a local address. */
-	if (l->px->dp_active)
+	if (l->px->dp_active && !l->n_steer)
 		setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&l->bind, l->bindlen) ||
-	    listen(fd, 4096))
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 4096))
 		goto out_close;
+	l->fd = fd;
+	if (l->n_steer) {
+		err = l4_steer_register(l);
+		if (err) {
+			l->fd = -1;
+			errno = -err;
+			goto out_close;
+		}
+	}
 	l->ev = event_new(l->px->base, fd, EV_READ | EV_PERSIST, accept_cb, l);
 	if (!l->ev || event_add(l->ev, NULL)) {
 		errno = ENOMEM;
 		goto out_close;
 	}
-	l->fd = fd;
 	return 0;
 
 out_close:
 	err = -errno;
+	l->fd = -1;
 	if (l->ev)
 		event_free(l->ev);
 	l->ev = NULL;

@@ -285,9 +285,39 @@ static void vip_key(struct l4plan_vip *t, const struct cfg_entry_point *ep,
 			 v6 ? "[::]" : "0.0.0.0", ep->port, proto);
 }
 
+static bool router_on(const struct cfg_l4_router *r, const char *ep)
+{
+	size_t j;
+
+	if (!r->entry_points.n)
+		return true;	/* Traefik: every entryPoint of the protocol */
+	for (j = 0; j < r->entry_points.n; j++)
+		if (!strcmp(r->entry_points.v[j], ep))
+			return true;
+	return false;
+}
+
+/* True when a TCP router on @ep routes by SNI or TLS: the proxy must read
+ * the ClientHello of every connection there, which the kernel cannot do
+ * at SYN time, so no catch-all of @ep can be steered by the kernel.
+ */
+static bool ep_routes_by_sni(const struct ctx *c, const struct cfg_entry_point *ep)
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg->n_tcp_routers; i++) {
+		const struct cfg_l4_router *r = &c->cfg->tcp_routers[i];
+
+		if (!r->broken && router_on(r, ep->name) &&
+		    (!rule_is_catchall(r->rule) || r->tls || r->tls_passthrough))
+			return true;
+	}
+	return false;
+}
+
 static void plan_entry_point(struct ctx *c, const struct cfg_l4_router *r,
 			     const struct cfg_entry_point *ep, bool udp,
-			     const struct flat *f)
+			     bool local, const struct flat *f)
 {
 	const struct cfg_l4_service *top = service(c, udp, r->service);
 	enum cfg_fwd_mode mode = c->cfg->dataplane.forwarding;
@@ -310,7 +340,14 @@ static void plan_entry_point(struct ctx *c, const struct cfg_l4_router *r,
 	}
 	t.router = r->name;
 	t.service = r->service;
+	if (local && ep_routes_by_sni(c, ep)) {
+		diag(c, "router %s: entryPoint %s also routes by SNI/TLS: left to the userspace proxy",
+		     r->name, ep->name);
+		return;
+	}
 	t.flags = mode == CFG_FWD_FULLNAT ? LB_VIP_F_FULLNAT : 0;
+	if (local)
+		t.flags = LB_VIP_F_LOCAL;	/* no translation in the kernel */
 	t.udp_timeout_ns = ep->udp_timeout > 0 ? (uint64_t)ep->udp_timeout :
 						 3000000000ull;
 	if (family) {
@@ -331,7 +368,8 @@ static void plan_entry_point(struct ctx *c, const struct cfg_l4_router *r,
 static void plan_router(struct ctx *c, const struct cfg_l4_router *r, bool udp)
 {
 	struct flat f = {};
-	size_t i, j;
+	bool local = false;
+	size_t i;
 
 	if (r->broken)
 		return;
@@ -340,22 +378,22 @@ static void plan_router(struct ctx *c, const struct cfg_l4_router *r, bool udp)
 		     r->name, r->rule ? r->rule : "(none)");
 		return;
 	}
+	/* proxyProtocol or terminationDelay: the kernel still chooses the
+	 * backend, and steers the connection to sluiced's proxy.
+	 */
 	if (!udp && config_tcp_service_needs_proxy(c->cfg, r->service)) {
-		diag(c, "router %s: service %s needs the userspace proxy (proxyProtocol or terminationDelay)",
+		diag(c, "router %s: service %s needs the userspace proxy (proxyProtocol or terminationDelay): steered to it",
 		     r->name, r->service);
-		return;
+		local = true;
 	}
 	flatten(c, udp, r->service, 1.0, 0, &f);
 	for (i = 0; i < c->cfg->n_entry_points; i++) {
 		const struct cfg_entry_point *ep = &c->cfg->entry_points[i];
-		bool listed = !r->entry_points.n;
 
 		if ((ep->proto == CFG_PROTO_UDP) != udp)
 			continue;
-		for (j = 0; j < r->entry_points.n; j++)
-			listed |= !strcmp(r->entry_points.v[j], ep->name);
-		if (listed)
-			plan_entry_point(c, r, ep, udp, &f);
+		if (router_on(r, ep->name))
+			plan_entry_point(c, r, ep, udp, local, &f);
 	}
 	free(f.be);
 	free(f.share);

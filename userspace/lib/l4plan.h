@@ -11,8 +11,13 @@
  *
  * Only routers the kernel can serve are planned: TCP routers whose rule
  * is HostSNI(`*`) without TLS, and UDP routers; every other router is
- * left to the userspace proxy (reported in diags). Pure: no I/O except
- * parsing address literals.
+ * left to the userspace proxy (reported in diags). A planned TCP router
+ * whose service needs the userspace proxy (proxyProtocol,
+ * terminationDelay: config_tcp_service_needs_proxy()) gets
+ * LB_VIP_F_LOCAL VIPs: the kernel selects, sluiced's proxy connects
+ * (kernel steering, docs/datapath.md); not on an entryPoint where some
+ * router routes by SNI or TLS (the kernel cannot read a ClientHello at
+ * SYN time). Pure: no I/O except parsing address literals.
  */
 #ifndef LB_L4PLAN_H
 #define LB_L4PLAN_H

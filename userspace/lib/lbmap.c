@@ -26,6 +26,7 @@ static const char *const map_names[LBMAP_NR] = {
 	[LBMAP_ADDR_IDX] = LB_MAP_ADDR_IDX,
 	[LBMAP_FIB_CACHE] = LB_MAP_FIB_CACHE,
 	[LBMAP_PORTS] = LB_MAP_PORTS,
+	[LBMAP_STEER] = LB_MAP_STEER,
 };
 
 static const char *const stat_names[LB_STAT_NR] = {
@@ -53,6 +54,9 @@ static const char *const stat_names[LB_STAT_NR] = {
 	[LB_DROP_FAMILY] = "drop_family",
 	[LB_DROP_FLOW_TABLE] = "drop_flow_table",
 	[LB_DROP_REDIRECT] = "drop_redirect",
+	[LB_STAT_LOCAL] = "local",
+	[LB_STAT_STEER] = "steer",
+	[LB_STAT_STEER_NOSOCK] = "steer_nosock",
 };
 
 const char *lbmap_name(enum lbmap_id id)
@@ -195,6 +199,31 @@ int lbmap_vip_get(const struct lbmap *m, const struct lb_vip_key *k,
 int lbmap_vip_del(const struct lbmap *m, const struct lb_vip_key *k)
 {
 	return bpf_map_delete_elem(m->fd[LBMAP_VIPS], k) ? -errno : 0;
+}
+
+int lbmap_steer_set(const struct lbmap *m, const struct lb_vip_key *k,
+		    int sock_fd)
+{
+	__u64 v = (__u64)sock_fd;
+
+	return bpf_map_update_elem(m->fd[LBMAP_STEER], k, &v, BPF_ANY) ?
+	       -errno : 0;
+}
+
+int lbmap_steer_del(const struct lbmap *m, const struct lb_vip_key *k)
+{
+	return bpf_map_delete_elem(m->fd[LBMAP_STEER], k) ? -errno : 0;
+}
+
+int lbmap_steer_get(const struct lbmap *m, const struct lb_vip_key *k,
+		    uint64_t *cookie)
+{
+	__u64 v;
+
+	if (bpf_map_lookup_elem(m->fd[LBMAP_STEER], k, &v))
+		return -errno;
+	*cookie = v;
+	return 0;
 }
 
 int lbmap_vip_foreach(const struct lbmap *m,

@@ -27,6 +27,7 @@ enum lbmap_id {
 	LBMAP_ADDR_IDX,
 	LBMAP_FIB_CACHE,
 	LBMAP_PORTS,
+	LBMAP_STEER,
 	LBMAP_NR,
 };
 
@@ -105,6 +106,17 @@ int lbmap_addr_foreach(const struct lbmap *m,
 int lbmap_ports_write(const struct lbmap *m, const struct lb_port_bits *bits);
 /* Sets @port's bit in @bits: @vip for a VIP port, else a backend port. */
 void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip);
+
+/* Kernel steering (lb_steer): puts the listening TCP socket @sock_fd
+ * under VIP key @k (its LB_VIP_F_LOCAL connections go to it), or takes
+ * @k out. A closed socket leaves the map by itself.
+ */
+int lbmap_steer_set(const struct lbmap *m, const struct lb_vip_key *k,
+		    int sock_fd);
+int lbmap_steer_del(const struct lbmap *m, const struct lb_vip_key *k);
+/* The cookie (SO_COOKIE) of the socket under @k. */
+int lbmap_steer_get(const struct lbmap *m, const struct lb_vip_key *k,
+		    uint64_t *cookie);
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc);

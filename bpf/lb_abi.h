@@ -15,15 +15,30 @@
 
 #include <linux/types.h>
 
-#define LB_ABI_VERSION		1
+/* v2: per-VIP ring sizes (lb_vip.ring_size, packed struct lb_ring_slot
+ * inner maps of differing size), 16384 VIPs, 1024 backends per VIP. v1
+ * pins (<root>/v1/) are never opened or removed by a v2 binary.
+ */
+#define LB_ABI_VERSION		2
 
 /* ---- limits -------------------------------------------------------- */
 
-#define LB_MAX_VIPS		256	/* vip_id < LB_MAX_VIPS */
-#define LB_MAX_BACKENDS		4096	/* backend id < LB_MAX_BACKENDS */
-#define LB_MAX_VIP_BACKENDS	160	/* distinct backends in one ring */
-/* Maglev table size: prime, >= 100 x LB_MAX_VIP_BACKENDS. */
-#define LB_RING_SIZE		16411
+#define LB_MAX_VIPS		16384	/* vip_id < LB_MAX_VIPS (lb_rflow.vip_id
+					 * is 16 bits) */
+#define LB_MAX_BACKENDS		65535	/* backend id < LB_MAX_BACKENDS: flows
+					 * and ring slots keep 16 bits, and
+					 * 0xffff is LB_RING_NONE */
+#define LB_MAX_VIP_BACKENDS	1024	/* distinct backends in one ring */
+/* Maglev table sizes (lb_vip.ring_size), chosen per VIP by
+ * lbmap_ring_size() (userspace/lib/lbmap.h): the smallest prime >=
+ * 100 x the VIP's distinct backends rounded up to a power of two (a ring
+ * changes size only when that count crosses one), and never below
+ * LB_RING_MIN, so shares stay within 0.1 % of the weights.
+ */
+#define LB_RING_MIN		1021	/* prime */
+#define LB_RING_MAX		102407	/* prime >= 100 x LB_MAX_VIP_BACKENDS */
+#define LB_RING_PER_SLOT	4	/* backend ids per struct lb_ring_slot */
+#define LB_RING_NONE		0xffff	/* id in a slot of an empty ring */
 /* Flow times are kept in ticks of 2^LB_TICK_SHIFT ns (~1.05 ms) in 32 bits:
  * they wrap after ~52 days, far beyond any flow's age limit. The clock is
  * bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC at jiffy resolution, 1-4 ms
@@ -39,7 +54,8 @@
 #define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
 #define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
 #define LB_FLOWS_DEFAULT	1048576
-#define LB_BACKEND_NONE		0xffffffffu	/* ring entry of an empty ring */
+#define LB_BACKEND_NONE		0xffffffffu	/* no backend (userspace's view of
+						 * LB_RING_NONE, maglev's MAGLEV_NONE) */
 
 /* ---- map and pin names (<= 15 characters: BPF_OBJ_NAME_LEN - 1) ------ */
 
@@ -127,8 +143,23 @@ struct lb_vip {
 	__u32 n_backends;	/* active backends in the ring; 0: drop */
 	__u32 addr_idx;		/* lb_addrs index of the VIP address, or
 				 * LB_ADDR_NONE for a wildcard VIP */
+	__u32 ring_size;	/* Maglev table size of this VIP's ring (a
+				 * prime, LB_RING_MIN..LB_RING_MAX): a new
+				 * flow takes position hash % ring_size */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
+_Static_assert(sizeof(struct lb_vip) == 32, "lb_vip is ABI");
+
+/* Value of a VIP's ring (inner map of lb_rings, index: position /
+ * LB_RING_PER_SLOT): backend ids of LB_RING_PER_SLOT consecutive
+ * positions, position p in id[p % LB_RING_PER_SLOT]. Array elements take
+ * 8 bytes whatever the value, so four 16-bit ids per element cost a
+ * quarter of one __u32 per element.
+ */
+struct lb_ring_slot {
+	__u16 id[LB_RING_PER_SLOT];	/* backend id, or LB_RING_NONE */
+};
+_Static_assert(sizeof(struct lb_ring_slot) == 8, "lb_ring_slot is ABI");
 
 /* Value of lb_backends (index: backend id). A backend is a server of one
  * VIP: the same address behind two VIPs is two backends, so a server

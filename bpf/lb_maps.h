@@ -33,14 +33,22 @@ struct {
 	__type(value, struct lb_vip);
 } lb_vips SEC(".maps");
 
-/* One VIP's Maglev lookup table (the inner map of lb_rings). key: __u32
- * position; value: __u32 backend id (LB_BACKEND_NONE when empty).
+/* The template of a VIP's Maglev lookup table (the inner maps of
+ * lb_rings). key: __u32 position / LB_RING_PER_SLOT; value: struct
+ * lb_ring_slot. BPF_F_INNER_MAP lets every inner map have its own
+ * max_entries (ceil(lb_vip.ring_size / LB_RING_PER_SLOT)): a VIP's ring
+ * costs what its backends need. Lookups into it are not inlined (the
+ * size is not known when verifying); they happen on new flows only.
+ * The value is declared __u64 (the size of struct lb_ring_slot) because
+ * clang leaves a struct reached only through the template a BTF forward
+ * declaration, which libbpf cannot size.
  */
 struct lb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_RING_SIZE);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, (LB_RING_MIN + LB_RING_PER_SLOT - 1) / LB_RING_PER_SLOT);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);	/* struct lb_ring_slot */
 };
 
 /* Maglev tables by VIP. key: __u32 vip_id; value: a struct lb_ring map.

@@ -109,7 +109,7 @@ static void p_est_any(struct pkt *p, unsigned int i)
 static int scale_flows(int runs)
 {
 	static const uint32_t ns[] = { 1, 1000, 10000, 100000, 1000000 };
-	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	uint32_t *ring = malloc(LB_RING_MAX * sizeof(*ring));
 	struct run r = { .verdict = XDP_REDIRECT, .new_flows = 0 };
 	struct run f = { .verdict = XDP_PASS, .new_flows = -1 };
 	char param[32];
@@ -206,12 +206,12 @@ static int scale_vips_backends(void)
 	for (i = 0; i < sizeof(nbes) / sizeof(nbes[0]); i++) {
 		snprintf(param, sizeof(param), "backends=%d", nbes[i]);
 		t0 = now_ns();
-		if (maglev_build(mb, nbes[i], LB_RING_SIZE, ring))
+		if (maglev_build(mb, nbes[i], 16411, ring))
 			return 1;
 		row("scale", "ring", "build_ms", param, (now_ns() - t0) / 1e6,
 		    "ms", "maglev_build, table 16411 (LB_RING_SIZE)");
 		t0 = now_ns();
-		if (lbmap_ring_write(&maps, 1, ring))
+		if (lbmap_ring_write(&maps, 1, ring, 16411))
 			return 1;
 		row("scale", "ring", "write_ms", param, (now_ns() - t0) / 1e6,
 		    "ms", "lbmap_ring_write, 16411 entries");

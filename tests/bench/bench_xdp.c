@@ -85,7 +85,7 @@ static void p_est6(struct pkt *p, unsigned int i)
  */
 static int paths_setup(void)
 {
-	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	uint32_t *ring = malloc(LB_RING_MAX * sizeof(*ring));
 	struct run r = { .verdict = XDP_REDIRECT };
 	struct pkt syn;
 	struct pkt_view v;

@@ -97,7 +97,8 @@ static void fill_addr(int family, const char *s, __be32 *out)
 static void vip_write(const struct vip_def *v)
 {
 	struct maglev_backend mb[4];
-	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	uint32_t size = lbmap_ring_size(v->n_be);
+	uint32_t *ring = malloc(size * sizeof(*ring));
 	struct lb_vip_key k;
 	struct lb_vip val = {};
 	char key[4][48];
@@ -116,8 +117,9 @@ static void vip_write(const struct vip_def *v)
 		mb[i].weight = be_weight[b->id];
 		active += mb[i].weight > 0;
 	}
-	assert_int_equal(maglev_build(mb, v->n_be, LB_RING_SIZE, ring), 0);
-	assert_int_equal(lbmap_ring_write(&maps, v->id, ring), 0);
+	assert_int_equal(size, LB_RING_MIN);
+	assert_int_equal(maglev_build(mb, v->n_be, size, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, v->id, ring, size), 0);
 	val.vip_id = v->id;
 	val.addr_idx = LB_ADDR_NONE;
 	if (v->addr) {
@@ -130,6 +132,7 @@ static void vip_write(const struct vip_def *v)
 	val.flags = v->flags;
 	val.n_backends = active;
 	val.udp_timeout_ns = 3000000000ull;
+	val.ring_size = size;
 	assert_int_equal(lbmap_vip_set(&maps, &k, &val), 0);
 	free(ring);
 }
@@ -491,7 +494,7 @@ static const struct be_def *ring_backend(const struct pkt_spec *in)
 		assert_int_equal(lbmap_vip_get(&maps, &vk, &v), 0);
 	}
 	assert_int_equal(lbmap_ring_get(&maps, v.vip_id,
-					lb_flow_hash(&fk) % LB_RING_SIZE,
+					lb_flow_hash(&fk) % v.ring_size,
 					&bid), 0);
 	assert_true(bid >= 1 && bid <= 7);
 	return &backends[bid - 1];

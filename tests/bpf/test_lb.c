@@ -794,6 +794,68 @@ static void test_reset_v6_syn(void **state)
 	check_rst(&in, &out, "fd00::1", 80, CLIENT6, 40000, 0, 1001, 0x14);
 }
 
+/* A VIP whose ring is not the smallest (40 backends: 6421 entries): the
+ * kernel takes position hash % lb_vip.ring_size, as `vip lookup` (here
+ * ring_backend()) predicts, for positions past the smallest ring too.
+ */
+static void test_big_ring(void **state)
+{
+	static char keys[40][24];
+	struct maglev_backend mb[40];
+	uint32_t size = lbmap_ring_size(40), *ring = malloc(size * 4);
+	struct pkt_spec sp = { .family = AF_INET, .proto = IPPROTO_TCP,
+			       .src = CLIENT4, .dst = "10.0.0.8", .dport = 80,
+			       .tcp_flags = 0x02 };
+	struct lb_vip_key k;
+	struct lb_vip v = {};
+	struct lb_addr la;
+	struct lb_flow_key fk = {};
+	__be32 a[4] = {};
+	int i, past_min = 0, seen[3] = {};
+
+	assert_int_equal(size, 6421);
+	for (i = 0; i < 40; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "10.9.0.%d:80", i + 1);
+		mb[i].key = keys[i];
+		mb[i].id = 1 + i % 2;	/* backends 1 and 2 behind many keys */
+		mb[i].weight = 1;
+	}
+	assert_int_equal(maglev_build(mb, 40, size, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, 8, ring, size), 0);
+	fill_addr(AF_INET, "10.0.0.8", a);
+	lbmap_addr_make(&la, AF_INET, a);
+	assert_int_equal(lbmap_addr_set(&maps, 8, &la), 0);
+	lbmap_vip_key(&k, LB_AF_INET, a, 80, IPPROTO_TCP);
+	v.vip_id = 8;
+	v.addr_idx = 8;
+	v.n_backends = 2;
+	v.ring_size = size;
+	assert_int_equal(lbmap_vip_set(&maps, &k, &v), 0);
+	fk.family = LB_AF_INET;
+	fk.src[0] = inet_addr(CLIENT4);
+	fk.dst[0] = a[0];
+	fk.dport = htons(80);
+	fk.proto = IPPROTO_TCP;
+	for (i = 0; i < 64; i++) {
+		const struct be_def *b;
+		struct pkt in, out;
+		struct pkt_view vo;
+
+		sp.sport = 41000 + i;
+		fk.sport = htons(sp.sport);
+		past_min += lb_flow_hash(&fk) % size >= LB_RING_MIN;
+		b = ring_backend(&sp);
+		pkt_build(&in, &sp);
+		assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
+		pkt_view(&in, out.b, out.len, &vo);
+		assert_string_equal(vo.dst, b->addr);
+		seen[b->id]++;
+	}
+	assert_true(past_min > 0);
+	assert_true(seen[1] > 0 && seen[2] > 0);
+	free(ring);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tail[] = {
@@ -805,11 +867,14 @@ int main(void)
 		cmocka_unit_test(test_icmp_v4_nat_udp),
 		cmocka_unit_test(test_icmp_v6_fullnat_tcp),
 		cmocka_unit_test(test_icmp_unrelated_passes),
+		cmocka_unit_test(test_big_ring),
 	};
-	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 4, i, j = 0, cut = n;
+	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 5, i, j = 0, cut = n;
 	struct CMUnitTest *tests = calloc(n + ni + 2, sizeof(*tests));
 
-	/* ICMP cases run before the rows that take backends down */
+	/* ICMP cases and the big ring run before the rows that take
+	 * backends down
+	 */
 	for (i = 0; i < n; i++)
 		if (rows[i].hook && cut == n)
 			cut = i;

@@ -25,9 +25,10 @@
 
 #define LB_MAX_VIPS		16384	/* vip_id < LB_MAX_VIPS (lb_rflow.vip_id
 					 * is 16 bits) */
-#define LB_MAX_BACKENDS		65535	/* backend id < LB_MAX_BACKENDS: flows
-					 * and ring slots keep 16 bits, and
-					 * 0xffff is LB_RING_NONE */
+#define LB_MAX_BACKENDS		32768	/* backend id < LB_MAX_BACKENDS (flows
+					 * and ring slots keep 16 bits; 0xffff
+					 * is LB_RING_NONE): 10,000 VIPs of 3;
+					 * lb_be_stats costs 32 B x CPUs each */
 #define LB_MAX_VIP_BACKENDS	1024	/* distinct backends in one ring */
 /* Maglev table sizes (lb_vip.ring_size), chosen per VIP by
  * lbmap_ring_size() (userspace/lib/lbmap.h): the smallest prime >=

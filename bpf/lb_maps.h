@@ -24,10 +24,12 @@ struct {
 
 /* Services by (address, port, protocol, family); address zero is the
  * wildcard of its port. key: struct lb_vip_key; value: struct lb_vip.
+ * Not preallocated: memory follows the VIPs configured, not the limit.
  * Writer: agent. Readers: lb_xdp (every packet), CLI.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, LB_MAX_VIPS);
 	__type(key, struct lb_vip_key);
 	__type(value, struct lb_vip);

@@ -70,6 +70,7 @@
 #define LB_MAP_ADDRS		"lb_addrs"
 #define LB_MAP_ADDR_IDX		"lb_addr_idx"
 #define LB_MAP_FIB_CACHE	"lb_fib_cache"
+#define LB_MAP_FIB_SCRATCH	"lb_fib_scratch"	/* per CPU, not pinned */
 #define LB_MAP_PORTS		"lb_ports"
 #define LB_MAP_STATS		"lb_stats"
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
@@ -235,15 +236,6 @@ struct lb_fib_key {
 };
 _Static_assert(sizeof(struct lb_fib_key) == 20, "lb_fib_key is ABI");
 
-/* Value of lb_fib_cache: a successful bpf_fib_lookup() answer. */
-struct lb_fib_entry {
-	__u32 ifindex;		/* egress */
-	__u32 tick;		/* when looked up (LB_TICK_SHIFT clock) */
-	__u8 smac[6];
-	__u8 dmac[6];
-};
-_Static_assert(sizeof(struct lb_fib_entry) == 20, "lb_fib_entry is ABI");
-
 /* Value of lb_ports (index: port >> 6; bit: port & 63, host order): the
  * pre-filter that lets non-balanced traffic pass after one array lookup.
  */
@@ -260,6 +252,21 @@ struct lb_iface {
 	__u32 flags;		/* enum lb_iface_flags */
 };
 _Static_assert(sizeof(struct lb_iface) == 24, "lb_iface is ABI");
+
+/* Value of lb_fib_cache: a successful bpf_fib_lookup() answer and the
+ * lb_ifaces entry of its egress interface, so a cached packet needs no
+ * lb_ifaces lookup. lbmap_iface_set()/_del() drop the answers of the
+ * interface they change.
+ */
+struct lb_fib_entry {
+	struct lb_iface egress;	/* lb_ifaces[ifindex] when looked up; all
+				 * zero when the interface is not there */
+	__u32 ifindex;		/* egress */
+	__u32 tick;		/* when looked up (LB_TICK_SHIFT clock) */
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+_Static_assert(sizeof(struct lb_fib_entry) == 44, "lb_fib_entry is ABI");
 
 /* Value of lb_vip_stats and lb_be_stats (per-CPU arrays; sum the CPUs). */
 struct lb_counters {

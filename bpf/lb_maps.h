@@ -146,6 +146,18 @@ struct {
 	__type(value, struct lb_fib_entry);
 } lb_fib_cache SEC(".maps");
 
+/* Scratch space for bpf_fib_lookup()'s argument (64 bytes the program's
+ * 512-byte stack cannot spare). key: __u32 0; value: struct
+ * bpf_fib_lookup per CPU. Not pinned: nothing outlives one packet.
+ * Writer and reader: lb_xdp (FIB cache misses only).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpf_fib_lookup);
+} lb_fib_scratch SEC(".maps");
+
 /* Ports in use: VIP destination ports and backend source ports. A TCP or
  * UDP packet matching neither passes after this one lookup. key: __u32
  * port >> 6; value: struct lb_port_bits. Writer: agent. Readers: lb_xdp.

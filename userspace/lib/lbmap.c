@@ -424,15 +424,41 @@ void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip)
 		bits[port >> 6].reply |= 1ull << (port & 63);
 }
 
+/* Drops lb_fib_cache's answers through @ifindex: they carry a copy of
+ * its lb_ifaces entry. A packet racing the change may cache the old
+ * entry again, for LB_FIB_TTL_TICKS at most.
+ */
+static int fib_cache_drop(const struct lbmap *m, uint32_t ifindex)
+{
+	int fd = m->fd[LBMAP_FIB_CACHE];
+	struct lb_fib_key k, next;
+	struct lb_fib_entry e;
+	void *prev = NULL;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, &e) && e.ifindex == ifindex)
+			bpf_map_delete_elem(fd, &k);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc)
 {
-	return update(m, LBMAP_IFACES, &ifindex, ifc);
+	int err = update(m, LBMAP_IFACES, &ifindex, ifc);
+
+	return err ? err : fib_cache_drop(m, ifindex);
 }
 
 int lbmap_iface_del(const struct lbmap *m, uint32_t ifindex)
 {
-	return bpf_map_delete_elem(m->fd[LBMAP_IFACES], &ifindex) ? -errno : 0;
+	if (bpf_map_delete_elem(m->fd[LBMAP_IFACES], &ifindex))
+		return -errno;
+	return fib_cache_drop(m, ifindex);
 }
 
 int lbmap_stats_get(const struct lbmap *m, uint64_t *v)

@@ -116,6 +116,9 @@ int lbmap_ports_write(const struct lbmap *m, const struct lb_port_bits *bits);
 /* Sets @port's bit in @bits: @vip for a VIP port, else a backend port. */
 void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip);
 
+/* Both also drop lb_fib_cache's answers through @ifindex (they carry a
+ * copy of its entry).
+ */
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc);
 int lbmap_iface_del(const struct lbmap *m, uint32_t ifindex);

@@ -153,7 +153,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	x.dport = be->port;
 	__builtin_memcpy(x.src, p->key.src, 16);
 	x.sport = p->key.sport;
-	rc = lb_fib(ctx, p, p->key.src, x.dst, now, &fe);
+	rc = lb_fib_backend(ctx, p, p->key.src, be, now, &fe);
 
 	/* The reply translation, keyed as the backend's reply will be. */
 	__builtin_memcpy(rk.src, x.dst, 16);

@@ -163,21 +163,6 @@ struct lb_ring_slot {
 };
 _Static_assert(sizeof(struct lb_ring_slot) == 8, "lb_ring_slot is ABI");
 
-/* Value of lb_backends (index: backend id). A backend is a server of one
- * VIP: the same address behind two VIPs is two backends, so a server
- * drained or down in one service stays up in another.
- */
-struct lb_backend {
-	__be32 addr[4];
-	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
-				 * remember it (16 bits) and see the change */
-	__u32 vip_id;		/* the VIP it serves */
-	__be16 port;
-	__u8 family;
-	__u8 flags;		/* enum lb_backend_flags */
-};
-_Static_assert(sizeof(struct lb_backend) == 28, "lb_backend is ABI");
-
 /* A connection tuple, as on the wire: key of lb_flows (client -> VIP) and
  * of lb_rflows (backend -> balancer or client).
  */
@@ -267,6 +252,25 @@ struct lb_fib_entry {
 	__u8 dmac[6];
 };
 _Static_assert(sizeof(struct lb_fib_entry) == 44, "lb_fib_entry is ABI");
+
+/* Value of lb_backends (index: backend id). A backend is a server of one
+ * VIP: the same address behind two VIPs is two backends, so a server
+ * drained or down in one service stays up in another. The agent writes
+ * the fields before route; lb_xdp keeps route, the FIB answer for addr,
+ * so forwarding to a backend needs no lookup besides this one.
+ */
+struct lb_backend {
+	__be32 addr[4];
+	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
+				 * remember it (16 bits) and see the change */
+	__u32 vip_id;		/* the VIP it serves */
+	__be16 port;
+	__u8 family;
+	__u8 flags;		/* enum lb_backend_flags */
+	struct lb_fib_entry route;	/* written by lb_xdp (tick 0: none);
+					 * the agent writes it zero */
+};
+_Static_assert(sizeof(struct lb_backend) == 72, "lb_backend is ABI");
 
 /* Value of lb_vip_stats and lb_be_stats (per-CPU arrays; sum the CPUs). */
 struct lb_counters {

@@ -63,31 +63,21 @@ static __always_inline void lb_rewrite(struct lb_pkt *p, const struct lb_xlate *
 	}
 }
 
-/* Looks up the route from @src to @dst for @p's family at @now_ns
- * (bpf_ktime_get_coarse_ns()), through lb_fib_cache. Returns the
- * BPF_FIB_LKUP_RET_* code; @fe gets the egress ifindex and MACs and the
- * egress interface's lb_ifaces entry (all zero when it has none or the
- * lookup failed). A cached answer brings the lb_ifaces entry along: one
- * hash lookup instead of two.
+/* bpf_fib_lookup() from @src to @dst for @p's family at tick @now: fills
+ * @fe with the egress ifindex and MACs and the egress interface's
+ * lb_ifaces entry (all zero when it has none or the lookup failed).
+ * Returns the BPF_FIB_LKUP_RET_* code.
  */
-static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
-				  const __be32 *src, const __be32 *dst,
-				  __u64 now_ns, struct lb_fib_entry *fe)
+static __always_inline int lb_fib_lookup(struct xdp_md *ctx,
+					 const struct lb_pkt *p,
+					 const __be32 *src, const __be32 *dst,
+					 __u32 now, struct lb_fib_entry *fe)
 {
-	__u32 now = now_ns >> LB_TICK_SHIFT, ifindex, zero = 0;
 	struct bpf_fib_lookup *fib;
-	struct lb_fib_key k = {};
-	struct lb_fib_entry *e;
 	struct lb_iface *ifc;
+	__u32 ifindex, zero = 0;
 	int rc;
 
-	__builtin_memcpy(k.addr, dst, sizeof(k.addr));
-	k.family = p->key.family;
-	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
-	if (e && now - e->tick < LB_FIB_TTL_TICKS) {
-		*fe = *e;
-		return BPF_FIB_LKUP_RET_SUCCESS;
-	}
 	__builtin_memset(fe, 0, sizeof(*fe));
 	fib = bpf_map_lookup_elem(&lb_fib_scratch, &zero);
 	if (!fib)
@@ -116,8 +106,54 @@ static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
 	fe->tick = now;
 	__builtin_memcpy(fe->smac, fib->smac, ETH_ALEN);
 	__builtin_memcpy(fe->dmac, fib->dmac, ETH_ALEN);
+	return rc;
+}
+
+/* lb_fib_lookup() from @src to @dst at @now_ns (bpf_ktime_get_coarse_ns())
+ * through lb_fib_cache (replies, ICMP errors): a cached answer brings the
+ * lb_ifaces entry along, one hash lookup instead of two.
+ */
+static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
+				  const __be32 *src, const __be32 *dst,
+				  __u64 now_ns, struct lb_fib_entry *fe)
+{
+	__u32 now = now_ns >> LB_TICK_SHIFT;
+	struct lb_fib_key k = {};
+	struct lb_fib_entry *e;
+	int rc;
+
+	__builtin_memcpy(k.addr, dst, sizeof(k.addr));
+	k.family = p->key.family;
+	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
+	if (e && now - e->tick < LB_FIB_TTL_TICKS) {
+		*fe = *e;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = lb_fib_lookup(ctx, p, src, dst, now, fe);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
 		bpf_map_update_elem(&lb_fib_cache, &k, fe, BPF_ANY);
+	return rc;
+}
+
+/* lb_fib() towards backend @be, cached in @be->route: a packet to a
+ * backend needs no lookup besides lb_backends'. Concurrent refreshes
+ * write the same answer.
+ */
+static __always_inline int lb_fib_backend(struct xdp_md *ctx,
+					  const struct lb_pkt *p,
+					  const __be32 *src, struct lb_backend *be,
+					  __u64 now_ns, struct lb_fib_entry *fe)
+{
+	__u32 now = now_ns >> LB_TICK_SHIFT;
+	int rc;
+
+	if (be->route.ifindex && now - be->route.tick < LB_FIB_TTL_TICKS) {
+		*fe = be->route;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = lb_fib_lookup(ctx, p, src, be->addr, now, fe);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		be->route = *fe;
 	return rc;
 }
 

@@ -424,9 +424,51 @@ void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip)
 		bits[port >> 6].reply |= 1ull << (port & 63);
 }
 
-/* Drops lb_fib_cache's answers through @ifindex: they carry a copy of
- * its lb_ifaces entry. A packet racing the change may cache the old
- * entry again, for LB_FIB_TTL_TICKS at most.
+/* Zeroes the cached routes (lb_backend.route) through @ifindex. */
+static int backend_routes_drop(const struct lbmap *m, uint32_t ifindex)
+{
+	enum { CHUNK = 1024 };
+	struct lb_backend *v = calloc(CHUNK, sizeof(*v));
+	__u32 *keys = calloc(CHUNK, sizeof(*keys)), count, i, out;
+	int fd = m->fd[LBMAP_BACKENDS], err = 0;
+	void *in = NULL;
+	__u32 batch;
+
+	if (!v || !keys) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (;;) {
+		count = CHUNK;
+		if (bpf_map_lookup_batch(fd, in, &out, keys, v, &count, NULL) &&
+		    errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < count; i++) {
+			if (v[i].route.ifindex != ifindex)
+				continue;
+			memset(&v[i].route, 0, sizeof(v[i].route));
+			if (bpf_map_update_elem(fd, &keys[i], &v[i], BPF_ANY)) {
+				err = -errno;
+				goto out_free;
+			}
+		}
+		if (count < CHUNK)
+			break;
+		batch = out;
+		in = &batch;
+	}
+out_free:
+	free(v);
+	free(keys);
+	return err;
+}
+
+/* Drops the cached FIB answers through @ifindex (lb_fib_cache entries,
+ * backends' routes): they carry a copy of its lb_ifaces entry. A packet
+ * racing the change may cache the old entry again, for LB_FIB_TTL_TICKS
+ * at most.
  */
 static int fib_cache_drop(const struct lbmap *m, uint32_t ifindex)
 {
@@ -443,7 +485,9 @@ static int fib_cache_drop(const struct lbmap *m, uint32_t ifindex)
 		if (!bpf_map_lookup_elem(fd, &k, &e) && e.ifindex == ifindex)
 			bpf_map_delete_elem(fd, &k);
 	}
-	return errno == ENOENT ? 0 : -errno;
+	if (errno != ENOENT)
+		return -errno;
+	return m->fd[LBMAP_BACKENDS] < 0 ? 0 : backend_routes_drop(m, ifindex);
 }
 
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,

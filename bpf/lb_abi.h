@@ -47,7 +47,8 @@
  * under kvm-clock was ~80 ns a packet.
  */
 #define LB_TICK_SHIFT		20
-#define LB_FIB_CACHE_SIZE	16384
+#define LB_FIB_CACHE_SIZE	8192	/* replies and ICMP errors: packets to
+					 * backends cache in lb_backends */
 #define LB_FIB_TTL_TICKS	1000	/* ~1.05 s: route/neighbour changes
 					 * reach cached flows this late */
 #define LB_PORT_WORDS		1024	/* 65536 port bits in __u64 words */

@@ -47,13 +47,15 @@
  * under kvm-clock was ~80 ns a packet.
  */
 #define LB_TICK_SHIFT		20
-#define LB_FIB_CACHE_SIZE	8192	/* replies and ICMP errors: packets to
+#define LB_FIB_CACHE_SIZE	4096	/* replies and ICMP errors: packets to
 					 * backends cache in lb_backends */
 #define LB_FIB_TTL_TICKS	1000	/* ~1.05 s: route/neighbour changes
 					 * reach cached flows this late */
 #define LB_PORT_WORDS		1024	/* 65536 port bits in __u64 words */
 #define LB_MAX_IFACES		64
-#define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
+#define LB_MAX_ADDRS		20480	/* VIP and local addresses (lb_addrs):
+					 * one per VIP + 4096 local; below
+					 * 65536 (lb_rflow.vip_addr_idx) */
 #define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
 #define LB_FLOWS_DEFAULT	1048576
 #define LB_BACKEND_NONE		0xffffffffu	/* no backend (userspace's view of

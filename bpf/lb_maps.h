@@ -125,10 +125,12 @@ struct {
 
 /* The index of an address in lb_addrs. key: struct lb_addr (zeroed pad);
  * value: __u32 index. A wildcard VIP serves exactly the addresses found
- * here. Writer: agent. Readers: lb_xdp (wildcard VIP packets), CLI.
+ * here. Not preallocated: memory follows the addresses in use.
+ * Writer: agent. Readers: lb_xdp (wildcard VIP packets), CLI.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, LB_MAX_ADDRS);
 	__type(key, struct lb_addr);
 	__type(value, __u32);

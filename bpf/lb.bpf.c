@@ -147,17 +147,16 @@ static __always_inline int lb_local_flow(const struct lb_pkt *p, __u32 vip_id,
 }
 
 /* Client -> VIP: choose or find the backend, translate, forward. */
-static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
+static __noinline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 					 const struct lb_vip *vip,
 					 const struct lb_cfg *cfg, __u32 addr_idx)
 {
 	struct lb_flow nf = {}, *f = NULL;
 	struct lb_flow_key rk = {};
 	struct lb_rflow rv = {};
-	struct bpf_fib_lookup fib;
+	struct lb_fib_entry fe;
 	struct lb_xlate x = {};
 	struct lb_backend *be;
-	struct lb_iface *ifc;
 	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 tick = now >> LB_TICK_SHIFT;
 	__u32 hash = 0, drop = 0;
@@ -179,8 +178,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	x.dport = be->port;
 	__builtin_memcpy(x.src, p->key.src, 16);
 	x.sport = p->key.sport;
-	rc = lb_fib(ctx, p, p->key.src, x.dst, now, &fib);
-	ifc = lb_egress_iface(&fib, rc);
+	rc = lb_fib_backend(ctx, p, p->key.src, be, now, &fe);
 
 	/* The reply translation, keyed as the backend's reply will be. */
 	__builtin_memcpy(rk.src, x.dst, 16);
@@ -194,7 +192,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	rv.vip_id = vip_id;
 	rv.vip_addr_idx = addr_idx;
 	if (flags & LB_VIP_F_FULLNAT) {
-		if (!lb_snat_addr(cfg, ifc, p->key.family, x.src)) {
+		if (!lb_snat_addr(cfg, &fe.egress, p->key.family, x.src)) {
 			drop = LB_DROP_NO_SNAT;
 			goto out_drop;
 		}
@@ -248,7 +246,7 @@ static __always_inline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	lb_be_count(f ? f->backend_id : nf.backend_id, p->len, !f);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_FWD);
-	return lb_output(p, &fib, rc, ifc);
+	return lb_output(p, &fe, rc);
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
@@ -273,7 +271,7 @@ out_drop:
  * new ones (lb_flow_get()'s rules: none, expired, or a SYN reusing a
  * closing tuple) go to the proxy.
  */
-static __always_inline int lb_to_local(const struct lb_pkt *p,
+static __noinline int lb_to_local(const struct lb_pkt *p,
 				       const struct lb_vip *vip,
 				       const struct lb_cfg *cfg)
 {
@@ -313,11 +311,11 @@ static __always_inline int lb_to_local(const struct lb_pkt *p,
 }
 
 /* Backend -> client: translate a reply back, forward. */
-static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
+static __noinline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 					const struct lb_rflow *rf)
 {
 	struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
-	struct bpf_fib_lookup fib;
+	struct lb_fib_entry fe;
 	struct lb_xlate x;
 	int rc;
 
@@ -328,10 +326,10 @@ static __always_inline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
 	lb_vip_count(rf->vip_id, p->len, 0, 0);
-	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_coarse_ns(), &fib);
+	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_coarse_ns(), &fe);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_REV);
-	return lb_output(p, &fib, rc, lb_egress_iface(&fib, rc));
+	return lb_output(p, &fe, rc);
 }
 
 SEC("xdp")

@@ -15,15 +15,31 @@
 
 #include <linux/types.h>
 
-#define LB_ABI_VERSION		1
+/* v2: per-VIP ring sizes (lb_vip.ring_size, packed struct lb_ring_slot
+ * inner maps of differing size), 16384 VIPs, 1024 backends per VIP. v1
+ * pins (<root>/v1/) are never opened or removed by a v2 binary.
+ */
+#define LB_ABI_VERSION		2
 
 /* ---- limits -------------------------------------------------------- */
 
-#define LB_MAX_VIPS		256	/* vip_id < LB_MAX_VIPS */
-#define LB_MAX_BACKENDS		4096	/* backend id < LB_MAX_BACKENDS */
-#define LB_MAX_VIP_BACKENDS	160	/* distinct backends in one ring */
-/* Maglev table size: prime, >= 100 x LB_MAX_VIP_BACKENDS. */
-#define LB_RING_SIZE		16411
+#define LB_MAX_VIPS		16384	/* vip_id < LB_MAX_VIPS (lb_rflow.vip_id
+					 * is 16 bits) */
+#define LB_MAX_BACKENDS		32768	/* backend id < LB_MAX_BACKENDS (flows
+					 * and ring slots keep 16 bits; 0xffff
+					 * is LB_RING_NONE): 10,000 VIPs of 3;
+					 * lb_be_stats costs 32 B x CPUs each */
+#define LB_MAX_VIP_BACKENDS	1024	/* distinct backends in one ring */
+/* Maglev table sizes (lb_vip.ring_size), chosen per VIP by
+ * lbmap_ring_size() (userspace/lib/lbmap.h): the smallest prime >=
+ * 100 x the VIP's distinct backends rounded up to a power of two (a ring
+ * changes size only when that count crosses one), and never below
+ * LB_RING_MIN, so shares stay within 0.1 % of the weights.
+ */
+#define LB_RING_MIN		1021	/* prime */
+#define LB_RING_MAX		102407	/* prime >= 100 x LB_MAX_VIP_BACKENDS */
+#define LB_RING_PER_SLOT	4	/* backend ids per struct lb_ring_slot */
+#define LB_RING_NONE		0xffff	/* id in a slot of an empty ring */
 /* Flow times are kept in ticks of 2^LB_TICK_SHIFT ns (~1.05 ms) in 32 bits:
  * they wrap after ~52 days, far beyond any flow's age limit. The clock is
  * bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC at jiffy resolution, 1-4 ms
@@ -31,15 +47,19 @@
  * under kvm-clock was ~80 ns a packet.
  */
 #define LB_TICK_SHIFT		20
-#define LB_FIB_CACHE_SIZE	16384
+#define LB_FIB_CACHE_SIZE	4096	/* replies and ICMP errors: packets to
+					 * backends cache in lb_backends */
 #define LB_FIB_TTL_TICKS	1000	/* ~1.05 s: route/neighbour changes
 					 * reach cached flows this late */
 #define LB_PORT_WORDS		1024	/* 65536 port bits in __u64 words */
 #define LB_MAX_IFACES		64
-#define LB_MAX_ADDRS		1024	/* VIP and local addresses (lb_addrs) */
+#define LB_MAX_ADDRS		20480	/* VIP and local addresses (lb_addrs):
+					 * one per VIP + 4096 local; below
+					 * 65536 (lb_rflow.vip_addr_idx) */
 #define LB_ADDR_NONE		0xffffffffu	/* lb_vip.addr_idx of a wildcard */
 #define LB_FLOWS_DEFAULT	1048576
-#define LB_BACKEND_NONE		0xffffffffu	/* ring entry of an empty ring */
+#define LB_BACKEND_NONE		0xffffffffu	/* no backend (userspace's view of
+						 * LB_RING_NONE, maglev's MAGLEV_NONE) */
 
 /* ---- map and pin names (<= 15 characters: BPF_OBJ_NAME_LEN - 1) ------ */
 
@@ -53,6 +73,7 @@
 #define LB_MAP_ADDRS		"lb_addrs"
 #define LB_MAP_ADDR_IDX		"lb_addr_idx"
 #define LB_MAP_FIB_CACHE	"lb_fib_cache"
+#define LB_MAP_FIB_SCRATCH	"lb_fib_scratch"	/* per CPU, not pinned */
 #define LB_MAP_PORTS		"lb_ports"
 #define LB_MAP_STATS		"lb_stats"
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
@@ -136,23 +157,23 @@ struct lb_vip {
 	__u32 n_backends;	/* active backends in the ring; 0: drop */
 	__u32 addr_idx;		/* lb_addrs index of the VIP address, or
 				 * LB_ADDR_NONE for a wildcard VIP */
+	__u32 ring_size;	/* Maglev table size of this VIP's ring (a
+				 * prime, LB_RING_MIN..LB_RING_MAX): a new
+				 * flow takes position hash % ring_size */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct lb_vip) == 24, "lb_vip is ABI");
+_Static_assert(sizeof(struct lb_vip) == 32, "lb_vip is ABI");
 
-/* Value of lb_backends (index: backend id). A backend is a server of one
- * VIP: the same address behind two VIPs is two backends, so a server
- * drained or down in one service stays up in another.
+/* Value of a VIP's ring (inner map of lb_rings, index: position /
+ * LB_RING_PER_SLOT): backend ids of LB_RING_PER_SLOT consecutive
+ * positions, position p in id[p % LB_RING_PER_SLOT]. Array elements take
+ * 8 bytes whatever the value, so four 16-bit ids per element cost a
+ * quarter of one __u32 per element.
  */
-struct lb_backend {
-	__be32 addr[4];
-	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
-				 * remember it (16 bits) and see the change */
-	__u32 vip_id;		/* the VIP it serves */
-	__be16 port;
-	__u8 family;
-	__u8 flags;		/* enum lb_backend_flags */
+struct lb_ring_slot {
+	__u16 id[LB_RING_PER_SLOT];	/* backend id, or LB_RING_NONE */
 };
-_Static_assert(sizeof(struct lb_backend) == 28, "lb_backend is ABI");
+_Static_assert(sizeof(struct lb_ring_slot) == 8, "lb_ring_slot is ABI");
 
 /* A connection tuple, as on the wire: key of lb_flows (client -> VIP) and
  * of lb_rflows (backend -> balancer or client).
@@ -212,15 +233,6 @@ struct lb_fib_key {
 };
 _Static_assert(sizeof(struct lb_fib_key) == 20, "lb_fib_key is ABI");
 
-/* Value of lb_fib_cache: a successful bpf_fib_lookup() answer. */
-struct lb_fib_entry {
-	__u32 ifindex;		/* egress */
-	__u32 tick;		/* when looked up (LB_TICK_SHIFT clock) */
-	__u8 smac[6];
-	__u8 dmac[6];
-};
-_Static_assert(sizeof(struct lb_fib_entry) == 20, "lb_fib_entry is ABI");
-
 /* Value of lb_ports (index: port >> 6; bit: port & 63, host order): the
  * pre-filter that lets non-balanced traffic pass after one array lookup.
  */
@@ -237,6 +249,40 @@ struct lb_iface {
 	__u32 flags;		/* enum lb_iface_flags */
 };
 _Static_assert(sizeof(struct lb_iface) == 24, "lb_iface is ABI");
+
+/* Value of lb_fib_cache: a successful bpf_fib_lookup() answer and the
+ * lb_ifaces entry of its egress interface, so a cached packet needs no
+ * lb_ifaces lookup. lbmap_iface_set()/_del() drop the answers of the
+ * interface they change.
+ */
+struct lb_fib_entry {
+	struct lb_iface egress;	/* lb_ifaces[ifindex] when looked up; all
+				 * zero when the interface is not there */
+	__u32 ifindex;		/* egress */
+	__u32 tick;		/* when looked up (LB_TICK_SHIFT clock) */
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+_Static_assert(sizeof(struct lb_fib_entry) == 44, "lb_fib_entry is ABI");
+
+/* Value of lb_backends (index: backend id). A backend is a server of one
+ * VIP: the same address behind two VIPs is two backends, so a server
+ * drained or down in one service stays up in another. The agent writes
+ * the fields before route; lb_xdp keeps route, the FIB answer for addr,
+ * so forwarding to a backend needs no lookup besides this one.
+ */
+struct lb_backend {
+	__be32 addr[4];
+	__u32 gen;		/* 1..65535, bumped when the id is reused: flows
+				 * remember it (16 bits) and see the change */
+	__u32 vip_id;		/* the VIP it serves */
+	__be16 port;
+	__u8 family;
+	__u8 flags;		/* enum lb_backend_flags */
+	struct lb_fib_entry route;	/* written by lb_xdp (tick 0: none);
+					 * the agent writes it zero */
+};
+_Static_assert(sizeof(struct lb_backend) == 72, "lb_backend is ABI");
 
 /* Value of lb_vip_stats and lb_be_stats (per-CPU arrays; sum the CPUs). */
 struct lb_counters {

@@ -63,29 +63,26 @@ static __always_inline void lb_rewrite(struct lb_pkt *p, const struct lb_xlate *
 	}
 }
 
-/* Looks up the route from @src to @dst for @p's family at @now_ns
- * (bpf_ktime_get_coarse_ns()), through lb_fib_cache. Returns the BPF_FIB_LKUP_RET_* code; @fib holds the
- * egress ifindex and MACs.
+/* bpf_fib_lookup() from @src to @dst for @p's family at tick @now: fills
+ * @fe with the egress ifindex and MACs and the egress interface's
+ * lb_ifaces entry (all zero when it has none or the lookup failed).
+ * Returns the BPF_FIB_LKUP_RET_* code.
  */
-static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
-				  const __be32 *src, const __be32 *dst,
-				  __u64 now_ns, struct bpf_fib_lookup *fib)
+static __always_inline int lb_fib_lookup(struct xdp_md *ctx,
+					 const struct lb_pkt *p,
+					 const __be32 *src, const __be32 *dst,
+					 __u32 now, struct lb_fib_entry *fe)
 {
-	__u32 now = now_ns >> LB_TICK_SHIFT;
-	struct lb_fib_key k = {};
-	struct lb_fib_entry *e, ne;
+	struct bpf_fib_lookup *fib;
+	struct lb_iface *ifc;
+	__u32 ifindex, zero = 0;
 	int rc;
 
-	__builtin_memcpy(k.addr, dst, sizeof(k.addr));
-	k.family = p->key.family;
+	__builtin_memset(fe, 0, sizeof(*fe));
+	fib = bpf_map_lookup_elem(&lb_fib_scratch, &zero);
+	if (!fib)
+		return BPF_FIB_LKUP_RET_NOT_FWDED;
 	__builtin_memset(fib, 0, sizeof(*fib));
-	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
-	if (e && now - e->tick < LB_FIB_TTL_TICKS) {
-		fib->ifindex = e->ifindex;
-		__builtin_memcpy(fib->smac, e->smac, ETH_ALEN);
-		__builtin_memcpy(fib->dmac, e->dmac, ETH_ALEN);
-		return BPF_FIB_LKUP_RET_SUCCESS;
-	}
 	fib->ifindex = ctx->ingress_ifindex;
 	fib->l4_protocol = p->key.proto;
 	if (p->key.family == LB_AF_INET) {
@@ -99,32 +96,69 @@ static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
 		__builtin_memcpy(fib->ipv6_dst, dst, 16);
 	}
 	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		ne.ifindex = fib->ifindex;
-		ne.tick = now;
-		__builtin_memcpy(ne.smac, fib->smac, ETH_ALEN);
-		__builtin_memcpy(ne.dmac, fib->dmac, ETH_ALEN);
-		bpf_map_update_elem(&lb_fib_cache, &k, &ne, BPF_ANY);
-	}
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return rc;
+	ifindex = fib->ifindex;
+	ifc = bpf_map_lookup_elem(&lb_ifaces, &ifindex);
+	if (ifc)
+		fe->egress = *ifc;
+	fe->ifindex = ifindex;
+	fe->tick = now;
+	__builtin_memcpy(fe->smac, fib->smac, ETH_ALEN);
+	__builtin_memcpy(fe->dmac, fib->dmac, ETH_ALEN);
 	return rc;
 }
 
-/* The lb_ifaces entry of the egress @fib found (by a lookup that returned
- * @rc), or NULL. Looked up once per packet and handed to lb_snat_addr()
- * and lb_output().
+/* lb_fib_lookup() from @src to @dst at @now_ns (bpf_ktime_get_coarse_ns())
+ * through lb_fib_cache (replies, ICMP errors): a cached answer brings the
+ * lb_ifaces entry along, one hash lookup instead of two.
  */
-static __always_inline struct lb_iface *
-lb_egress_iface(const struct bpf_fib_lookup *fib, int rc)
+static __always_inline int lb_fib(struct xdp_md *ctx, const struct lb_pkt *p,
+				  const __be32 *src, const __be32 *dst,
+				  __u64 now_ns, struct lb_fib_entry *fe)
 {
-	__u32 ifindex = fib->ifindex;
+	__u32 now = now_ns >> LB_TICK_SHIFT;
+	struct lb_fib_key k = {};
+	struct lb_fib_entry *e;
+	int rc;
 
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return NULL;
-	return bpf_map_lookup_elem(&lb_ifaces, &ifindex);
+	__builtin_memcpy(k.addr, dst, sizeof(k.addr));
+	k.family = p->key.family;
+	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
+	if (e && now - e->tick < LB_FIB_TTL_TICKS) {
+		*fe = *e;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = lb_fib_lookup(ctx, p, src, dst, now, fe);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		bpf_map_update_elem(&lb_fib_cache, &k, fe, BPF_ANY);
+	return rc;
 }
 
-/* The fullnat source for a packet leaving through @ifc (lb_egress_iface(),
- * may be NULL): the egress interface's address, else lb_cfg's.
+/* lb_fib() towards backend @be, cached in @be->route: a packet to a
+ * backend needs no lookup besides lb_backends'. Concurrent refreshes
+ * write the same answer.
+ */
+static __always_inline int lb_fib_backend(struct xdp_md *ctx,
+					  const struct lb_pkt *p,
+					  const __be32 *src, struct lb_backend *be,
+					  __u64 now_ns, struct lb_fib_entry *fe)
+{
+	__u32 now = now_ns >> LB_TICK_SHIFT;
+	int rc;
+
+	if (be->route.ifindex && now - be->route.tick < LB_FIB_TTL_TICKS) {
+		*fe = be->route;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = lb_fib_lookup(ctx, p, src, be->addr, now, fe);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		be->route = *fe;
+	return rc;
+}
+
+/* The fullnat source for a packet leaving through @ifc (lb_fib()'s egress):
+ * the egress interface's address, else lb_cfg's.
  * Writes it to @out; returns false when there is none.
  */
 static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
@@ -132,23 +166,21 @@ static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
 					 __u8 family, __be32 *out)
 {
 	if (family == LB_AF_INET) {
-		out[0] = ifc && ifc->snat4 ? ifc->snat4 : cfg->snat4;
+		out[0] = ifc->snat4 ? ifc->snat4 : cfg->snat4;
 		return out[0] != 0;
 	}
-	if (ifc && (ifc->snat6[0] | ifc->snat6[1] | ifc->snat6[2] |
-		    ifc->snat6[3]))
+	if (ifc->snat6[0] | ifc->snat6[1] | ifc->snat6[2] | ifc->snat6[3])
 		__builtin_memcpy(out, ifc->snat6, 16);
 	else
 		__builtin_memcpy(out, cfg->snat6, 16);
 	return (out[0] | out[1] | out[2] | out[3]) != 0;
 }
 
-/* Sends the translated @p on its way after a FIB lookup that returned @rc;
- * @ifc is lb_egress_iface() of that lookup. Returns the XDP verdict.
+/* Sends the translated @p on its way after lb_fib() returned @rc and
+ * filled @fe. Returns the XDP verdict.
  */
 static __always_inline int lb_output(struct lb_pkt *p,
-				     const struct bpf_fib_lookup *fib, int rc,
-				     const struct lb_iface *ifc)
+				     const struct lb_fib_entry *fe, int rc)
 {
 	long ret;
 
@@ -158,11 +190,11 @@ static __always_inline int lb_output(struct lb_pkt *p,
 	}
 	if (p->vlan)
 		goto kernel;
-	if (!ifc || !(ifc->flags & LB_IFACE_F_REDIRECT))
+	if (!(fe->egress.flags & LB_IFACE_F_REDIRECT))
 		goto kernel;
-	__builtin_memcpy(p->eth->h_dest, fib->dmac, ETH_ALEN);
-	__builtin_memcpy(p->eth->h_source, fib->smac, ETH_ALEN);
-	ret = bpf_redirect(fib->ifindex, 0);
+	__builtin_memcpy(p->eth->h_dest, fe->dmac, ETH_ALEN);
+	__builtin_memcpy(p->eth->h_source, fe->smac, ETH_ALEN);
+	ret = bpf_redirect(fe->ifindex, 0);
 	if (ret != XDP_REDIRECT)
 		return lb_drop(LB_DROP_REDIRECT);
 	lb_stat_inc(LB_STAT_TX_REDIRECT);

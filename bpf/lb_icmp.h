@@ -221,13 +221,13 @@ static __always_inline void lb_icmp_swap(struct lb_flow_key *k)
 /* Translates an ICMP error about a balanced flow. Returns the XDP verdict,
  * or -1 when @p is not one (the caller passes it).
  */
-static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
+static __noinline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 				   const struct lb_cfg *cfg)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_icmp_ctx c = {};
 	struct lb_xlate o = {}, in = {};
-	struct bpf_fib_lookup fib;
+	struct lb_fib_entry fe;
 	struct lb_backend *be;
 	struct lb_rflow *rf;
 	struct lb_flow *f;
@@ -269,19 +269,18 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 		__builtin_memcpy(o.src, p->key.src, 16);
 		__builtin_memcpy(o.dst, be->addr, 16);
 		if (f->flags & LB_VIP_F_FULLNAT) {
-			rc = lb_fib(ctx, p, o.src, o.dst, now, &fib);
-			if (!lb_snat_addr(cfg, lb_egress_iface(&fib, rc),
-					  p->key.family, in.dst))
+			rc = lb_fib(ctx, p, o.src, o.dst, now, &fe);
+			if (!lb_snat_addr(cfg, &fe.egress, p->key.family, in.dst))
 				return -1;
 			in.dport = f->snat_port;
 			__builtin_memcpy(o.src, in.dst, 16);
 		}
 	}
-	rc = lb_fib(ctx, p, o.src, o.dst, now, &fib);
+	rc = lb_fib(ctx, p, o.src, o.dst, now, &fe);
 	if (lb_icmp_rewrite(p, &c, &o, &in, data_end))
 		return -1;
 	lb_stat_inc(LB_STAT_ICMP);
-	return lb_output(p, &fib, rc, lb_egress_iface(&fib, rc));
+	return lb_output(p, &fe, rc);
 }
 
 #endif /* LB_ICMP_H */

@@ -89,16 +89,30 @@ static __always_inline __u8 lb_tcp_next_state(__u8 state, __u8 flags)
 	return state;
 }
 
-/* The backend id at @hash in @vip's current ring, or LB_BACKEND_NONE. */
+/* The backend id at @hash in @vip's current ring, or LB_BACKEND_NONE.
+ * The position is hash % lb_vip.ring_size; the agent writes a growing
+ * ring before the VIP and a shrinking one after it, so a position past
+ * the ring in between finds no slot (no backend), never a wrong one.
+ */
 static __always_inline __u32 lb_ring_pick(const struct lb_vip *vip, __u32 hash)
 {
-	__u32 vip_id = vip->vip_id, pos = hash % LB_RING_SIZE, *bid;
-	void *ring = bpf_map_lookup_elem(&lb_rings, &vip_id);
+	__u32 vip_id = vip->vip_id, size = vip->ring_size, pos, slot;
+	struct lb_ring_slot *s;
+	void *ring;
+	__u16 id;
 
+	if (!size)
+		return LB_BACKEND_NONE;
+	pos = hash % size;
+	slot = pos / LB_RING_PER_SLOT;
+	ring = bpf_map_lookup_elem(&lb_rings, &vip_id);
 	if (!ring)
 		return LB_BACKEND_NONE;
-	bid = bpf_map_lookup_elem(ring, &pos);
-	return bid ? *bid : LB_BACKEND_NONE;
+	s = bpf_map_lookup_elem(ring, &slot);
+	if (!s)
+		return LB_BACKEND_NONE;
+	id = s->id[pos % LB_RING_PER_SLOT];
+	return id == LB_RING_NONE ? LB_BACKEND_NONE : id;
 }
 
 /* The backend @id if it exists and is active, else NULL. */

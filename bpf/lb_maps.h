@@ -24,23 +24,33 @@ struct {
 
 /* Services by (address, port, protocol, family); address zero is the
  * wildcard of its port. key: struct lb_vip_key; value: struct lb_vip.
+ * Not preallocated: memory follows the VIPs configured, not the limit.
  * Writer: agent. Readers: lb_xdp (every packet), CLI.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, LB_MAX_VIPS);
 	__type(key, struct lb_vip_key);
 	__type(value, struct lb_vip);
 } lb_vips SEC(".maps");
 
-/* One VIP's Maglev lookup table (the inner map of lb_rings). key: __u32
- * position; value: __u32 backend id (LB_BACKEND_NONE when empty).
+/* The template of a VIP's Maglev lookup table (the inner maps of
+ * lb_rings). key: __u32 position / LB_RING_PER_SLOT; value: struct
+ * lb_ring_slot. BPF_F_INNER_MAP lets every inner map have its own
+ * max_entries (ceil(lb_vip.ring_size / LB_RING_PER_SLOT)): a VIP's ring
+ * costs what its backends need. Lookups into it are not inlined (the
+ * size is not known when verifying); they happen on new flows only.
+ * The value is declared __u64 (the size of struct lb_ring_slot) because
+ * clang leaves a struct reached only through the template a BTF forward
+ * declaration, which libbpf cannot size.
  */
 struct lb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_RING_SIZE);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, (LB_RING_MIN + LB_RING_PER_SLOT - 1) / LB_RING_PER_SLOT);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);	/* struct lb_ring_slot */
 };
 
 /* Maglev tables by VIP. key: __u32 vip_id; value: a struct lb_ring map.
@@ -115,10 +125,12 @@ struct {
 
 /* The index of an address in lb_addrs. key: struct lb_addr (zeroed pad);
  * value: __u32 index. A wildcard VIP serves exactly the addresses found
- * here. Writer: agent. Readers: lb_xdp (wildcard VIP packets), CLI.
+ * here. Not preallocated: memory follows the addresses in use.
+ * Writer: agent. Readers: lb_xdp (wildcard VIP packets), CLI.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, LB_MAX_ADDRS);
 	__type(key, struct lb_addr);
 	__type(value, __u32);
@@ -135,6 +147,18 @@ struct {
 	__type(key, struct lb_fib_key);
 	__type(value, struct lb_fib_entry);
 } lb_fib_cache SEC(".maps");
+
+/* Scratch space for bpf_fib_lookup()'s argument (64 bytes the program's
+ * 512-byte stack cannot spare). key: __u32 0; value: struct
+ * bpf_fib_lookup per CPU. Not pinned: nothing outlives one packet.
+ * Writer and reader: lb_xdp (FIB cache misses only).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpf_fib_lookup);
+} lb_fib_scratch SEC(".maps");
 
 /* Ports in use: VIP destination ports and backend source ports. A TCP or
  * UDP packet matching neither passes after this one lookup. key: __u32

@@ -421,6 +421,31 @@ int lb_pins_remove_all(const char *pin_root)
 	return 0;
 }
 
+int lb_pins_other_abi_link(const char *pin_root, const char *ifname,
+			   char *path, size_t len)
+{
+	const char *root = pin_root ? pin_root : LB_PIN_ROOT;
+	struct dirent *de;
+	int found = 0;
+	unsigned int v;
+	char tail;
+	DIR *d;
+
+	d = opendir(root);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!found && (de = readdir(d))) {
+		if (sscanf(de->d_name, "v%u%c", &v, &tail) != 1 ||
+		    v == LB_ABI_VERSION)
+			continue;
+		snprintf(path, len, "%s/%s/%s%s", root, de->d_name,
+			 LB_PIN_LINK_PREFIX, ifname);
+		found = !access(path, F_OK);
+	}
+	closedir(d);
+	return found;
+}
+
 int lb_iface_addrs(const char *ifname, struct lb_iface *ifc)
 {
 	struct ifaddrs *ifa, *it;

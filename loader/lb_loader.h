@@ -95,6 +95,13 @@ int lb_pins_steer(const char *pin_root, struct lb_steer_info *out);
  * and the folders.
  */
 int lb_pins_remove_all(const char *pin_root);
+/* Pins of other ABI versions (<pin_root>/v<N>/, N != LB_ABI_VERSION) are
+ * never opened, reused or removed. Finds the link another version pinned
+ * for @ifname (what makes attaching fail with -EBUSY) and writes its path
+ * to @path. Returns 1 if found, 0 if not, or -errno.
+ */
+int lb_pins_other_abi_link(const char *pin_root, const char *ifname,
+			   char *path, size_t len);
 
 /* Fills the zero SNAT fields of @ifc with @ifname's own first IPv4 and
  * first non-link-local IPv6 address. Returns 0 or -errno.

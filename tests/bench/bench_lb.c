@@ -164,12 +164,13 @@ static int add_vip(const struct lbmap *m, char *spec, uint32_t vip_id,
 		mb[n].weight = 1;
 		n++;
 	}
-	ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	v.ring_size = lbmap_ring_size(n);
+	ring = malloc(LB_RING_MAX * sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
-	err = maglev_build(mb, n, LB_RING_SIZE, ring);
+	err = maglev_build(mb, n, v.ring_size, ring);
 	if (!err)
-		err = lbmap_ring_write(m, vip_id, ring);
+		err = lbmap_ring_write(m, vip_id, ring, v.ring_size);
 	free(ring);
 	if (!err)
 		err = vip_addr(m, addr, &v.addr_idx);

@@ -4,8 +4,9 @@
  *
  *   bench_scale [RUNS]   RUNS: single runs per per-packet row
  *
- * VIPs up to 255 and backends up to 160 per VIP: the ABI's limits
- * (LB_MAX_VIPS, LB_MAX_VIP_BACKENDS in bpf/lb_abi.h).
+ * VIPs up to 10,000 and backends up to 1,000 per VIP, configured as the
+ * agent does (ring sized by lbmap_ring_size(), ABI v2). Environment:
+ * BENCH_SCALE_NO_FLOWS=1 skips the flow-table rows.
  */
 #include "xdp_env.h"
 
@@ -42,7 +43,8 @@ static int flows_fill(uint32_t n)
 
 	if (!k || !rk || !f || !rv)
 		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* the program's clock: bpf_ktime_get_coarse_ns() */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	inet_pton(AF_INET, "10.0.0.1", &vip);
 	inet_pton(AF_INET, "10.1.0.1", &be);
 	while (done < n && !err) {
@@ -109,7 +111,7 @@ static void p_est_any(struct pkt *p, unsigned int i)
 static int scale_flows(int runs)
 {
 	static const uint32_t ns[] = { 1, 1000, 10000, 100000, 1000000 };
-	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	uint32_t *ring = malloc(LB_RING_MAX * sizeof(*ring));
 	struct run r = { .verdict = XDP_REDIRECT, .new_flows = 0 };
 	struct run f = { .verdict = XDP_PASS, .new_flows = -1 };
 	char param[32];
@@ -155,28 +157,82 @@ static int scale_flows(int runs)
 	return 0;
 }
 
+/* VIP @id (10.0.0.1:@id/tcp, lb_addrs index 1) over backends @mb[0..n):
+ * the agent's steps, maglev_build into a ring of lbmap_ring_size(n)
+ * entries, lbmap_ring_write, lbmap_vip_set.
+ */
+static int vip_scale_up(uint32_t id, const struct maglev_backend *mb, int n,
+			uint32_t *ring)
+{
+	uint32_t size = lbmap_ring_size(n);
+	struct lb_vip_key k;
+	struct lb_vip v = {};
+	__be32 a[4] = {};
+	int err;
+
+	if (!size)
+		return -E2BIG;
+	err = maglev_build(mb, n, size, ring);
+	if (!err)
+		err = lbmap_ring_write(&maps, id, ring, size);
+	if (err)
+		return err;
+	inet_pton(AF_INET, "10.0.0.1", a);
+	lbmap_vip_key(&k, LB_AF_INET, a, id, IPPROTO_TCP);
+	v.vip_id = id;
+	v.addr_idx = 1;
+	v.n_backends = n;
+	v.ring_size = size;
+	v.udp_timeout_ns = 30ull * 1000000000;
+	return lbmap_vip_set(&maps, &k, &v);
+}
+
+/* memlock of every map of the program plus every VIP's inner ring. */
+static uint64_t all_memlock(uint32_t max_vip)
+{
+	uint64_t sum = 0;
+	uint32_t id;
+	int i;
+
+	for (i = 0; i < LBMAP_NR; i++)
+		sum += fdinfo_memlock(maps.fd[i]);
+	for (id = 0; id <= max_vip; id++)
+		sum += ring_memlock(id);
+	return sum;
+}
+
 static int scale_vips_backends(void)
 {
-	static const int nvips[] = { 1, 10, 100, 255 };
-	static const int nbes[] = { 3, 10, 100, 160 };
-	uint32_t *ring = malloc(100003 * sizeof(*ring));
-	struct maglev_backend *mb = calloc(1000, sizeof(*mb));
-	char (*keys)[16] = calloc(1000, 16);
-	char param[32];
-	double t0;
+	static const int nvips[] = { 1, 10, 100, 1000, 10000 };
+	static const int nbes[] = { 3, 10, 100, 1000 };
+	uint32_t *ring = malloc(LB_RING_MAX * sizeof(*ring));
+	struct maglev_backend *mb = calloc(LB_MAX_VIP_BACKENDS, sizeof(*mb));
+	char (*keys)[16] = calloc(LB_MAX_VIP_BACKENDS, 16);
+	uint64_t base, rings;
+	struct lb_addr la;
+	__be32 a[4] = {};
+	char param[32], how[160];
+	double t0, dt;
 	size_t i;
 	int j;
 
-	if (!ring || !mb || !keys || lb_up(1024) || backends_up())
+	if (!ring || !mb || !keys || lb_up(1024))
 		return 1;
-	for (j = 0; j < 1000; j++) {
-		snprintf(keys[j], 16, "be%d", j);
+	for (j = 0; j < LB_MAX_VIP_BACKENDS; j++) {
+		snprintf(keys[j], 16, "10.2.%d.%d:80", j >> 8, j & 255);
 		mb[j].key = keys[j];
 		mb[j].id = j + 1;
 		mb[j].weight = 1;
 	}
+	inet_pton(AF_INET, "10.0.0.1", a);
+	lbmap_addr_make(&la, LB_AF_INET, a);
+	if (lbmap_addr_set(&maps, 1, &la))
+		return 1;
+	/* Backends: lb_backends is a preallocated array, so a write costs
+	 * the same whatever the count (O(1) each).
+	 */
 	t0 = now_ns();
-	for (j = 0; j < 1000; j++) {
+	for (j = 0; j < LB_MAX_VIP_BACKENDS; j++) {
 		struct lb_backend be = { .family = LB_AF_INET, .gen = 1,
 					 .flags = LB_BE_F_ACTIVE };
 
@@ -185,43 +241,52 @@ static int scale_vips_backends(void)
 		if (lbmap_backend_set(&maps, j + 1, &be))
 			return 1;
 	}
-	row("scale", "backends", "map_update_us_each", "backends=1000",
-	    (now_ns() - t0) / 1e3 / 1000, "us", "lbmap_backend_set x 1000");
+	row("scale", "backends", "map_update_us_each", "backends=1024",
+	    (now_ns() - t0) / 1e3 / LB_MAX_VIP_BACKENDS, "us",
+	    "lbmap_backend_set x 1024, mean");
+	base = all_memlock(0);
 	for (i = 0; i < sizeof(nvips) / sizeof(nvips[0]); i++) {
 		t0 = now_ns();
 		for (j = 0; j < nvips[i]; j++)
-			if (vip_up(j + 1, AF_INET, "10.0.0.1", 1000 + j, 0, 1, 3,
-				   ring))
+			if (vip_scale_up(j + 1, mb, 3, ring))
 				return 1;
+		dt = now_ns() - t0;
 		snprintf(param, sizeof(param), "vips=%d", nvips[i]);
-		row("scale", "vips", "write_ms", param, (now_ns() - t0) / 1e6,
-		    "ms", "maglev_build (3 backends) + ring write + VIP update, each VIP");
+		row("scale", "vips", "write_ms", param, dt / 1e6, "ms",
+		    "all VIPs written: maglev_build (3 backends, 1021 entries) + ring write + VIP update each");
+		row("scale", "vips", "write_us_each", param, dt / 1e3 / nvips[i],
+		    "us", "the row above per VIP: flat = O(1) per VIP, O(n) in all");
+		rings = all_memlock(nvips[i]) - base;
+		row("scale", "vips", "ring_memlock_mib", param,
+		    rings / 1048576.0, "MiB",
+		    "fdinfo memlock of all VIPs' inner ring maps (1021 entries each): O(n)");
+		row("scale", "vips", "vips_memlock_mib", param,
+		    fdinfo_memlock(maps.fd[LBMAP_VIPS]) / 1048576.0, "MiB",
+		    "fdinfo memlock of lb_vips (hash, not preallocated): O(n)");
 	}
-	row("scale", "vips", "memlock_kib", "rings outer map",
-	    fdinfo_memlock(maps.fd[LBMAP_RING]) / 1024.0, "KiB",
-	    "fdinfo memlock of lb_rings, the map-in-map of all VIPs' rings");
-	row("scale", "vips", "memlock_kib", "one VIP's ring",
-	    ring_memlock(1) / 1024.0, "KiB",
-	    "fdinfo memlock of VIP 1's inner ring map: memory grows by this per VIP");
+	row("scale", "vips", "memlock_mib", "all maps, 10000 VIPs",
+	    all_memlock(nvips[i - 1]) / 1048576.0, "MiB",
+	    "fdinfo memlock of every map (flow tables at 1024 entries) and every inner ring");
 	for (i = 0; i < sizeof(nbes) / sizeof(nbes[0]); i++) {
+		uint32_t size = lbmap_ring_size(nbes[i]);
+
 		snprintf(param, sizeof(param), "backends=%d", nbes[i]);
 		t0 = now_ns();
-		if (maglev_build(mb, nbes[i], LB_RING_SIZE, ring))
+		if (maglev_build(mb, nbes[i], size, ring))
 			return 1;
+		snprintf(how, sizeof(how), "maglev_build, ring of %u entries (lbmap_ring_size)", size);
 		row("scale", "ring", "build_ms", param, (now_ns() - t0) / 1e6,
-		    "ms", "maglev_build, table 16411 (LB_RING_SIZE)");
+		    "ms", how);
 		t0 = now_ns();
-		if (lbmap_ring_write(&maps, 1, ring))
+		if (vip_scale_up(1, mb, nbes[i], ring))
 			return 1;
+		snprintf(how, sizeof(how), "maglev_build + lbmap_ring_write + VIP update, %u entries", size);
 		row("scale", "ring", "write_ms", param, (now_ns() - t0) / 1e6,
-		    "ms", "lbmap_ring_write, 16411 entries");
+		    "ms", how);
+		snprintf(how, sizeof(how), "fdinfo memlock of the VIP's inner ring map, %u entries", size);
+		row("scale", "ring", "memlock_kib", param,
+		    ring_memlock(1) / 1024.0, "KiB", how);
 	}
-	t0 = now_ns();
-	if (maglev_build(mb, 1000, 100003, ring))
-		return 1;
-	row("scale", "ring", "build_ms", "backends=1000",
-	    (now_ns() - t0) / 1e6, "ms",
-	    "maglev_build, table 100003: builder only, beyond the ABI's 160 per VIP");
 	lb_down();
 	free(ring);
 	free(mb);
@@ -229,6 +294,33 @@ static int scale_vips_backends(void)
 	return 0;
 }
 
+/* Memory of the maps at the defaults (flowTableSize 1048576): what
+ * docs/datapath.md's memory table states.
+ */
+static int scale_defaults(void)
+{
+	const char *names[] = { "lb_flows", "lb_rflows", "lb_vips",
+				"lb_backends", "lb_be_stats", "lb_vip_stats",
+				"lb_fib_cache", "lb_rings" };
+	uint64_t sum = 0;
+	size_t i;
+
+	if (lb_up(LB_FLOWS_DEFAULT))
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int fd = bpf_object__find_map_fd_by_name(skel->obj, names[i]);
+
+		row("scale", "defaults", "memlock_mib", names[i],
+		    fdinfo_memlock(fd) / 1048576.0, "MiB",
+		    "fdinfo memlock at flowTableSize 1048576, no VIP");
+	}
+	for (i = 0; i < LBMAP_NR; i++)
+		sum += fdinfo_memlock(maps.fd[i]);
+	row("scale", "defaults", "memlock_mib", "all maps", sum / 1048576.0,
+	    "MiB", "fdinfo memlock of every map at flowTableSize 1048576, no VIP");
+	lb_down();
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -242,7 +334,8 @@ int main(int argc, char **argv)
 	if (xdp_env_up("bench_scale"))
 		return 1;
 	round_no = 1;
-	err = scale_vips_backends() || scale_flows(runs);
+	err = scale_vips_backends() || scale_defaults() ||
+	      (!getenv("BENCH_SCALE_NO_FLOWS") && scale_flows(runs));
 	xdp_env_down();
 	return err;
 }

@@ -132,7 +132,7 @@ static double time_sk_lookup(const char *vip, bool want_sk)
  */
 static int paths_setup(void)
 {
-	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	uint32_t *ring = malloc(LB_RING_MAX * sizeof(*ring));
 	struct run r = { .verdict = XDP_REDIRECT };
 	struct pkt syn;
 	struct pkt_view v;

@@ -184,8 +184,9 @@ static int backends_up(void)
 static int vip_up(uint32_t id, int family, const char *addr, uint16_t port,
 		  uint32_t flags, uint32_t first, int n, uint32_t *ring)
 {
-	struct maglev_backend mb[LB_MAX_VIP_BACKENDS];
-	char keys[LB_MAX_VIP_BACKENDS][16];
+	static struct maglev_backend mb[LB_MAX_VIP_BACKENDS];
+	static char keys[LB_MAX_VIP_BACKENDS][16];
+	uint32_t size = lbmap_ring_size(n);
 	struct lb_vip_key k;
 	struct lb_vip v = {};
 	__be32 a[4] = {};
@@ -199,9 +200,9 @@ static int vip_up(uint32_t id, int family, const char *addr, uint16_t port,
 	}
 	struct lb_addr la;
 
-	err = maglev_build(mb, n, LB_RING_SIZE, ring);
+	err = size ? maglev_build(mb, n, size, ring) : -E2BIG;
 	if (!err)
-		err = lbmap_ring_write(&maps, id, ring);
+		err = lbmap_ring_write(&maps, id, ring, size);
 	if (err)
 		return err;
 	inet_pton(family, addr, a);
@@ -214,6 +215,7 @@ static int vip_up(uint32_t id, int family, const char *addr, uint16_t port,
 	v.addr_idx = id;
 	v.flags = flags;
 	v.n_backends = n;
+	v.ring_size = size;
 	v.udp_timeout_ns = 30ull * 1000000000;
 	return lbmap_vip_set(&maps, &k, &v);
 }

@@ -102,7 +102,8 @@ static void fill_addr(int family, const char *s, __be32 *out)
 static void vip_write(const struct vip_def *v)
 {
 	struct maglev_backend mb[4];
-	uint32_t *ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	uint32_t size = lbmap_ring_size(v->n_be);
+	uint32_t *ring = malloc(size * sizeof(*ring));
 	struct lb_vip_key k;
 	struct lb_vip val = {};
 	char key[4][48];
@@ -121,8 +122,9 @@ static void vip_write(const struct vip_def *v)
 		mb[i].weight = be_weight[b->id];
 		active += mb[i].weight > 0;
 	}
-	assert_int_equal(maglev_build(mb, v->n_be, LB_RING_SIZE, ring), 0);
-	assert_int_equal(lbmap_ring_write(&maps, v->id, ring), 0);
+	assert_int_equal(size, LB_RING_MIN);
+	assert_int_equal(maglev_build(mb, v->n_be, size, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, v->id, ring, size), 0);
 	val.vip_id = v->id;
 	val.addr_idx = LB_ADDR_NONE;
 	if (v->addr) {
@@ -135,6 +137,7 @@ static void vip_write(const struct vip_def *v)
 	val.flags = v->flags;
 	val.n_backends = active;
 	val.udp_timeout_ns = 3000000000ull;
+	val.ring_size = size;
 	assert_int_equal(lbmap_vip_set(&maps, &k, &val), 0);
 	free(ring);
 }
@@ -497,7 +500,7 @@ static const struct be_def *ring_backend(const struct pkt_spec *in)
 		assert_int_equal(lbmap_vip_get(&maps, &vk, &v), 0);
 	}
 	assert_int_equal(lbmap_ring_get(&maps, v.vip_id,
-					lb_flow_hash(&fk) % LB_RING_SIZE,
+					lb_flow_hash(&fk) % v.ring_size,
 					&bid), 0);
 	assert_true(bid >= 1 && bid <= 7);
 	return &backends[bid - 1];
@@ -809,6 +812,19 @@ static void counters(uint32_t vip_id, uint32_t be_id, uint64_t *g,
 	assert_int_equal(lbmap_be_stats_get(&maps, be_id, bc), 0);
 }
 
+/* The Maglev table size of VIP 8 (10.0.0.8:25), as the kernel reads it. */
+static uint32_t vip8_ring_size(void)
+{
+	struct lb_vip_key k;
+	struct lb_vip v;
+	__be32 a[4] = {};
+
+	fill_addr(AF_INET, "10.0.0.8", a);
+	lbmap_vip_key(&k, LB_AF_INET, a, 25, IPPROTO_TCP);
+	assert_int_equal(lbmap_vip_get(&maps, &k, &v), 0);
+	return v.ring_size;
+}
+
 /* SYN to a LOCAL VIP: the ring's backend is recorded in lb_flows, the
  * packet passes byte for byte, VIP/backend/global counters move; later
  * packets of the flow pass and are counted on the same backend; FIN
@@ -833,7 +849,7 @@ static void test_local_vip_flow(void **state)
 	fk.sport = htons(41000);
 	fk.dport = htons(25);
 	fk.proto = IPPROTO_TCP;
-	assert_int_equal(lbmap_ring_get(&maps, 8, lb_flow_hash(&fk) % LB_RING_SIZE,
+	assert_int_equal(lbmap_ring_get(&maps, 8, lb_flow_hash(&fk) % vip8_ring_size(),
 					&bid), 0);
 	assert_true(bid == 8 || bid == 9);
 	for (i = 0; i < 3; i++) {
@@ -1062,6 +1078,68 @@ static void test_sk_lookup_wildcard(void **state)
 	close(fd);
 }
 
+/* A VIP whose ring is not the smallest (40 backends: 6421 entries): the
+ * kernel takes position hash % lb_vip.ring_size, as `vip lookup` (here
+ * ring_backend()) predicts, for positions past the smallest ring too.
+ */
+static void test_big_ring(void **state)
+{
+	static char keys[40][24];
+	struct maglev_backend mb[40];
+	uint32_t size = lbmap_ring_size(40), *ring = malloc(size * 4);
+	struct pkt_spec sp = { .family = AF_INET, .proto = IPPROTO_TCP,
+			       .src = CLIENT4, .dst = "10.0.0.30", .dport = 80,
+			       .tcp_flags = 0x02 };
+	struct lb_vip_key k;
+	struct lb_vip v = {};
+	struct lb_addr la;
+	struct lb_flow_key fk = {};
+	__be32 a[4] = {};
+	int i, past_min = 0, seen[3] = {};
+
+	assert_int_equal(size, 6421);
+	for (i = 0; i < 40; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "10.9.0.%d:80", i + 1);
+		mb[i].key = keys[i];
+		mb[i].id = 1 + i % 2;	/* backends 1 and 2 behind many keys */
+		mb[i].weight = 1;
+	}
+	assert_int_equal(maglev_build(mb, 40, size, ring), 0);
+	assert_int_equal(lbmap_ring_write(&maps, 30, ring, size), 0);
+	fill_addr(AF_INET, "10.0.0.30", a);
+	lbmap_addr_make(&la, AF_INET, a);
+	assert_int_equal(lbmap_addr_set(&maps, 30, &la), 0);
+	lbmap_vip_key(&k, LB_AF_INET, a, 80, IPPROTO_TCP);
+	v.vip_id = 30;
+	v.addr_idx = 30;
+	v.n_backends = 2;
+	v.ring_size = size;
+	assert_int_equal(lbmap_vip_set(&maps, &k, &v), 0);
+	fk.family = LB_AF_INET;
+	fk.src[0] = inet_addr(CLIENT4);
+	fk.dst[0] = a[0];
+	fk.dport = htons(80);
+	fk.proto = IPPROTO_TCP;
+	for (i = 0; i < 64; i++) {
+		const struct be_def *b;
+		struct pkt in, out;
+		struct pkt_view vo;
+
+		sp.sport = 41000 + i;
+		fk.sport = htons(sp.sport);
+		past_min += lb_flow_hash(&fk) % size >= LB_RING_MIN;
+		b = ring_backend(&sp);
+		pkt_build(&in, &sp);
+		assert_int_equal(run_pkt(&in, if_client, &out), XDP_REDIRECT);
+		pkt_view(&in, out.b, out.len, &vo);
+		assert_string_equal(vo.dst, b->addr);
+		seen[b->id]++;
+	}
+	assert_true(past_min > 0);
+	assert_true(seen[1] > 0 && seen[2] > 0);
+	free(ring);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tail[] = {
@@ -1078,12 +1156,15 @@ int main(void)
 		cmocka_unit_test(test_icmp_v4_nat_udp),
 		cmocka_unit_test(test_icmp_v6_fullnat_tcp),
 		cmocka_unit_test(test_icmp_unrelated_passes),
+		cmocka_unit_test(test_big_ring),
 	};
-	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 4, i, j = 0, cut = n;
+	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 5, i, j = 0, cut = n;
 	size_t nt = sizeof(tail) / sizeof(tail[0]);
 	struct CMUnitTest *tests = calloc(n + ni + nt, sizeof(*tests));
 
-	/* ICMP cases run before the rows that take backends down */
+	/* ICMP cases and the big ring run before the rows that take
+	 * backends down
+	 */
 	for (i = 0; i < n; i++)
 		if (rows[i].hook && cut == n)
 			cut = i;

@@ -127,12 +127,16 @@ test_attach() {
 }
 
 test_ring_shares() {
-	local shares
+	local shares size
 	shares=$(dp_sluice -j vip show 10.0.0.10:80/tcp |
 		 jq -c '[.[0].backends[] | .ring_entries] | sort')
-	# weights 1:2:3 of 16411 entries, exactly (largest remainder)
-	[ "$shares" = "[2735,5470,8206]" ] ||
-		{ fail ring_shares "ring entries $shares, want [2735,5470,8206]"; return; }
+	size=$(dp_sluice -j vip show 10.0.0.10:80/tcp | jq '.[0].ring_size')
+	# 3 backends: the smallest ring, 1021 entries (ABI v2 sizes rings
+	# per VIP); weights 1:2:3 of it, exactly (largest remainder)
+	[ "$size" = 1021 ] ||
+		{ fail ring_shares "ring size $size, want 1021"; return; }
+	[ "$shares" = "[170,340,511]" ] ||
+		{ fail ring_shares "ring entries $shares, want [170,340,511]"; return; }
 	pass ring_shares
 }
 
@@ -267,7 +271,7 @@ test_reload_keeps_flows() {
 	after=$(hold_ping)
 	local shares
 	shares=$(dp_sluice -j vip show 10.0.0.10:80/tcp | jq -c '[.[0].backends[] | .ring_entries]')
-	if [ "$after" = "$first" ] && [ "$shares" = "[8206,5470,2735]" ]; then
+	if [ "$after" = "$first" ] && [ "$shares" = "[511,340,170]" ]; then
 		pass reload_keeps_flows
 	else
 		fail reload_keeps_flows "backend $first -> $after, ring $shares"

@@ -172,8 +172,14 @@ static int iface_up(struct dataplane *dp, const struct config *cfg,
 		return -ENOSPC;
 	err = lb_loader__attach(dp->ld, ci->name, want, &used);
 	if (err) {
+		char old[PATH_MAX + 64];
+
 		pr_err("dataplane: cannot attach to %s (%s mode): %s", ci->name,
 		       lb_xdp_mode_name(want), strerror(-err));
+		if (lb_pins_other_abi_link(dp->root, ci->name, old,
+					   sizeof(old)) > 0)
+			pr_err("dataplane: %s holds %s: a data plane of another ABI version (this is v%d); detach it with that version's sluiced --detach, or remove its folder (rm -r) if that version's sluiced is not running: its flows are lost",
+			       old, ci->name, LB_ABI_VERSION);
 		return err;
 	}
 	iface_snat(&cfg->dataplane, ci->name, &ifc);

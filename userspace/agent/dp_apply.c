@@ -168,18 +168,23 @@ static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
 	return free_id;
 }
 
-/* Rebuilds the ring of @v (swapped in atomically), then the VIP entry. */
+/* Rebuilds the ring of @v (swapped in atomically) and the VIP entry. A
+ * ring that grows is written before the VIP entry (whose ring_size picks
+ * positions), one that shrinks after it: positions stay inside the ring.
+ */
 static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 {
+	uint32_t *ring = NULL, active = 0, size = lbmap_ring_size(v->n_be);
+	struct lb_vip val = {}, old = {};
 	struct maglev_backend *mb;
-	uint32_t *ring = NULL, active = 0;
-	struct lb_vip val = {};
 	bool fresh;
 	size_t i;
 	int id, bid, err;
 
+	if (!size)
+		return -E2BIG;
 	mb = calloc(v->n_be ? v->n_be : 1, sizeof(*mb));
-	ring = malloc(LB_RING_SIZE * sizeof(*ring));
+	ring = malloc(size * sizeof(*ring));
 	if (!mb || !ring) {
 		err = -ENOMEM;
 		goto out_free;
@@ -207,7 +212,7 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 		mb[i].weight = v->be[i].down ? 0 : v->be[i].weight;
 		active += mb[i].weight > 0;
 	}
-	err = maglev_build(mb, v->n_be, LB_RING_SIZE, ring);
+	err = maglev_build(mb, v->n_be, size, ring);
 	if (err)
 		goto out_free;
 	val.vip_id = id;
@@ -224,9 +229,16 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 	val.flags = v->flags;
 	val.n_backends = active;
 	val.udp_timeout_ns = v->udp_timeout_ns;
-	err = lbmap_ring_write(&dp->maps, id, ring);
-	if (!err)
+	val.ring_size = size;
+	if (lbmap_vip_get(&dp->maps, &v->key, &old) || old.ring_size <= size) {
+		err = lbmap_ring_write(&dp->maps, id, ring, size);
+		if (!err)
+			err = lbmap_vip_set(&dp->maps, &v->key, &val);
+	} else {
 		err = lbmap_vip_set(&dp->maps, &v->key, &val);
+		if (!err)
+			err = lbmap_ring_write(&dp->maps, id, ring, size);
+	}
 
 out_free:
 	free(ring);

@@ -4,6 +4,7 @@
  * what sluiced --detach does.
  */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,7 +111,14 @@ static int prog_attach(int argc, char **argv)
 	}
 	err = lb_loader__attach(ld, argv[0], mode, &used);
 	if (err) {
-		out_err("cannot attach to %s: %s", argv[0], strerror(-err));
+		char old[PATH_MAX + 64];
+
+		if (lb_pins_other_abi_link(cli_opts.pin_dir, argv[0], old,
+					   sizeof(old)) > 0)
+			out_err("cannot attach to %s: %s holds it, a data plane of another ABI version (this is v%d): detach it with that version, or remove its folder if that version's sluiced is not running",
+				argv[0], old, LB_ABI_VERSION);
+		else
+			out_err("cannot attach to %s: %s", argv[0], strerror(-err));
 		goto out_close;
 	}
 	lb_loader__map_fds(ld, fds);

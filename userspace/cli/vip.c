@@ -44,8 +44,8 @@ static int print_ring(const struct lbmap *m, const struct lb_vip *v,
 
 	if (!count)
 		return -ENOMEM;
-	err = lbmap_ring_read(m, v->vip_id, ring);
-	for (pos = 0; !err && pos < LB_RING_SIZE; pos++)
+	err = lbmap_ring_read(m, v->vip_id, v->ring_size, ring);
+	for (pos = 0; !err && pos < v->ring_size; pos++)
 		if (ring[pos] < LB_MAX_BACKENDS)
 			count[ring[pos]]++;
 	open_json_array("backends");
@@ -58,7 +58,7 @@ static int print_ring(const struct lbmap *m, const struct lb_vip *v,
 		print_string(PRINT_ANY, "address", "%-28s", ap);
 		print_u64(PRINT_ANY, "id", " id %llu", id);
 		print_u64(PRINT_ANY, "ring_entries", " entries %llu", count[id]);
-		print_double(PRINT_ANY, "share", " share %.4f", (double)count[id] / LB_RING_SIZE);
+		print_double(PRINT_ANY, "share", " share %.4f", (double)count[id] / v->ring_size);
 		print_string(PRINT_ANY, "state", " %s",
 			     be.flags & LB_BE_F_ACTIVE ? "active" : "down");
 		print_nl();
@@ -100,6 +100,7 @@ static int show_one(const struct lb_vip_key *k, const struct lb_vip *v,
 			     v->flags & LB_VIP_F_FULLNAT ? "fullnat" : "nat");
 	}
 	print_u64(PRINT_ANY, "active_backends", " backends %llu", v->n_backends);
+	print_u64(PRINT_ANY, "ring_size", " ring %llu", v->ring_size);
 	if (k->proto == IPPROTO_UDP)
 		print_u64(PRINT_ANY, "udp_timeout_ns", " udp_timeout_ns %llu",
 			  v->udp_timeout_ns);
@@ -129,7 +130,7 @@ static int vip_show(int argc, char **argv)
 		return ret;
 	c.m = &m;
 	c.only = argc ? &only : NULL;
-	c.ring = malloc(LB_RING_SIZE * sizeof(*c.ring));
+	c.ring = malloc(LB_RING_MAX * sizeof(*c.ring));
 	if (!c.ring) {
 		lbmap_close(&m);
 		out_err("out of memory");
@@ -185,8 +186,9 @@ static int vip_lookup(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	pos = lb_flow_hash(&fk) % LB_RING_SIZE;
-	ret = lbmap_ring_get(&m, v.vip_id, pos, &bid);
+	/* as lb_ring_pick() in bpf/lb_lookup.h */
+	pos = v.ring_size ? lb_flow_hash(&fk) % v.ring_size : 0;
+	ret = v.ring_size ? lbmap_ring_get(&m, v.vip_id, pos, &bid) : -ENOENT;
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "vip", "vip %s", argv[0]);
 	print_string(PRINT_ANY, "source", " from %s", argv[1]);

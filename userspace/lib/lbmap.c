@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "lbmap.h"
+#include "maglev.h"
 
 static const char *const map_names[LBMAP_NR] = {
 	[LBMAP_CFG] = LB_MAP_CFG,
@@ -248,28 +249,47 @@ int lbmap_vip_foreach(const struct lbmap *m,
 	return 0;
 }
 
-int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id,
-		     const uint32_t *ring)
+uint32_t lbmap_ring_size(size_t n)
 {
-	__u32 keys[1024], count, done = 0, i;
+	if (n > LB_MAX_VIP_BACKENDS)
+		return 0;
+	return maglev_size(n, LB_RING_MIN);
+}
+
+int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id,
+		     const uint32_t *ring, uint32_t size)
+{
+	/* must match struct lb_ring in bpf/lb_maps.h */
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_INNER_MAP);
+	struct lb_ring_slot slots[1024];
+	__u32 keys[1024], n_slots, count, done = 0, i, j, pos;
 	int fd, err = 0;
 
-	if (vip_id >= LB_MAX_VIPS)
+	if (vip_id >= LB_MAX_VIPS || size < LB_RING_MIN || size > LB_RING_MAX)
 		return -EINVAL;
-	/* must match struct lb_ring in bpf/lb_maps.h */
+	for (pos = 0; pos < size; pos++)
+		if (ring[pos] >= LB_MAX_BACKENDS && ring[pos] != LB_BACKEND_NONE)
+			return -EINVAL;
+	n_slots = (size + LB_RING_PER_SLOT - 1) / LB_RING_PER_SLOT;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_ring", sizeof(__u32),
-			    sizeof(__u32), LB_RING_SIZE, NULL);
+			    sizeof(struct lb_ring_slot), n_slots, &o);
 	if (fd < 0)
 		return -errno;
-	/* Batches of 1024 keep this to ~16 syscalls per table. */
-	while (done < LB_RING_SIZE) {
-		count = LB_RING_SIZE - done;
+	/* Batches of 1024 slots (4096 positions) per syscall. */
+	while (done < n_slots) {
+		count = n_slots - done;
 		if (count > 1024)
 			count = 1024;
-		for (i = 0; i < count; i++)
+		for (i = 0; i < count; i++) {
 			keys[i] = done + i;
-		if (bpf_map_update_batch(fd, keys, (void *)(ring + done),
-					 &count, NULL)) {
+			for (j = 0; j < LB_RING_PER_SLOT; j++) {
+				pos = (done + i) * LB_RING_PER_SLOT + j;
+				slots[i].id[j] = pos < size &&
+						 ring[pos] != LB_BACKEND_NONE ?
+						 ring[pos] : LB_RING_NONE;
+			}
+		}
+		if (bpf_map_update_batch(fd, keys, slots, &count, NULL)) {
 			err = -errno;
 			goto out_close;
 		}
@@ -302,17 +322,32 @@ static int ring_fd(const struct lbmap *m, uint32_t vip_id)
 	return fd < 0 ? -errno : fd;
 }
 
-int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t *ring)
+static uint32_t slot_id(const struct lb_ring_slot *s, uint32_t pos)
 {
-	__u32 pos;
+	uint16_t id = s->id[pos % LB_RING_PER_SLOT];
+
+	return id == LB_RING_NONE ? LB_BACKEND_NONE : id;
+}
+
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t size,
+		    uint32_t *ring)
+{
+	struct lb_ring_slot s;
+	__u32 slot, pos;
 	int fd, err = 0;
 
 	fd = ring_fd(m, vip_id);
 	if (fd < 0)
 		return fd;
-	for (pos = 0; pos < LB_RING_SIZE && !err; pos++)
-		if (bpf_map_lookup_elem(fd, &pos, &ring[pos]))
-			err = -errno;
+	for (pos = 0; pos < size && !err; pos++) {
+		slot = pos / LB_RING_PER_SLOT;
+		if (pos % LB_RING_PER_SLOT == 0 &&
+		    bpf_map_lookup_elem(fd, &slot, &s)) {
+			err = errno == ENOENT ? -ERANGE : -errno;
+			break;
+		}
+		ring[pos] = slot_id(&s, pos);
+	}
 	close(fd);
 	return err;
 }
@@ -320,15 +355,19 @@ int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t *ring)
 int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t pos,
 		   uint32_t *backend_id)
 {
+	__u32 slot = pos / LB_RING_PER_SLOT;
+	struct lb_ring_slot s;
 	int fd, err = 0;
 
-	if (pos >= LB_RING_SIZE)
+	if (pos >= LB_RING_MAX)
 		return -EINVAL;
 	fd = ring_fd(m, vip_id);
 	if (fd < 0)
 		return fd;
-	if (bpf_map_lookup_elem(fd, &pos, backend_id))
+	if (bpf_map_lookup_elem(fd, &slot, &s))
 		err = -errno;
+	else
+		*backend_id = slot_id(&s, pos);
 	close(fd);
 	return err;
 }
@@ -414,15 +453,85 @@ void lbmap_port_mark(struct lb_port_bits *bits, uint16_t port, bool vip)
 		bits[port >> 6].reply |= 1ull << (port & 63);
 }
 
+/* Zeroes the cached routes (lb_backend.route) through @ifindex. */
+static int backend_routes_drop(const struct lbmap *m, uint32_t ifindex)
+{
+	enum { CHUNK = 1024 };
+	struct lb_backend *v = calloc(CHUNK, sizeof(*v));
+	__u32 *keys = calloc(CHUNK, sizeof(*keys)), count, i, out;
+	int fd = m->fd[LBMAP_BACKENDS], err = 0;
+	void *in = NULL;
+	__u32 batch;
+
+	if (!v || !keys) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (;;) {
+		count = CHUNK;
+		if (bpf_map_lookup_batch(fd, in, &out, keys, v, &count, NULL) &&
+		    errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < count; i++) {
+			if (v[i].route.ifindex != ifindex)
+				continue;
+			memset(&v[i].route, 0, sizeof(v[i].route));
+			if (bpf_map_update_elem(fd, &keys[i], &v[i], BPF_ANY)) {
+				err = -errno;
+				goto out_free;
+			}
+		}
+		if (count < CHUNK)
+			break;
+		batch = out;
+		in = &batch;
+	}
+out_free:
+	free(v);
+	free(keys);
+	return err;
+}
+
+/* Drops the cached FIB answers through @ifindex (lb_fib_cache entries,
+ * backends' routes): they carry a copy of its lb_ifaces entry. A packet
+ * racing the change may cache the old entry again, for LB_FIB_TTL_TICKS
+ * at most.
+ */
+static int fib_cache_drop(const struct lbmap *m, uint32_t ifindex)
+{
+	int fd = m->fd[LBMAP_FIB_CACHE];
+	struct lb_fib_key k, next;
+	struct lb_fib_entry e;
+	void *prev = NULL;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, &e) && e.ifindex == ifindex)
+			bpf_map_delete_elem(fd, &k);
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return m->fd[LBMAP_BACKENDS] < 0 ? 0 : backend_routes_drop(m, ifindex);
+}
+
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc)
 {
-	return update(m, LBMAP_IFACES, &ifindex, ifc);
+	int err = update(m, LBMAP_IFACES, &ifindex, ifc);
+
+	return err ? err : fib_cache_drop(m, ifindex);
 }
 
 int lbmap_iface_del(const struct lbmap *m, uint32_t ifindex)
 {
-	return bpf_map_delete_elem(m->fd[LBMAP_IFACES], &ifindex) ? -errno : 0;
+	if (bpf_map_delete_elem(m->fd[LBMAP_IFACES], &ifindex))
+		return -errno;
+	return fib_cache_drop(m, ifindex);
 }
 
 int lbmap_stats_get(const struct lbmap *m, uint64_t *v)

@@ -72,16 +72,26 @@ int lbmap_vip_foreach(const struct lbmap *m,
 				const struct lb_vip *v, void *arg),
 		      void *arg);
 
-/* Builds a new table of @vip_id from the LB_RING_SIZE entries of @ring
- * in a fresh inner map and swaps it into lb_rings in one update.
+/* The ring size (lb_vip.ring_size) of a VIP with @n distinct backends
+ * (drained and down ones included, so health changes never resize), or
+ * 0 when @n passes LB_MAX_VIP_BACKENDS.
+ */
+uint32_t lbmap_ring_size(size_t n);
+/* Builds a new table of @vip_id from the @size entries of @ring (backend
+ * ids, LB_BACKEND_NONE for none) in a fresh inner map of that size and
+ * swaps it into lb_rings in one update. -EINVAL: @size is not in
+ * LB_RING_MIN..LB_RING_MAX or an id does not fit 16 bits.
  */
 int lbmap_ring_write(const struct lbmap *m, uint32_t vip_id,
-		     const uint32_t *ring);
+		     const uint32_t *ring, uint32_t size);
 /* Removes @vip_id's table (-ENOENT if none). */
 int lbmap_ring_del(const struct lbmap *m, uint32_t vip_id);
-/* Reads the LB_RING_SIZE entries of @vip_id's table into @ring. */
-int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t *ring);
-/* The backend id at @pos of @vip_id's table. */
+/* Reads the @size entries (lb_vip.ring_size) of @vip_id's table into
+ * @ring; LB_BACKEND_NONE where no backend. -ERANGE: the table is smaller.
+ */
+int lbmap_ring_read(const struct lbmap *m, uint32_t vip_id, uint32_t size,
+		    uint32_t *ring);
+/* The backend id at @pos (< lb_vip.ring_size) of @vip_id's table. */
 int lbmap_ring_get(const struct lbmap *m, uint32_t vip_id, uint32_t pos,
 		   uint32_t *backend_id);
 
@@ -118,6 +128,9 @@ int lbmap_steer_del(const struct lbmap *m, const struct lb_vip_key *k);
 int lbmap_steer_get(const struct lbmap *m, const struct lb_vip_key *k,
 		    uint64_t *cookie);
 
+/* Both also drop lb_fib_cache's answers through @ifindex (they carry a
+ * copy of its entry).
+ */
 int lbmap_iface_set(const struct lbmap *m, uint32_t ifindex,
 		    const struct lb_iface *ifc);
 int lbmap_iface_del(const struct lbmap *m, uint32_t ifindex);

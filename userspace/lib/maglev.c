@@ -44,6 +44,21 @@ static bool is_prime(uint32_t n)
 	return true;
 }
 
+uint32_t maglev_size(size_t n, uint32_t floor)
+{
+	uint64_t p2 = 1, want;
+
+	while (p2 < n)
+		p2 <<= 1;
+	want = p2 * MAGLEV_MIN_RATIO;
+	if (want < floor)
+		want = floor;
+	for (; want <= UINT32_MAX; want++)
+		if (is_prime(want))
+			return want;
+	return 0;
+}
+
 size_t maglev_quota(const struct maglev_backend *be, size_t n, uint32_t size,
 		    uint32_t *quota)
 {

@@ -30,6 +30,13 @@ struct maglev_backend {
 int maglev_build(const struct maglev_backend *be, size_t n, uint32_t size,
 		 uint32_t *table);
 
+/* A table size for @n backends: the smallest prime >= MAGLEV_MIN_RATIO x
+ * @n rounded up to a power of two, and >= @floor. Sizes only change when
+ * @n crosses a power of two, so adding or removing a backend rarely
+ * reshuffles the whole table. 0 if the size would pass UINT32_MAX.
+ */
+uint32_t maglev_size(size_t n, uint32_t floor);
+
 /* Entries backend i must own in a table of @size: writes @n counts to
  * @quota. Returns the number of active backends.
  */

@@ -27,6 +27,7 @@
 #include "lb_reset.h"
 #include "lb_stats.h"
 #include "lb_steer.h"
+#include "lb_xmit.h"
 
 #define LB_SNAT_TRIES		8
 #define LB_SNAT_PORT_LO		1024
@@ -246,7 +247,7 @@ static __noinline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	lb_be_count(f ? f->backend_id : nf.backend_id, p->len, !f);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_FWD);
-	return lb_output(p, &fe, rc);
+	return lb_output(ctx, p, &fe, rc);
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
@@ -329,7 +330,7 @@ static __noinline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_coarse_ns(), &fe);
 	lb_rewrite(p, &x);
 	lb_stat_inc(LB_STAT_REV);
-	return lb_output(p, &fe, rc);
+	return lb_output(ctx, p, &fe, rc);
 }
 
 SEC("xdp")
@@ -420,6 +421,16 @@ SEC("sk_lookup")
 int lb_steer_sk(struct bpf_sk_lookup *ctx)
 {
 	return lb_steer_assign(ctx);
+}
+
+/* Sends translated packets the XDP program marked (lb_xmit.h) out of
+ * their egress as skbs; attached to TC ingress (tcx) of every data plane
+ * interface.
+ */
+SEC("tc")
+int lb_tc(struct __sk_buff *skb)
+{
+	return lb_xmit_tc(skb);
 }
 
 char LICENSE[] SEC("license") = "GPL";

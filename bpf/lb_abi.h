@@ -84,6 +84,8 @@
 #define LB_PIN_LINK_PREFIX	"link_"
 /* The sk_lookup link of sluiced's network namespace (kernel steering). */
 #define LB_PIN_STEER_LINK	"steer_netns"
+/* The TC ingress (tcx) link of an interface: tc_<ifname>. */
+#define LB_PIN_TC_PREFIX	"tc_"
 
 /* ---- flags ---------------------------------------------------------- */
 
@@ -111,10 +113,24 @@ enum lb_backend_flags {
 /* lb_iface.flags */
 enum lb_iface_flags {
 	/* Frames may be XDP_REDIRECTed into this device (its peer takes XDP
-	 * frames); otherwise translated packets go up the kernel's path.
+	 * frames); otherwise translated packets are passed up, carrying a
+	 * struct lb_xmit_meta, to lb_tc on the ingress interface, which
+	 * redirects the skb here (or, without lb_tc, the kernel routes it).
 	 */
 	LB_IFACE_F_REDIRECT = 1 << 0,
 };
+
+/* XDP metadata (in front of the frame, bpf_xdp_adjust_meta()) on a
+ * translated packet passed up: lb_tc redirects it to @ifindex with
+ * bpf_redirect_neigh() (the kernel's neighbour resolution, no routing
+ * and no netfilter on the way).
+ */
+struct lb_xmit_meta {
+	__u32 magic;		/* LB_XMIT_MAGIC */
+	__u32 ifindex;		/* egress, from bpf_fib_lookup() */
+};
+_Static_assert(sizeof(struct lb_xmit_meta) == 8, "lb_xmit_meta is ABI");
+#define LB_XMIT_MAGIC		0x736c7463u	/* "sltc" */
 
 /* lb_flow.state: TCP states that decide the entry's age limit. */
 enum lb_flow_state {
@@ -328,6 +344,9 @@ enum lb_stat_id {
 					 * sluiced's listener */
 	LB_STAT_STEER_NOSOCK,		/* sk_lookup: LOCAL VIP, no listener
 					 * in lb_steer (normal lookup) */
+	LB_STAT_TX_TC,			/* lb_tc: translated packet redirected
+					 * as an skb (part of tx_kernel) */
+	LB_DROP_TC_REDIRECT,		/* lb_tc: bpf_redirect_neigh() failed */
 	LB_STAT_NR,
 };
 

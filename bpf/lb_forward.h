@@ -1,9 +1,10 @@
 /* Translation and forwarding: rewrite a packet's addresses and ports with
  * incremental checksums, find the egress with bpf_fib_lookup(), then
  * XDP_REDIRECT where the egress interface accepts XDP frames
- * (LB_IFACE_F_REDIRECT in lb_ifaces) or XDP_PASS the translated packet to
- * the kernel's own forwarding path otherwise (unknown egress, missing
- * neighbour entry, VLAN-tagged frames).
+ * (LB_IFACE_F_REDIRECT in lb_ifaces) or XDP_PASS the translated packet
+ * otherwise: marked for lb_tc (lb_xmit.h) when the egress is known (an
+ * interface that takes no XDP frames, a missing neighbour entry), to the
+ * kernel's own forwarding path when not (no route, VLAN-tagged frames).
  */
 #ifndef LB_FORWARD_H
 #define LB_FORWARD_H
@@ -16,6 +17,7 @@
 #include "lb_maps.h"
 #include "lb_parse.h"
 #include "lb_stats.h"
+#include "lb_xmit.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -176,22 +178,24 @@ static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
 	return (out[0] | out[1] | out[2] | out[3]) != 0;
 }
 
-/* Sends the translated @p on its way after lb_fib() returned @rc and
- * filled @fe. Returns the XDP verdict.
+/* Sends the translated @p (frame of @ctx) on its way after lb_fib()
+ * returned @rc and filled @fe. Returns the XDP verdict.
  */
-static __always_inline int lb_output(struct lb_pkt *p,
+static __always_inline int lb_output(struct xdp_md *ctx, struct lb_pkt *p,
 				     const struct lb_fib_entry *fe, int rc)
 {
 	long ret;
 
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
 		lb_stat_inc(LB_STAT_FIB_MISS);
+		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && !p->vlan)
+			goto tc;
 		goto kernel;
 	}
 	if (p->vlan)
 		goto kernel;
 	if (!(fe->egress.flags & LB_IFACE_F_REDIRECT))
-		goto kernel;
+		goto tc;
 	__builtin_memcpy(p->eth->h_dest, fe->dmac, ETH_ALEN);
 	__builtin_memcpy(p->eth->h_source, fe->smac, ETH_ALEN);
 	ret = bpf_redirect(fe->ifindex, 0);
@@ -199,6 +203,8 @@ static __always_inline int lb_output(struct lb_pkt *p,
 		return lb_drop(LB_DROP_REDIRECT);
 	lb_stat_inc(LB_STAT_TX_REDIRECT);
 	return XDP_REDIRECT;
+tc:
+	lb_xmit_mark(ctx, fe->ifindex);
 kernel:
 	lb_stat_inc(LB_STAT_TX_KERNEL);
 	return XDP_PASS;

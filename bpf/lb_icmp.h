@@ -280,7 +280,7 @@ static __noinline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 	if (lb_icmp_rewrite(p, &c, &o, &in, data_end))
 		return -1;
 	lb_stat_inc(LB_STAT_ICMP);
-	return lb_output(p, &fe, rc);
+	return lb_output(ctx, p, &fe, rc);
 }
 
 #endif /* LB_ICMP_H */

@@ -326,6 +326,61 @@ static int steer_link_remove(const char *dir)
 	return unlink(path) ? -errno : 0;
 }
 
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46	/* Linux 6.6 UAPI; older headers lack it */
+#endif
+
+/* The TC ingress (tcx) link pinned at @path if it still serves @ifindex:
+ * @prog_fd swapped in. Returns 0, -ENOENT (none usable) or -errno.
+ */
+static int tc_link_reuse(const char *path, int ifindex, int prog_fd)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err = 0;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;
+	/* libbpf 1.1's bpf_link_info has no tcx member: the kernel writes
+	 * the ifindex where netns/xdp keep theirs (first __u32 of the union)
+	 */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    (int)info.xdp.ifindex != ifindex) {
+		unlink(path);
+		err = -ENOENT;
+		goto out_close;
+	}
+	if (bpf_link_update(fd, prog_fd, NULL))
+		err = -errno;
+out_close:
+	close(fd);
+	return err;
+}
+
+int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname)
+{
+	int prog_fd = bpf_program__fd(ld->skel->progs.lb_tc);
+	int ifindex = if_nametoindex(ifname), fd, err;
+	char path[PATH_MAX + 32];
+
+	if (!ifindex)
+		return -ENODEV;
+	snprintf(path, sizeof(path), "%s/%s%s", ld->dir, LB_PIN_TC_PREFIX,
+		 ifname);
+	err = tc_link_reuse(path, ifindex, prog_fd);
+	if (err != -ENOENT)
+		return err;
+	fd = bpf_link_create(prog_fd, ifindex, BPF_TCX_INGRESS, NULL);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	if (err)
+		bpf_link_detach(fd);
+	close(fd);
+	return err;
+}
+
 void lb_loader__close(struct lb_loader *ld)
 {
 	if (!ld)
@@ -367,6 +422,9 @@ int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max)
 		}
 		if (fd >= 0)
 			close(fd);
+		snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_TC_PREFIX,
+			 li->ifname);
+		li->tc = !access(path, F_OK);
 		n++;
 	}
 	closedir(d);
@@ -379,6 +437,14 @@ int lb_pins_detach_iface(const char *pin_root, const char *ifname)
 	int fd;
 
 	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	/* the TC link first: without the XDP side it only passes traffic */
+	snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_TC_PREFIX, ifname);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+		unlink(path);
+	}
 	snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_LINK_PREFIX, ifname);
 	fd = bpf_obj_get(path);
 	if (fd < 0)

@@ -64,6 +64,13 @@ int lb_loader__attach(struct lb_loader *ld, const char *ifname,
  * there (restarts keep it). Returns 0 or -errno.
  */
 int lb_loader__attach_steer(struct lb_loader *ld);
+/* Attaches the TC program (lb_tc: transmits what the XDP program marked,
+ * bpf/lb_xmit.h) to @ifname's ingress with a tcx link pinned as
+ * tc_<ifname>, or swaps it into the link already there. -EINVAL or
+ * -EOPNOTSUPP where the kernel has no tcx (before 6.6): translated
+ * packets then take the kernel's routing path.
+ */
+int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname);
 void lb_loader__close(struct lb_loader *ld);
 
 /* The rest works from pins alone (CLI, sluiced --detach). */
@@ -74,13 +81,16 @@ struct lb_link_info {
 	uint32_t link_id;
 	uint32_t prog_id;
 	enum lb_xdp_mode mode;	/* native or skb, as the kernel reports */
+	bool tc;		/* the TC program's link is pinned too */
 };
 
 /* Fills up to @max entries of @out with the pinned links under
  * @pin_root. Returns how many, or -errno.
  */
 int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max);
-/* Detaches and unpins the link of @ifname. -ENOENT if none. */
+/* Detaches and unpins the XDP and TC links of @ifname. -ENOENT if it has
+ * no XDP link.
+ */
 int lb_pins_detach_iface(const char *pin_root, const char *ifname);
 /* The pinned sk_lookup link: its ids, and whether it serves the
  * caller's network namespace. Returns 0, -ENOENT (none) or -errno.

@@ -332,6 +332,8 @@ struct row {
 	uint8_t poke[4];
 	void (*hook)(void);
 	bool from_backend;
+	bool tc_meta;		/* passed up marked for lb_tc (lb_xmit_meta
+				 * in front: magic, the backend's egress) */
 };
 
 #define TCP4(s, d, sp, dp, fl) { .family = AF_INET, .proto = IPPROTO_TCP, \
@@ -471,7 +473,8 @@ static struct row rows[] = {
 	  LB_STAT_RESTEER, .poke_off = -1, .hook = hook_udp_backend_down },
 	{ "v4 tcp without redirect permission takes the kernel path",
 	  TCP4(CLIENT4, "10.0.0.1", 40010, 80, SYN), XDP_PASS, X_FWD, SNAT4,
-	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect },
+	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect,
+	  .tc_meta = true },
 	{ "v4 tcp flow whose backend is gone gets a RST",
 	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_NONE, NULL,
 	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
@@ -594,6 +597,17 @@ static void run_row(void **state)
 	assert_int_equal(topts.retval, r->verdict);
 	if (r->stat >= 0)
 		assert_true(after[r->stat] > before[r->stat]);
+	if (r->tc_meta) {
+		struct lb_xmit_meta m;
+
+		/* test runs hand the metadata back in front of the frame */
+		assert_int_equal(topts.data_size_out, orig.len + sizeof(m));
+		memcpy(&m, out, sizeof(m));
+		assert_int_equal(m.magic, LB_XMIT_MAGIC);
+		assert_int_equal(m.ifindex, if_backend);
+		topts.data_size_out -= sizeof(m);
+		memmove(out, out + sizeof(m), topts.data_size_out);
+	}
 	if (r->expect == X_NONE)
 		return;
 	assert_int_equal(topts.data_size_out, orig.len);
@@ -626,9 +640,13 @@ static void run_row(void **state)
 
 /* ---- ICMP errors ----------------------------------------------------- */
 
-/* Runs @in arriving on @ifindex; the output lands in @out. */
+/* Runs @in arriving on @ifindex; the output lands in @out, without the
+ * lb_xmit_meta a packet passed up for lb_tc carries in front.
+ */
 static int run_pkt(const struct pkt *in, int ifindex, struct pkt *out)
 {
+	uint32_t magic;
+
 	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = in->b,
 		    .data_size_in = in->len, .ctx_in = &ctx,
@@ -640,6 +658,12 @@ static int run_pkt(const struct pkt *in, int ifindex, struct pkt *out)
 	assert_int_equal(bpf_prog_test_run_opts(
 		bpf_program__fd(skel->progs.lb_xdp), &topts), 0);
 	out->len = topts.data_size_out;
+	memcpy(&magic, out->b, sizeof(magic));
+	if (topts.retval == XDP_PASS && magic == LB_XMIT_MAGIC &&
+	    out->len >= sizeof(struct lb_xmit_meta)) {
+		out->len -= sizeof(struct lb_xmit_meta);
+		memmove(out->b, out->b + sizeof(struct lb_xmit_meta), out->len);
+	}
 	return topts.retval;
 }
 

@@ -158,12 +158,23 @@ static void iface_snat(const struct cfg_dataplane *dpc, const char *ifname,
 	lb_iface_addrs(ifname, ifc);
 }
 
+/* Writes @ci's lb_ifaces entry: SNAT sources and how packets leave by it
+ * (XDP_REDIRECT, or the TC program with transmit: tc).
+ */
+static int iface_write(struct dataplane *dp, const struct config *cfg,
+		       const struct cfg_dp_iface *ci)
+{
+	struct lb_iface ifc = { .flags = ci->xmit_tc ? 0 : LB_IFACE_F_REDIRECT };
+
+	iface_snat(&cfg->dataplane, ci->name, &ifc);
+	return lbmap_iface_set(&dp->maps, if_nametoindex(ci->name), &ifc);
+}
+
 static int iface_up(struct dataplane *dp, const struct config *cfg,
 		    const struct cfg_dp_iface *ci)
 {
 	enum lb_xdp_mode want = ci->mode != CFG_XDP_AUTO ? xdp_mode(ci->mode) :
 				xdp_mode(cfg->dataplane.xdp_mode);
-	struct lb_iface ifc = { .flags = LB_IFACE_F_REDIRECT };
 	struct dp_iface *di;
 	enum lb_xdp_mode used;
 	int err;
@@ -182,8 +193,13 @@ static int iface_up(struct dataplane *dp, const struct config *cfg,
 			       old, ci->name, LB_ABI_VERSION);
 		return err;
 	}
-	iface_snat(&cfg->dataplane, ci->name, &ifc);
-	err = lbmap_iface_set(&dp->maps, if_nametoindex(ci->name), &ifc);
+	/* the TC side: what XDP cannot redirect leaves as an skb */
+	err = lb_loader__attach_tc(dp->ld, ci->name);
+	if (err)
+		pr_warn("dataplane: no TC program on %s (%s): translated packets XDP cannot redirect take the kernel's routing path%s",
+			ci->name, strerror(-err),
+			ci->xmit_tc ? ", and transmit: tc cannot work" : "");
+	err = iface_write(dp, cfg, ci);
 	if (err)
 		return err;
 	di = &dp->ifaces[dp->n_ifaces++];
@@ -227,9 +243,8 @@ static int ifaces_sync(struct dataplane *dp, const struct config *cfg)
 		for (j = 0; j < dp->n_ifaces; j++)
 			have |= !strcmp(dp->ifaces[j].name,
 					cfg->dataplane.ifaces[i].name);
-		if (have)
-			continue;
-		err = iface_up(dp, cfg, &cfg->dataplane.ifaces[i]);
+		err = have ? iface_write(dp, cfg, &cfg->dataplane.ifaces[i]) :
+		       iface_up(dp, cfg, &cfg->dataplane.ifaces[i]);
 		if (err)
 			return err;
 	}

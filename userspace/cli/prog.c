@@ -55,6 +55,7 @@ static int prog_show(int argc, char **argv)
 			     li[i].ifindex ? lb_xdp_mode_name(li[i].mode) : "defunct");
 		print_u64(PRINT_ANY, "prog_id", " prog_id %llu", li[i].prog_id);
 		print_u64(PRINT_ANY, "link_id", " link_id %llu", li[i].link_id);
+		print_bool(PRINT_ANY, "tc", " tc %s", li[i].tc);
 		print_nl();
 		close_json_object();
 	}
@@ -121,6 +122,8 @@ static int prog_attach(int argc, char **argv)
 			out_err("cannot attach to %s: %s", argv[0], strerror(-err));
 		goto out_close;
 	}
+	/* without TC, what XDP cannot redirect takes the kernel's path */
+	lb_loader__attach_tc(ld, argv[0]);
 	lb_loader__map_fds(ld, fds);
 	lbmap_init_fds(&m, fds);
 	lb_iface_addrs(argv[0], &ifc);

@@ -103,6 +103,22 @@ static int dec_strategy(struct decoder *d, yaml_node_t *node, void *dst)
 	return 0;
 }
 
+static int dec_xmit(struct decoder *d, yaml_node_t *node, void *dst)
+{
+	static const char *const names[] = { "xdp", "tc" };
+	int v;
+
+	if (dec_enum(d, node, &v, names, 2) < 0)
+		return -1;
+	*(bool *)dst = v == 1;
+	return 0;
+}
+
+static void render_xmit(struct json_writer *w, const void *dst)
+{
+	jsonw_string(w, *(const bool *)dst ? "tc" : "xdp");
+}
+
 static void render_xdp_mode(struct json_writer *w, const void *dst)
 {
 	jsonw_string(w, config_xdp_mode_name(*(const enum cfg_xdp_mode *)dst));
@@ -132,6 +148,8 @@ static void render_ifaces(struct json_writer *w, const void *dst)
 		jsonw_string_field(w, "name", dp->ifaces[i].name);
 		jsonw_string_field(w, "mode",
 				   config_xdp_mode_name(dp->ifaces[i].mode));
+		jsonw_string_field(w, "transmit",
+				   dp->ifaces[i].xmit_tc ? "tc" : "xdp");
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -278,6 +296,7 @@ static const struct schema schema_alog = {
 static const struct field dp_iface_fields[] = {
 	F("name", FT_STRING, struct cfg_dp_iface, name),
 	FC("mode", struct cfg_dp_iface, mode, dec_xdp_mode, render_xdp_mode, NO_OFF),
+	FC("transmit", struct cfg_dp_iface, xmit_tc, dec_xmit, render_xmit, NO_OFF),
 	END
 };
 static const struct schema schema_dp_iface = {
@@ -285,7 +304,7 @@ static const struct schema schema_dp_iface = {
 	NULL, OFF(struct cfg_dp_iface, pos), NO_OFF, NO_OFF
 };
 
-/* interfaces: [eth1, eth2] or [{name: eth1, mode: native}] */
+/* interfaces: [eth1, eth2] or [{name: eth1, mode: native, transmit: tc}] */
 static int dec_dp_ifaces(struct decoder *d, yaml_node_t *node, void *dst)
 {
 	struct cfg_dataplane *dp = (struct cfg_dataplane *)

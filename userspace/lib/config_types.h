@@ -83,6 +83,13 @@ enum cfg_fwd_mode {
 struct cfg_dp_iface {
 	char *name;
 	enum cfg_xdp_mode mode;
+	/* How translated packets leave by this interface: true (transmit:
+	 * tc) through the TC program, an skb redirect with the kernel's
+	 * neighbour resolution, for devices that cannot take XDP frames
+	 * (a veth whose peer runs no XDP program and has GRO off); false
+	 * (transmit: xdp, the default) by XDP_REDIRECT.
+	 */
+	bool xmit_tc;
 	struct cfg_pos pos;
 };
 

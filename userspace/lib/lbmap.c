@@ -58,6 +58,8 @@ static const char *const stat_names[LB_STAT_NR] = {
 	[LB_STAT_LOCAL] = "local",
 	[LB_STAT_STEER] = "steer",
 	[LB_STAT_STEER_NOSOCK] = "steer_nosock",
+	[LB_STAT_TX_TC] = "tx_tc",
+	[LB_DROP_TC_REDIRECT] = "drop_tc_redirect",
 };
 
 const char *lbmap_name(enum lbmap_id id)

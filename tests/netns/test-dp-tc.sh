@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The TC transmit path: a backend-facing veth whose peer can take no XDP
+# frames (GRO off, no XDP program: veth drops frames XDP-redirected into
+# it) is configured `transmit: tc`; translated packets leaving by it are
+# passed up marked and sent by the TC program (bpf_redirect_neigh) as
+# skbs. Checked: connections through it work and the counters say which
+# path carried them; the same interface on XDP_REDIRECT loses them (the
+# reason for the setting); detach removes the TC link too.
+# Topology: tests/netns/dp_lib.sh.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/netns/dp_lib.sh
+
+dp_require
+command -v bpftool >/dev/null || { echo "SKIP dp_tc: bpftool missing"; exit 0; }
+
+# links (any namespace) whose program is named lb_tc
+tc_links() {
+	local ids
+	ids=$(bpftool -j prog show | jq '[.[] | select(.name == "lb_tc") | .id]')
+	bpftool -j link show | jq --argjson ids "$ids" \
+		'[.[] | select(.prog_id as $p | $ids | index($p))] | length'
+}
+tc0=$(tc_links)
+dp_init
+trap dp_cleanup EXIT
+failed=0
+
+pass() { echo "PASS $1"; }
+fail() {
+	echo "FAIL $1: $2"; failed=1
+	[ "${V:-0}" = 1 ] && sed 's/^/    sluiced: /' "$DP_TMP/sluiced.log" | tail -20
+}
+
+# write_config XMIT: how packets leave by lb3 (tc or xdp)
+write_config() {
+	cat >"$DP_TMP/sluice.yaml" <<YAML
+entryPoints:
+  web:
+    address: "10.0.0.10:80"
+  dns:
+    address: "10.0.0.11:53/udp"
+dataplane:
+  interfaces: [lc, lb1, lb2, { name: lb3, transmit: $1 }]
+tcp:
+  routers:
+    web: { entryPoints: [web], rule: "HostSNI(\`*\`)", service: web }
+  services:
+    web:
+      loadBalancer:
+        servers: [ { address: "10.0.13.2:8080" } ]
+udp:
+  routers:
+    dns: { entryPoints: [dns], service: dns }
+  services:
+    dns:
+      loadBalancer:
+        forwarding: nat
+        servers: [ { address: "10.0.13.2:5353" } ]
+YAML
+}
+
+if ! dp_topology; then
+	echo "FAIL topology: cannot build namespaces"; exit 1
+fi
+# backend 3's veth takes no XDP frames: no NAPI without GRO or XDP
+dp_in b3 ethtool -K b3 gro off >/dev/null
+dp_backends
+write_config tc
+sleep 0.3
+if ! dp_sluiced "$DP_TMP/sluice.yaml"; then
+	echo "FAIL dp_tc_start: $(tail -5 "$DP_TMP/sluiced.log" | tr '\n' ' ')"
+	exit 1
+fi
+if ! dp_sluice daemon status | grep -q "dataplane *attached"; then
+	echo "SKIP dp_tc: no data plane here"; exit 0
+fi
+
+st=$(dp_sluice -j prog show)
+if jq -e '[.links[] | select(.tc and .ifindex > 0)] | length == 4' <<<"$st" >/dev/null &&
+   [ "$(tc_links)" = $((tc0 + 4)) ]; then
+	pass dp_tc_attached
+else
+	fail dp_tc_attached "$(jq -c .links <<<"$st"); lb_tc links $(tc_links) (before: $tc0)"
+fi
+
+g0=$(dp_sluice -j stats show | jq .global)
+out=$(dp_client tcp 10.0.0.10 80 30 20000)
+udp=$(dp_client udp 10.0.0.11 53 10 21000)
+g1=$(dp_sluice -j stats show | jq .global)
+tc=$(( $(jq .tx_tc <<<"$g1") - $(jq .tx_tc <<<"$g0") ))
+rd=$(( $(jq .tx_redirect <<<"$g1") - $(jq .tx_redirect <<<"$g0") ))
+# every client packet to the backend leaves by TC (>= 3 per connection:
+# SYN, ACK + data, FIN), replies to the client by XDP_REDIRECT on lc
+if [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq '.answers.be3' <<<"$out")" = 30 ] &&
+   [ "$(jq .failed <<<"$udp")" = 0 ] && [ "$tc" -ge 100 ] && [ "$rd" -ge 60 ]; then
+	pass dp_tc_carries
+else
+	fail dp_tc_carries "tcp $(jq -c '{failed, answers}' <<<"$out"), udp $(jq -c '{failed}' <<<"$udp"), tx_tc +$tc, tx_redirect +$rd"
+fi
+
+# the same interface on XDP_REDIRECT: frames into lb3 are lost
+write_config xdp
+dp_sluice daemon reload >/dev/null
+out=$(dp_client tcp 10.0.0.10 80 3 22000)
+[ "$(jq .failed <<<"$out")" = 3 ] && pass dp_tc_needed_here ||
+	fail dp_tc_needed_here "with transmit: xdp on lb3: $(jq -c '{failed, answers}' <<<"$out")"
+
+# back to tc by reload: works again without restarting anything
+write_config tc
+dp_sluice daemon reload >/dev/null
+out=$(dp_client tcp 10.0.0.10 80 5 23000)
+[ "$(jq .failed <<<"$out")" = 0 ] && pass dp_tc_reload ||
+	fail dp_tc_reload "after reload to tc: $(jq -c '{failed, answers}' <<<"$out")"
+
+dp_sluiced_stop
+dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
+if [ ! -e "$DP_PIN" ] && [ "$(tc_links)" = "$tc0" ]; then
+	pass dp_tc_detach
+else
+	fail dp_tc_detach "lb_tc links: $(tc_links) (before: $tc0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
+fi
+exit $failed

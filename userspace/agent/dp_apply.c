@@ -13,23 +13,98 @@
 #include "log.h"
 #include "maglev.h"
 
+/* ---- the id tables' indexes (struct dp_index) ------------------------- */
+
+static void index_free(struct dataplane *dp)
+{
+	strmap_free(&dp->idx.be);
+	strmap_free(&dp->idx.vip);
+	strmap_free(&dp->idx.addr);
+	dp->idx.built = false;
+}
+
+static int index_addrs(struct dataplane *dp)
+{
+	int i;
+
+	strmap_free(&dp->idx.addr);
+	if (strmap_init(&dp->idx.addr, 256))
+		return -ENOMEM;
+	for (i = 0; i < LB_MAX_ADDRS; i++) {
+		struct dp_addr *d = &dp->addr[i];
+
+		if (!d->used)
+			continue;
+		strmap_hexkey(&d->a, sizeof(d->a), d->ikey);
+		if (strmap_add(&dp->idx.addr, d->ikey, i, NULL) < 0)
+			return -ENOMEM;
+	}
+	dp->idx.addr_free = 0;
+	return 0;
+}
+
+/* Indexes every id in use (the tables may come from dp_recover()). */
+static int index_build(struct dataplane *dp)
+{
+	int i;
+
+	index_free(dp);
+	memset(&dp->idx, 0, sizeof(dp->idx));
+	if (strmap_init(&dp->idx.be, 1024) || strmap_init(&dp->idx.vip, 256))
+		goto out_nomem;
+	for (i = 0; i < LB_MAX_BACKENDS; i++) {
+		struct dp_backend *b = &dp->be[i];
+
+		if (!b->key[0])
+			continue;
+		snprintf(b->ikey, sizeof(b->ikey), "%u|%s", b->vip_id, b->key);
+		if (strmap_add(&dp->idx.be, b->ikey, i, NULL) < 0)
+			goto out_nomem;
+	}
+	for (i = 0; i < LB_MAX_VIPS; i++) {
+		struct dp_vip *v = &dp->vip[i];
+
+		if (!v->used)
+			continue;
+		strmap_hexkey(&v->key, sizeof(v->key), v->ikey);
+		if (strmap_add(&dp->idx.vip, v->ikey, i, NULL) < 0)
+			goto out_nomem;
+	}
+	if (index_addrs(dp))
+		goto out_nomem;
+	dp->idx.built = true;
+	return 0;
+
+out_nomem:
+	index_free(dp);
+	return -ENOMEM;
+}
+
 /* ---- backends and VIPs: ids kept stable across reloads and restarts --- */
 
 static int backend_id(struct dataplane *dp, uint32_t vip_id,
 		      const struct l4plan_backend *b, bool *fresh)
 {
-	int i, free_id = -1;
+	char ikey[sizeof(dp->be[0].ikey)];
+	int free_id;
+	size_t at;
 
 	*fresh = false;
-	for (i = 0; i < LB_MAX_BACKENDS; i++) {
-		if (dp->be[i].vip_id == vip_id && !strcmp(dp->be[i].key, b->key))
-			return i;
-		if (free_id < 0 && !dp->be[i].key[0])
-			free_id = i;
-	}
-	if (free_id < 0)
+	snprintf(ikey, sizeof(ikey), "%u|%s", vip_id, b->key);
+	if (strmap_get(&dp->idx.be, ikey, &at))
+		return (int)at;
+	while (dp->idx.be_free < LB_MAX_BACKENDS &&
+	       dp->be[dp->idx.be_free].key[0])
+		dp->idx.be_free++;
+	if (dp->idx.be_free == LB_MAX_BACKENDS)
 		return -ENOSPC;
+	free_id = dp->idx.be_free;
 	snprintf(dp->be[free_id].key, sizeof(dp->be[free_id].key), "%s", b->key);
+	memcpy(dp->be[free_id].ikey, ikey, sizeof(ikey));
+	if (strmap_add(&dp->idx.be, dp->be[free_id].ikey, free_id, NULL) < 0) {
+		dp->be[free_id].key[0] = '\0';
+		return -ENOMEM;
+	}
 	dp->be[free_id].vip_id = vip_id;
 	/* flows keep 16 bits of it; 0 is never used */
 	dp->be[free_id].gen = dp->be[free_id].gen % 0xffff + 1;
@@ -62,26 +137,27 @@ static int backend_write(struct dataplane *dp, int id,
 /* The lb_addrs index of @a, published if it was not. */
 static int addr_index(struct dataplane *dp, const struct lb_addr *a)
 {
-	int i, pick = -1, spare = -1, err;
+	char ikey[sizeof(dp->addr[0].ikey)];
+	int i, pick = -1, err;
+	bool reused = false;
+	size_t at;
 
-	for (i = 0; i < LB_MAX_ADDRS; i++) {
-		struct dp_addr *d = &dp->addr[i];
-
-		if (d->used && !memcmp(&d->a, a, sizeof(*a))) {
-			pick = i;
-			break;
-		}
-		if (!d->used && pick < 0 && spare < 0)
-			spare = i;
-	}
-	if (pick < 0) {
+	strmap_hexkey(a, sizeof(*a), ikey);
+	if (strmap_get(&dp->idx.addr, ikey, &at)) {
+		pick = (int)at;
+	} else {
+		while (dp->idx.addr_free < LB_MAX_ADDRS &&
+		       dp->addr[dp->idx.addr_free].used)
+			dp->idx.addr_free++;
+		if (dp->idx.addr_free < LB_MAX_ADDRS)
+			pick = dp->idx.addr_free;
 		/* full: re-use a withdrawn index (its flows are stale anyway) */
-		for (i = 0; spare < 0 && i < LB_MAX_ADDRS; i++)
+		for (i = 0; pick < 0 && i < LB_MAX_ADDRS; i++)
 			if (!dp->addr[i].indexed)
-				spare = i;
-		if (spare < 0)
+				pick = i;
+		if (pick < 0)
 			return -ENOSPC;
-		pick = spare;
+		reused = dp->addr[pick].used;
 	}
 	if (!dp->addr[pick].used || !dp->addr[pick].indexed) {
 		err = lbmap_addr_set(&dp->maps, pick, a);
@@ -92,7 +168,17 @@ static int addr_index(struct dataplane *dp, const struct lb_addr *a)
 	dp->addr[pick].used = true;
 	dp->addr[pick].indexed = true;
 	dp->addr[pick].wanted = true;
-	return pick;
+	if (reused) {
+		/* the index still holds the old address there: rebuild it */
+		err = index_addrs(dp);
+	} else if (!strmap_get(&dp->idx.addr, ikey, &at)) {
+		memcpy(dp->addr[pick].ikey, ikey, sizeof(ikey));
+		err = strmap_add(&dp->idx.addr, dp->addr[pick].ikey, pick,
+				 NULL) < 0 ? -ENOMEM : 0;
+	} else {
+		err = 0;
+	}
+	return err ? err : pick;
 }
 
 /* Publishes every exact VIP address of @p and every local address (what
@@ -151,17 +237,22 @@ static int addrs_sync(struct dataplane *dp, const struct l4plan *p)
 static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
 		  bool *fresh)
 {
-	int i, free_id = -1;
+	char ikey[sizeof(dp->vip[0].ikey)];
+	int free_id;
+	size_t at;
 
 	*fresh = false;
-	for (i = 0; i < LB_MAX_VIPS; i++) {
-		if (dp->vip[i].used && !memcmp(&dp->vip[i].key, k, sizeof(*k)))
-			return i;
-		if (free_id < 0 && !dp->vip[i].used)
-			free_id = i;
-	}
-	if (free_id < 0)
+	strmap_hexkey(k, sizeof(*k), ikey);
+	if (strmap_get(&dp->idx.vip, ikey, &at))
+		return (int)at;
+	while (dp->idx.vip_free < LB_MAX_VIPS && dp->vip[dp->idx.vip_free].used)
+		dp->idx.vip_free++;
+	if (dp->idx.vip_free == LB_MAX_VIPS)
 		return -ENOSPC;
+	free_id = dp->idx.vip_free;
+	memcpy(dp->vip[free_id].ikey, ikey, sizeof(ikey));
+	if (strmap_add(&dp->idx.vip, dp->vip[free_id].ikey, free_id, NULL) < 0)
+		return -ENOMEM;
 	dp->vip[free_id].used = true;
 	dp->vip[free_id].key = *k;
 	*fresh = true;
@@ -303,7 +394,7 @@ static int ports_write(struct dataplane *dp, const struct l4plan *p)
 	return err;
 }
 
-int dp_plan_apply(struct dataplane *dp, struct l4plan *p)
+static int plan_apply(struct dataplane *dp, struct l4plan *p)
 {
 	const struct l4plan_vip *old;
 	size_t i, changed = 0, removed = 0;
@@ -359,6 +450,16 @@ int dp_plan_apply(struct dataplane *dp, struct l4plan *p)
 	l4plan_free(dp->applied);
 	dp->applied = p;
 	return 0;
+}
+
+int dp_plan_apply(struct dataplane *dp, struct l4plan *p)
+{
+	int err = index_build(dp);
+
+	if (!err)
+		err = plan_apply(dp, p);
+	index_free(dp);
+	return err;
 }
 static int recover_vip(const struct lb_vip_key *k, const struct lb_vip *v,
 		       void *arg)

@@ -4,12 +4,14 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "dp_neigh.h"
+#include "strmap.h"
 
 struct nl_req {
 	struct nlmsghdr n;
@@ -109,29 +111,40 @@ static int neigh_managed(int fd, int family, int ifindex, const __be32 *nh)
 int dp_neigh_manage(const struct l4plan *p)
 {
 	struct timeval tv = { .tv_sec = 1 };
-	size_t i, j, k, l;
+	char (*hex)[33] = NULL;
+	struct strmap seen;
+	size_t i, j, n = 0;
 	int fd, failed = 0;
 
+	for (i = 0; i < p->n_vips; i++)
+		n += p->vips[i].n_be;
+	/* backend addresses already done (the same server behind many
+	 * VIPs): a hash set, not a scan of every earlier backend
+	 */
+	if (strmap_init(&seen, n))
+		return -ENOMEM;
+	hex = malloc((n ? n : 1) * sizeof(*hex));
+	if (!hex) {
+		strmap_free(&seen);
+		return -ENOMEM;
+	}
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		failed = -errno;
+		goto out_free;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = 0;
 	for (i = 0; i < p->n_vips; i++) {
 		for (j = 0; j < p->vips[i].n_be; j++) {
 			const struct l4plan_backend *be = &p->vips[i].be[j];
-			bool seen = false;
 			__be32 nh[4] = {};
 			int ifindex;
 
-			/* the same address behind an earlier VIP: done */
-			for (k = 0; k <= i && !seen; k++)
-				for (l = 0; l < p->vips[k].n_be && !seen; l++) {
-					if (k == i && l == j)
-						break;
-					seen = !memcmp(p->vips[k].be[l].addr, be->addr, 16);
-				}
-			if (seen)
-				continue;
+			strmap_hexkey(be->addr, 16, hex[n]);
+			if (strmap_add(&seen, hex[n], n, NULL) != 1)
+				continue;	/* done, or out of memory */
+			n++;
 			if (route_get(fd, be, &ifindex, nh) ||
 			    neigh_managed(fd, be->family == LB_AF_INET6 ?
 					  AF_INET6 : AF_INET, ifindex, nh))
@@ -139,5 +152,8 @@ int dp_neigh_manage(const struct l4plan *p)
 		}
 	}
 	close(fd);
+out_free:
+	free(hex);
+	strmap_free(&seen);
 	return failed;
 }

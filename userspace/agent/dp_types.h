@@ -14,6 +14,7 @@
 #include "lb_abi.h"
 #include "lb_loader.h"
 #include "lbmap.h"
+#include "strmap.h"
 
 struct agent;
 struct l4plan;
@@ -21,6 +22,7 @@ struct l4plan_override;
 
 struct dp_backend {
 	char key[64];		/* l4plan_backend.key; "" when free */
+	char ikey[80];		/* "vip_id|key": its dp_index key */
 	uint32_t vip_id;	/* with key: the backend's identity */
 	uint32_t gen;		/* last generation handed out for this id */
 	uint8_t flags;		/* as written to lb_backends */
@@ -29,10 +31,12 @@ struct dp_backend {
 struct dp_vip {
 	bool used;
 	struct lb_vip_key key;
+	char ikey[2 * sizeof(struct lb_vip_key) + 1];	/* hex: dp_index */
 };
 
 struct dp_addr {
 	struct lb_addr a;
+	char ikey[2 * sizeof(struct lb_addr) + 1];	/* hex: dp_index */
 	bool used;		/* index taken (flows may still point here) */
 	bool indexed;		/* published in lb_addr_idx */
 	bool wanted;		/* scratch for addrs_sync() */
@@ -41,6 +45,17 @@ struct dp_addr {
 struct dp_iface {
 	char name[IF_NAMESIZE];
 	enum lb_xdp_mode mode;
+};
+
+/* Name indexes of the id tables, alive during one dp_plan_apply():
+ * finding a backend's, VIP's or address's id is O(1), not a scan of
+ * every id (10,000 VIPs made an apply O(n^2)). Free slots are searched
+ * from a cursor, once per apply.
+ */
+struct dp_index {
+	struct strmap be, vip, addr;
+	int be_free, vip_free, addr_free;	/* no free id below these */
+	bool built;
 };
 
 struct dataplane {
@@ -55,6 +70,7 @@ struct dataplane {
 	struct dp_backend be[LB_MAX_BACKENDS];
 	struct dp_vip vip[LB_MAX_VIPS];
 	struct dp_addr addr[LB_MAX_ADDRS];
+	struct dp_index idx;
 	struct dp_iface ifaces[LB_MAX_IFACES];
 	size_t n_ifaces;
 	bool reused;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "l4_internal.h"
 #include "l4proxy.h"
 #include "hostsni.h"
@@ -98,18 +99,6 @@ bool l4_graph_trusted(const struct l4_entry *e, const struct sockaddr *sa)
 	return false;
 }
 
-static bool router_on(const struct cfg_l4_router *r, const char *ep)
-{
-	size_t i;
-
-	if (!r->entry_points.n)
-		return true;	/* Traefik: every entryPoint of the protocol */
-	for (i = 0; i < r->entry_points.n; i++)
-		if (!strcmp(r->entry_points.v[i], ep))
-			return true;
-	return false;
-}
-
 static int route_cmp(const void *a, const void *b)
 {
 	const struct l4_route *x = a, *y = b;
@@ -179,30 +168,105 @@ static int router_name_cmp(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
-static int entry_routes(struct l4_graph *g, struct l4_entry *e,
-			const struct config *cfg)
-{
-	const struct cfg_l4_router *rv = e->udp ? cfg->udp_routers :
-						  cfg->tcp_routers;
-	size_t n = e->udp ? cfg->n_udp_routers : cfg->n_tcp_routers, i;
-	const struct cfg_l4_router **sorted;
-	int err = 0;
+/* The usable routers of each entryPoint, in name order (UDP has one
+ * router per entryPoint: the first by name, so the choice does not depend
+ * on file order): one sort and one pass over the routers, not a scan of
+ * every router for every entryPoint. A router without entryPoints is on
+ * every entryPoint (Traefik). Compressed rows: entryPoint i's routers
+ * are at[off[i]] .. at[off[i + 1] - 1], entryPoints in cfg order.
+ */
+struct ep_routers {
+	const struct cfg_l4_router **at;
+	size_t *off;
+};
 
-	/* UDP has one router per entryPoint: take the first by name, so the
-	 * choice does not depend on file order.
-	 */
+/* Calls @fn for every (entryPoint index, router) pair of @r, in order. */
+static void ep_pairs(const struct config *cfg,
+		     const struct cfg_l4_router *const *r, size_t n,
+		     void (*fn)(void *, size_t, const struct cfg_l4_router *),
+		     void *arg)
+{
+	size_t i, j, ep;
+
+	for (i = 0; i < n; i++) {
+		if (r[i]->broken)
+			continue;
+		if (!r[i]->entry_points.n) {
+			for (ep = 0; ep < cfg->n_entry_points; ep++)
+				fn(arg, ep, r[i]);
+			continue;
+		}
+		for (j = 0; j < r[i]->entry_points.n; j++) {
+			const struct cfg_entry_point *e =
+				config_entry_point(cfg, r[i]->entry_points.v[j]);
+
+			if (e)
+				fn(arg, (size_t)(e - cfg->entry_points), r[i]);
+		}
+	}
+}
+
+static void pair_count(void *arg, size_t ep, const struct cfg_l4_router *r)
+{
+	((struct ep_routers *)arg)->off[ep + 1]++;
+}
+
+static void pair_put(void *arg, size_t ep, const struct cfg_l4_router *r)
+{
+	struct ep_routers *x = arg;
+
+	x->at[x->off[ep]++] = r;
+}
+
+static int ep_routers_build(struct ep_routers *x, const struct config *cfg,
+			    const struct cfg_l4_router *rv, size_t n)
+{
+	const struct cfg_l4_router **sorted;
+	size_t i, n_ep = cfg->n_entry_points;
+
 	sorted = calloc(n ? n : 1, sizeof(*sorted));
-	if (!sorted)
-		return -ENOMEM;
+	x->off = calloc(n_ep + 2, sizeof(*x->off));
+	x->at = NULL;
+	if (!sorted || !x->off)
+		goto out_nomem;
 	for (i = 0; i < n; i++)
 		sorted[i] = &rv[i];
 	qsort(sorted, n, sizeof(*sorted), router_name_cmp);
-	for (i = 0; i < n && !err; i++) {
-		if (sorted[i]->broken || !router_on(sorted[i], e->name))
-			continue;
-		err = route_add(g, e, cfg, sorted[i]);
-	}
+	ep_pairs(cfg, sorted, n, pair_count, x);
+	for (i = 0; i < n_ep; i++)
+		x->off[i + 1] += x->off[i];
+	x->at = calloc(x->off[n_ep] ? x->off[n_ep] : 1, sizeof(*x->at));
+	if (!x->at)
+		goto out_nomem;
+	ep_pairs(cfg, sorted, n, pair_put, x);
+	/* pair_put advanced each row's start to the next row's: shift back */
+	memmove(x->off + 1, x->off, n_ep * sizeof(*x->off));
+	x->off[0] = 0;
 	free(sorted);
+	return 0;
+
+out_nomem:
+	free(sorted);
+	free(x->off);
+	x->off = NULL;
+	return -ENOMEM;
+}
+
+static void ep_routers_free(struct ep_routers *x)
+{
+	free(x->at);
+	free(x->off);
+}
+
+static int entry_routes(struct l4_graph *g, struct l4_entry *e,
+			const struct config *cfg, const struct ep_routers *x,
+			size_t ep)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = x->off[ep]; i < x->off[ep + 1] && !err; i++)
+		err = route_add(g, e, cfg, x->at[i]);
 	if (e->n_routes > 1)
 		qsort(e->routes, e->n_routes, sizeof(*e->routes), route_cmp);
 	return err;
@@ -256,29 +320,42 @@ static int entry_copy(struct l4_graph *g, struct l4_entry *e,
 int l4_graph_entries_build(struct l4_graph *g, const struct config *cfg,
 			 struct l4_registry *reg, bool dp_active)
 {
+	struct ep_routers tcp, udp;
 	size_t i;
 	int err;
 
 	g->entries = calloc(cfg->n_entry_points + 1, sizeof(*g->entries));
 	if (!g->entries)
 		return -ENOMEM;
+	err = ep_routers_build(&tcp, cfg, cfg->tcp_routers, cfg->n_tcp_routers);
+	if (err)
+		return err;
+	err = ep_routers_build(&udp, cfg, cfg->udp_routers, cfg->n_udp_routers);
+	if (err) {
+		ep_routers_free(&tcp);
+		return err;
+	}
 	for (i = 0; i < cfg->n_entry_points; i++) {
 		struct l4_entry *e = &g->entries[g->n_entries];
 
 		err = entry_copy(g, e, &cfg->entry_points[i], reg);
 		g->n_entries++;
 		if (err == -ENOMEM)
-			return err;
-		if (err)
+			break;
+		if (err) {
+			err = 0;
 			continue;	/* unresolvable host: never served */
-		err = entry_routes(g, e, cfg);
+		}
+		err = entry_routes(g, e, cfg, e->udp ? &udp : &tcp, i);
 		if (err)
-			return err;
+			break;
 		if (!e->n_routes && !e->notls)
 			continue;	/* no tcp/udp router here */
 		e->serve = !dp_active || e->needs_proxy;
 	}
-	return 0;
+	ep_routers_free(&tcp);
+	ep_routers_free(&udp);
+	return err;
 }
 
 struct l4_route *l4_graph_route(struct l4_entry *e, bool tls, const char *sni)

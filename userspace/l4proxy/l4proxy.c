@@ -335,6 +335,7 @@ void l4proxy_free(struct l4proxy *p)
 		listener_free(l);
 	}
 	l4_graph_put(p->graph, &p->reg);
+	strmap_free(&p->reg.idx);
 	free(p->dgram);
 	free(p);
 }

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "config_types.h"
+#include "strmap.h"
 #include "lb_abi.h"
 #include "wrr.h"
 
@@ -128,6 +129,7 @@ struct l4_graph {
 
 struct l4_registry {
 	struct l4_counters *head;
+	struct strmap idx;	/* key -> (uintptr_t) counters */
 };
 
 /* One bound entryPoint socket (TCP or UDP). */

@@ -1,5 +1,6 @@
 /* Counters that survive reloads, kept by key in the proxy's registry. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,18 +11,19 @@
 struct l4_counters *l4_stats_get(struct l4_registry *reg, const char *key)
 {
 	struct l4_counters *c;
+	size_t at;
 
-	for (c = reg->head; c; c = c->next) {
-		if (!strcmp(c->key, key)) {
-			c->refs++;
-			return c;
-		}
+	if (strmap_get(&reg->idx, key, &at)) {
+		c = (struct l4_counters *)(uintptr_t)at;
+		c->refs++;
+		return c;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->key = strdup(key);
-	if (!c->key) {
+	if (!c->key || strmap_add(&reg->idx, c->key, (uintptr_t)c, NULL) < 0) {
+		free(c->key);
 		free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -45,6 +47,7 @@ void l4_stats_put(struct l4_registry *reg, struct l4_counters *c)
 
 	if (!c || --c->refs)
 		return;
+	strmap_del(&reg->idx, c->key);
 	for (pp = &reg->head; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;

@@ -242,10 +242,47 @@ static int load_providers(struct config *cfg, const char *base)
 	return err;
 }
 
+/* Indexes @n elements of @arr (@size bytes each, name at @name_off); the
+ * first of equal names wins, as the scan did.
+ */
+static int index_names(struct strmap *m, const void *arr, size_t n,
+		       size_t size, size_t name_off)
+{
+	size_t i;
+
+	if (strmap_init(m, n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const char *name = *(char *const *)((const char *)arr +
+						     i * size + name_off);
+
+		if (name && strmap_add(m, name, i, NULL) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+#define INDEX(cfg, f, T) \
+	index_names(&(cfg)->idx_##f, (cfg)->f, (cfg)->n_##f, sizeof(T), \
+		    offsetof(T, name))
+
+static int index_all(struct config *cfg)
+{
+	if (INDEX(cfg, http_services, struct cfg_http_service) ||
+	    INDEX(cfg, transports, struct cfg_servers_transport) ||
+	    INDEX(cfg, entry_points, struct cfg_entry_point) ||
+	    INDEX(cfg, tcp_services, struct cfg_l4_service) ||
+	    INDEX(cfg, udp_services, struct cfg_l4_service))
+		return -ENOMEM;
+	return 0;
+}
+
 static struct config *finish(struct config *cfg, int err, const char *base)
 {
 	if (!err && !cfg->fatal)
 		err = load_providers(cfg, base);
+	if (!err && !cfg->fatal)
+		err = index_all(cfg);
 	if (err) {
 		config_free(cfg);
 		errno = -err;
@@ -296,6 +333,11 @@ void config_free(struct config *cfg)
 	for (i = 0; i < cfg->files.n; i++)
 		free(cfg->files.v[i]);
 	free(cfg->files.v);
+	strmap_free(&cfg->idx_http_services);
+	strmap_free(&cfg->idx_transports);
+	strmap_free(&cfg->idx_entry_points);
+	strmap_free(&cfg->idx_tcp_services);
+	strmap_free(&cfg->idx_udp_services);
 	free(cfg);
 }
 
@@ -314,11 +356,15 @@ void config_diag_format(const struct cfg_diag *d, char *buf, size_t len)
 }
 
 /* The element of @arr whose char * at @name_off equals @key, or NULL. */
-static const void *find_by_name(const void *arr, size_t n, size_t size,
-				size_t name_off, const char *key)
+static const void *find_by_name(const struct strmap *idx, const void *arr,
+				size_t n, size_t size, size_t name_off,
+				const char *key)
 {
 	size_t i;
 
+	if (key && idx->cap)
+		return strmap_get(idx, key, &i) && i < n ?
+		       (const char *)arr + i * size : NULL;
 	for (i = 0; key && i < n; i++) {
 		const char *elem = (const char *)arr + i * size;
 		const char *name = *(char *const *)(elem + name_off);
@@ -329,40 +375,40 @@ static const void *find_by_name(const void *arr, size_t n, size_t size,
 	return NULL;
 }
 
-#define FIND_ARGS(arr, n, T) (arr), (n), sizeof(T), offsetof(T, name)
+#define FIND_ARGS(idx, arr, n, T) &(idx), (arr), (n), sizeof(T), offsetof(T, name)
 
 const struct cfg_http_service *
 config_http_service(const struct config *cfg, const char *qname)
 {
-	return find_by_name(FIND_ARGS(cfg->http_services, cfg->n_http_services,
+	return find_by_name(FIND_ARGS(cfg->idx_http_services, cfg->http_services, cfg->n_http_services,
 				      struct cfg_http_service), qname);
 }
 
 const struct cfg_servers_transport *
 config_transport(const struct config *cfg, const char *qname)
 {
-	return find_by_name(FIND_ARGS(cfg->transports, cfg->n_transports,
+	return find_by_name(FIND_ARGS(cfg->idx_transports, cfg->transports, cfg->n_transports,
 				      struct cfg_servers_transport), qname);
 }
 
 const struct cfg_entry_point *
 config_entry_point(const struct config *cfg, const char *name)
 {
-	return find_by_name(FIND_ARGS(cfg->entry_points, cfg->n_entry_points,
+	return find_by_name(FIND_ARGS(cfg->idx_entry_points, cfg->entry_points, cfg->n_entry_points,
 				      struct cfg_entry_point), name);
 }
 
 const struct cfg_l4_service *
 config_tcp_service(const struct config *cfg, const char *qname)
 {
-	return find_by_name(FIND_ARGS(cfg->tcp_services, cfg->n_tcp_services,
+	return find_by_name(FIND_ARGS(cfg->idx_tcp_services, cfg->tcp_services, cfg->n_tcp_services,
 				      struct cfg_l4_service), qname);
 }
 
 const struct cfg_l4_service *
 config_udp_service(const struct config *cfg, const char *qname)
 {
-	return find_by_name(FIND_ARGS(cfg->udp_services, cfg->n_udp_services,
+	return find_by_name(FIND_ARGS(cfg->idx_udp_services, cfg->udp_services, cfg->n_udp_services,
 				      struct cfg_l4_service), qname);
 }
 

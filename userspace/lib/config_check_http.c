@@ -357,6 +357,7 @@ static void check_http_graph_all(struct config *cfg)
 		.name_off = offsetof(struct cfg_http_service, name),
 		.broken_off = offsetof(struct cfg_http_service, broken),
 		.pos_off = offsetof(struct cfg_http_service, pos),
+		.idx = &cfg->idx_http_services,
 		.children = http_children,
 	};
 	size_t i;

@@ -15,15 +15,12 @@
 
 /* ---- tcp and udp -------------------------------------------------------- */
 
-static const struct cfg_l4_service *l4_find(const struct cfg_l4_service *arr,
-					    size_t n, const char *name)
+/* Service @name among the tcp (or @udp) services of @cfg (indexed). */
+static const struct cfg_l4_service *l4_find(const struct config *cfg,
+					    bool udp, const char *name)
 {
-	size_t i;
-
-	for (i = 0; name && i < n; i++)
-		if (!strcmp(arr[i].name, name))
-			return &arr[i];
-	return NULL;
+	return udp ? config_udp_service(cfg, name) :
+	       config_tcp_service(cfg, name);
 }
 
 static void check_l4_service(struct config *cfg, struct cfg_l4_service *s,
@@ -55,7 +52,7 @@ static void check_l4_service(struct config *cfg, struct cfg_l4_service *s,
 			struct cfg_weighted_child *c = &s->weighted.services[i];
 
 			cfg_qualify_ref(&c->name);
-			if (!l4_find(all, n_all, c->name)) {
+			if (!l4_find(cfg, udp, c->name)) {
 				err_at(cfg, &c->pos, path,
 				       "the %sservice \"%s\" does not exist",
 				       udp ? "udp " : "", c->name ? c->name : "");
@@ -121,7 +118,7 @@ static void check_l4_health(struct config *cfg, struct cfg_l4_service *all,
 			continue;
 		for (j = 0; j < s->weighted.n_services; j++) {
 			const struct cfg_l4_service *c =
-				l4_find(all, n_all, s->weighted.services[j].name);
+				l4_find(cfg, udp, s->weighted.services[j].name);
 
 			if (!c || (c->kind == CFG_SVC_LOADBALANCER ?
 				   c->lb.health.enabled :
@@ -146,6 +143,7 @@ static void check_l4_graph(struct config *cfg, struct cfg_l4_service *all,
 		.name_off = offsetof(struct cfg_l4_service, name),
 		.broken_off = offsetof(struct cfg_l4_service, broken),
 		.pos_off = offsetof(struct cfg_l4_service, pos),
+		.idx = udp ? &cfg->idx_udp_services : &cfg->idx_tcp_services,
 		.children = l4_children,
 	};
 
@@ -174,7 +172,7 @@ static void check_l4_routers(struct config *cfg, struct cfg_l4_router *rs,
 		if (!r->priority_set)
 			r->priority = r->rule ? (int64_t)strlen(r->rule) : 0;
 		cfg_qualify_ref(&r->service);
-		s = l4_find(svcs, n_svcs, r->service);
+		s = l4_find(cfg, udp, r->service);
 		if (!s) {
 			err_at(cfg, &r->pos, path,
 			       "the %sservice \"%s\" does not exist",

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "config_internal.h"
+#include "strmap.h"
 
 char *cfg_strdup(const char *s)
 {
@@ -295,6 +296,20 @@ static int dec_kvmap(struct decoder *d, yaml_node_t *node, struct cfg_kvlist *l)
 }
 
 /* Appends one zeroed, defaulted element to the array at @arrp. */
+/* Initialises element *@count of @arr, which has room for it, and counts
+ * it.
+ */
+static void *array_next(void *arr, size_t *count, const struct schema *s)
+{
+	void *elem = (char *)arr + *count * s->size;
+
+	memset(elem, 0, s->size);
+	if (s->defaults)
+		s->defaults(elem);
+	(*count)++;
+	return elem;
+}
+
 static void *array_append(void **arrp, size_t *count, const struct schema *s)
 {
 	char *na = realloc(*arrp, (*count + 1) * s->size);
@@ -336,33 +351,38 @@ static int dec_list(struct decoder *d, const struct field *f,
 	return 0;
 }
 
-static void *find_named(void *arr, size_t count, const struct schema *s,
-			const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		char *elem = (char *)arr + i * s->size;
-		const char *n = *(char **)(elem + s->name_off);
-
-		if (n && !strcmp(n, name))
-			return elem;
-	}
-	return NULL;
-}
-
 static int dec_named_map(struct decoder *d, const struct field *f,
 			 yaml_node_t *node, void *obj)
 {
 	void **arrp = (void **)((char *)obj + f->off);
 	size_t *count = (size_t *)((char *)obj + f->count_off);
 	const struct schema *s = f->sub;
+	size_t n_pairs, i, first_idx;
+	struct strmap names;
 	yaml_node_pair_t *p;
-	int shape;
+	char *na;
+	int shape, ret = -1;
 
 	shape = dec_shape(d, node, YAML_MAPPING_NODE, "a mapping of names");
 	if (shape <= 0)
 		return shape;
+	/* the names so far (earlier files too) by index: duplicates are
+	 * found in O(1), not by a scan of every earlier name
+	 */
+	n_pairs = node->data.mapping.pairs.top - node->data.mapping.pairs.start;
+	if (strmap_init(&names, *count + n_pairs))
+		return -1;
+	for (i = 0; i < *count; i++) {
+		const char *n = *(char **)((char *)*arrp + i * s->size + s->name_off);
+
+		if (n && strmap_add(&names, n, i, NULL) < 0)
+			goto out_free;
+	}
+	/* room for every element at once (one realloc, not one each) */
+	na = realloc(*arrp, (*count + n_pairs + 1) * s->size);
+	if (!na)
+		goto out_free;
+	*arrp = na;
 	for (p = node->data.mapping.pairs.start;
 	     p < node->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(d->doc, p->key);
@@ -375,10 +395,10 @@ static int dec_named_map(struct decoder *d, const struct field *f,
 			continue;
 		name = f->qualify ? cfg_qualify(ks) : strdup(ks);
 		if (!name)
-			return -1;
+			goto out_free;
 		old = dec_push(d, ".%s", ks);
-		elem = find_named(*arrp, *count, s, name);
-		if (elem) {
+		if (strmap_get(&names, name, &first_idx)) {
+			elem = (char *)*arrp + first_idx * s->size;
 			const struct cfg_pos *first =
 				(const struct cfg_pos *)(elem + s->pos_off);
 
@@ -389,11 +409,11 @@ static int dec_named_map(struct decoder *d, const struct field *f,
 			dec_pop(d, old);
 			continue;
 		}
-		elem = array_append(arrp, count, s);
-		if (!elem) {
+		elem = array_next(*arrp, count, s);
+		if (strmap_add(&names, name, *count - 1, NULL) < 0) {
 			free(name);
 			dec_pop(d, old);
-			return -1;
+			goto out_free;
 		}
 		*(char **)(elem + s->name_off) = name;
 		errs = d->errors;
@@ -404,7 +424,10 @@ static int dec_named_map(struct decoder *d, const struct field *f,
 			*(bool *)(elem + s->broken_off) = true;
 		dec_pop(d, old);
 	}
-	return 0;
+	ret = 0;
+out_free:
+	strmap_free(&names);
+	return ret;
 }
 
 static int dec_duration(struct decoder *d, yaml_node_t *node, int64_t unit,

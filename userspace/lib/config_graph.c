@@ -36,6 +36,9 @@ static char *view_find(const struct svc_view *v, const char *name)
 {
 	size_t i;
 
+	if (name && v->idx && v->idx->cap)
+		return strmap_get(v->idx, name, &i) && i < v->n ?
+		       view_elem(v, i) : NULL;
 	for (i = 0; name && i < v->n; i++)
 		if (!strcmp(view_name(v, view_elem(v, i)), name))
 			return view_elem(v, i);

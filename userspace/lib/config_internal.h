@@ -109,6 +109,7 @@ struct svc_view {
 	void *arr;
 	size_t n, size;
 	size_t name_off, broken_off, pos_off;
+	const struct strmap *idx;	/* name -> index of @arr; may be empty */
 	/* Fills @out with up to @max child names of service @svc. */
 	size_t (*children)(const void *svc, const char **out, size_t max);
 };

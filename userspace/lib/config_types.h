@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strmap.h"
+
 #define NSEC_PER_MSEC	1000000LL
 #define NSEC_PER_SEC	1000000000LL
 
@@ -380,6 +382,16 @@ struct config {
 	size_t n_diags;
 	size_t n_errors;
 	bool fatal;	/* a file was unreadable or not YAML: nothing usable */
+
+	/* name -> index of the named arrays, built once every file is read
+	 * (the config_*() lookups are O(1) then); empty in a config built
+	 * by hand, where the lookups scan.
+	 */
+	struct strmap idx_http_services;
+	struct strmap idx_transports;
+	struct strmap idx_entry_points;
+	struct strmap idx_tcp_services;
+	struct strmap idx_udp_services;
 };
 
 #endif /* LB_CONFIG_TYPES_H */

@@ -223,6 +223,7 @@ static int add_vip(struct ctx *c, const struct l4plan_vip *tmpl,
 {
 	struct l4plan_vip *v, *vv;
 	size_t i, n = 0;
+	char **kids;
 
 	for (i = 0; i < f->n; i++)
 		n += f->be[i].family == family;
@@ -237,9 +238,17 @@ static int add_vip(struct ctx *c, const struct l4plan_vip *tmpl,
 	if (!vv)
 		return -ENOMEM;
 	c->plan->vips = vv;
+	kids = realloc(c->plan->kids, (c->plan->n_vips + 1) * sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	c->plan->kids = kids;
+	kids[c->plan->n_vips] = malloc(2 * sizeof(struct lb_vip_key) + 1);
+	if (!kids[c->plan->n_vips])
+		return -ENOMEM;
 	v = &vv[c->plan->n_vips];
 	*v = *tmpl;
 	v->key.family = family;
+	strmap_hexkey(&v->key, sizeof(v->key), kids[c->plan->n_vips]);
 	v->be = calloc(n, sizeof(*v->be));
 	v->router = strdup(tmpl->router);
 	v->service = strdup(tmpl->service);
@@ -247,6 +256,15 @@ static int add_vip(struct ctx *c, const struct l4plan_vip *tmpl,
 		free(v->be);
 		free(v->router);
 		free(v->service);
+		free(kids[c->plan->n_vips]);
+		return -ENOMEM;
+	}
+	if (strmap_add(&c->plan->idx, kids[c->plan->n_vips], c->plan->n_vips,
+		       NULL) < 0) {
+		free(v->be);
+		free(v->router);
+		free(v->service);
+		free(kids[c->plan->n_vips]);
 		return -ENOMEM;
 	}
 	c->plan->n_vips++;
@@ -365,11 +383,18 @@ static void plan_entry_point(struct ctx *c, const struct cfg_l4_router *r,
 		c->err = -ENOMEM;
 }
 
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void plan_router(struct ctx *c, const struct cfg_l4_router *r, bool udp)
 {
+	size_t i, *eps, n_eps = 0;
 	struct flat f = {};
 	bool local = false;
-	size_t i;
 
 	if (r->broken)
 		return;
@@ -387,14 +412,36 @@ static void plan_router(struct ctx *c, const struct cfg_l4_router *r, bool udp)
 		local = true;
 	}
 	flatten(c, udp, r->service, 1.0, 0, &f);
-	for (i = 0; i < c->cfg->n_entry_points; i++) {
-		const struct cfg_entry_point *ep = &c->cfg->entry_points[i];
+	/* the router's entryPoints in configuration order (every one of
+	 * the protocol when it lists none, as Traefik), found by name: not
+	 * a scan of every entryPoint for every router
+	 */
+	eps = calloc(r->entry_points.n ? r->entry_points.n :
+		     c->cfg->n_entry_points + 1, sizeof(*eps));
+	if (!eps) {
+		c->err = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; !r->entry_points.n && i < c->cfg->n_entry_points; i++)
+		eps[n_eps++] = i;
+	for (i = 0; i < r->entry_points.n; i++) {
+		const struct cfg_entry_point *ep =
+			config_entry_point(c->cfg, r->entry_points.v[i]);
 
-		if ((ep->proto == CFG_PROTO_UDP) != udp)
-			continue;
-		if (router_on(r, ep->name))
+		if (ep)
+			eps[n_eps++] = (size_t)(ep - c->cfg->entry_points);
+	}
+	qsort(eps, n_eps, sizeof(*eps), size_cmp);
+	for (i = 0; i < n_eps; i++) {
+		const struct cfg_entry_point *ep = &c->cfg->entry_points[eps[i]];
+
+		if (i && eps[i] == eps[i - 1])
+			continue;	/* listed twice */
+		if ((ep->proto == CFG_PROTO_UDP) == udp)
 			plan_entry_point(c, r, ep, udp, local, &f);
 	}
+	free(eps);
+out_free:
 	free(f.be);
 	free(f.share);
 }
@@ -460,6 +507,10 @@ void l4plan_free(struct l4plan *p)
 	}
 	for (i = 0; i < p->n_diags; i++)
 		free(p->diags[i]);
+	for (i = 0; i < p->n_vips; i++)
+		free(p->kids[i]);
+	free(p->kids);
+	strmap_free(&p->idx);
 	free(p->diags);
 	free(p->vips);
 	free(p);
@@ -468,10 +519,10 @@ void l4plan_free(struct l4plan *p)
 const struct l4plan_vip *l4plan_find(const struct l4plan *p,
 				     const struct lb_vip_key *k)
 {
+	char kid[2 * sizeof(*k) + 1];
 	size_t i;
 
-	for (i = 0; i < p->n_vips; i++)
-		if (!memcmp(&p->vips[i].key, k, sizeof(*k)))
-			return &p->vips[i];
-	return NULL;
+	strmap_hexkey(k, sizeof(*k), kid);
+	return strmap_get(&p->idx, kid, &i) && i < p->n_vips ?
+	       &p->vips[i] : NULL;
 }

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "config_types.h"
+#include "strmap.h"
 #include "lb_abi.h"
 
 #define L4PLAN_WEIGHT_SCALE	1000000	/* weight 1.0 after flattening */
@@ -62,6 +63,8 @@ struct l4plan_override {
 struct l4plan {
 	struct l4plan_vip *vips;
 	size_t n_vips;
+	struct strmap idx;	/* hex of vips[i].key -> i (l4plan_find) */
+	char **kids;		/* the index's keys, one per VIP; owned */
 	char **diags;		/* notes for the log; owned */
 	size_t n_diags;
 };

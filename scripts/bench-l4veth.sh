@@ -108,16 +108,9 @@ topo_up() {
 		ip -n $NL neigh replace 10.91.1$i.2 dev b$i nud permanent \
 			lladdr "$(ip netns exec "${NB[$((i - 1))]}" cat /sys/class/net/b0/address)"
 	done
-	# Prepared: what XDP forwarding on veth needs, no more (issue 7): NAPI
-	# (GRO) on the peers that receive redirected frames and transmit
-	# checksum offload off on the senders, i.e. the client's and the
-	# backends' ends. The balancer's own ends stay at their defaults for
-	# every contender: GRO there lets the kernel path aggregate before it
-	# routes while XDP sees frames before GRO, and measured one-stream TCP
-	# through XDP fullnat at 6.4 against 10.0 Gbit/s without it (routing
-	# 5.6 against 5.1), so it would be a preparation for the kernel path.
 	if [ "$prep" = 1 ]; then
-		for dev in "$NC c0" "${NB[0]} b0" "${NB[1]} b0" "${NB[2]} b0"; do
+		for dev in "$NC c0" "$NL lc" "$NL b1" "$NL b2" "$NL b3" \
+			"${NB[0]} b0" "${NB[1]} b0" "${NB[2]} b0"; do
 			set -- $dev
 			ip netns exec "$1" ethtool -K "$2" tx off gro on >/dev/null 2>&1 ||
 				bn_die "ethtool -K $2 tx off gro on failed in $1"

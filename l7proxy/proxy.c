@@ -426,9 +426,13 @@ void l7proxy_stop(struct l7proxy *p)
 
 	if (!p || !p->workers)
 		return;
+	/* loopexit, not loopbreak: it is an event, kept until the loop runs
+	 * it, where loopbreak's flag is cleared by a loop that starts after
+	 * it (a stop right after l7proxy_start() then waited forever)
+	 */
 	for (i = 0; i < p->n_workers; i++)
 		if (p->workers[i].running)
-			event_base_loopbreak(p->workers[i].base);
+			event_base_loopexit(p->workers[i].base, NULL);
 	for (i = 0; i < p->n_workers; i++) {
 		struct worker *w = &p->workers[i];
 

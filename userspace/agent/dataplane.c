@@ -428,7 +428,9 @@ static int dp_start(struct agent *a)
 	const struct config *cfg = a->cfg;
 	struct lb_loader_opts lo = {};
 	int fds[LBMAP_NR], err;
+	char root[PATH_MAX];
 	struct dataplane *dp;
+	bool fresh;
 
 	if (a->opts.no_dataplane || !cfg->dataplane.present ||
 	    !cfg->dataplane.n_ifaces) {
@@ -487,7 +489,14 @@ static int dp_start(struct agent *a)
 	return 0;
 
 out_free:
+	fresh = dp->ld && !lb_loader__reused(dp->ld);
+	snprintf(root, sizeof(root), "%s", dp->root);
 	dp_free(dp);
+	/* what this failed start pinned and attached, nothing older (a
+	 * running data plane's pins stay: its flows go on)
+	 */
+	if (fresh)
+		lb_pins_remove_all(root);
 	/* Not fatal: without XDP the userspace L4 proxy serves every tcp/udp
 	 * service (it starts after this subsystem and sees no data plane).
 	 */

@@ -153,10 +153,17 @@ static enum lb_xdp_mode query_mode(int ifindex)
 	return LB_XDP_AUTO;
 }
 
-/* Swaps @prog_fd into the link pinned at @path if it still serves
- * @ifindex. Returns 0, -ENOENT (no usable link) or -errno.
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46	/* Linux 6.6 UAPI; older headers lack it */
+#endif
+#define LB_LINK_TYPE_TCX 11	/* BPF_LINK_TYPE_TCX, Linux 6.6 UAPI */
+
+/* Swaps @prog_fd into the link of @type pinned at @path if it still
+ * serves @ifindex (XDP and tcx links keep it in the same place: libbpf
+ * 1.1's bpf_link_info has no tcx member, the kernel writes the ifindex
+ * where xdp's is). Returns 0, -ENOENT (no usable link) or -errno.
  */
-static int link_reuse(const char *path, int ifindex, int prog_fd)
+static int link_reuse(const char *path, __u32 type, int ifindex, int prog_fd)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
@@ -166,7 +173,7 @@ static int link_reuse(const char *path, int ifindex, int prog_fd)
 	if (fd < 0)
 		return -ENOENT;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    info.type != BPF_LINK_TYPE_XDP || (int)info.xdp.ifindex != ifindex) {
+	    info.type != type || (int)info.xdp.ifindex != ifindex) {
 		/* defunct (interface gone or recreated): drop the pin */
 		unlink(path);
 		err = -ENOENT;
@@ -199,7 +206,7 @@ int lb_loader__attach(struct lb_loader *ld, const char *ifname,
 		return -ENODEV;
 	snprintf(path, sizeof(path), "%s/%s%s", ld->dir, LB_PIN_LINK_PREFIX,
 		 ifname);
-	err = link_reuse(path, ifindex, prog_fd);
+	err = link_reuse(path, BPF_LINK_TYPE_XDP, ifindex, prog_fd);
 	if (err != -ENOENT)
 		goto out_mode;
 	if (mode == LB_XDP_SKB)
@@ -326,38 +333,6 @@ static int steer_link_remove(const char *dir)
 	return unlink(path) ? -errno : 0;
 }
 
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46	/* Linux 6.6 UAPI; older headers lack it */
-#endif
-
-/* The TC ingress (tcx) link pinned at @path if it still serves @ifindex:
- * @prog_fd swapped in. Returns 0, -ENOENT (none usable) or -errno.
- */
-static int tc_link_reuse(const char *path, int ifindex, int prog_fd)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int fd, err = 0;
-
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -ENOENT;
-	/* libbpf 1.1's bpf_link_info has no tcx member: the kernel writes
-	 * the ifindex where netns/xdp keep theirs (first __u32 of the union)
-	 */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    (int)info.xdp.ifindex != ifindex) {
-		unlink(path);
-		err = -ENOENT;
-		goto out_close;
-	}
-	if (bpf_link_update(fd, prog_fd, NULL))
-		err = -errno;
-out_close:
-	close(fd);
-	return err;
-}
-
 int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname)
 {
 	int prog_fd = bpf_program__fd(ld->skel->progs.lb_tc);
@@ -368,7 +343,7 @@ int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname)
 		return -ENODEV;
 	snprintf(path, sizeof(path), "%s/%s%s", ld->dir, LB_PIN_TC_PREFIX,
 		 ifname);
-	err = tc_link_reuse(path, ifindex, prog_fd);
+	err = link_reuse(path, LB_LINK_TYPE_TCX, ifindex, prog_fd);
 	if (err != -ENOENT)
 		return err;
 	fd = bpf_link_create(prog_fd, ifindex, BPF_TCX_INGRESS, NULL);

@@ -33,6 +33,15 @@ DP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 dp_ns() { echo "sldp-$1-$DP_ID"; }
 
+# One PASS/FAIL line per case. fail sets $failed (the suite's exit code)
+# and, with V=1, shows the end of sluiced's log.
+failed=0
+pass() { echo "PASS $1"; }
+fail() {
+	echo "FAIL $1: $2"; failed=1
+	[ "${V:-0}" = 1 ] && sed 's/^/    sluiced: /' "$DP_TMP/sluiced.log" | tail -30
+}
+
 # Runs a command in namespace $1 with the host's mount namespace, so
 # /sys/fs/bpf is the real bpffs (ip netns exec remounts /sys).
 dp_in() {

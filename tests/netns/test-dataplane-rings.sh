@@ -12,14 +12,6 @@ cd "$(dirname "$0")/../.."
 dp_require
 dp_init
 trap dp_cleanup EXIT
-failed=0
-
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"; failed=1
-	[ "${V:-0}" = 1 ] && sed 's/^/    sluiced: /' "$DP_TMP/sluiced.log" | tail -20
-}
-
 # write_config N: VIP 10.0.0.20:80/tcp over N of the 9 servers.
 write_config() {
 	local n=$1 i k=0 p

@@ -11,14 +11,6 @@ cd "$(dirname "$0")/../.."
 dp_require
 dp_init
 trap dp_cleanup EXIT
-failed=0
-
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"; failed=1
-	[ "${V:-0}" = 1 ] && sed 's/^/    sluiced: /' "$DP_TMP/sluiced.log" | tail -20
-}
-
 # write_config W1 W2 W3: tcp weights of be1..be3 for the web service
 write_config() {
 	cat >"$DP_TMP/sluice.yaml" <<YAML

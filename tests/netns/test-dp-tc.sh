@@ -24,14 +24,6 @@ tc_links() {
 tc0=$(tc_links)
 dp_init
 trap dp_cleanup EXIT
-failed=0
-
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"; failed=1
-	[ "${V:-0}" = 1 ] && sed 's/^/    sluiced: /' "$DP_TMP/sluiced.log" | tail -20
-}
-
 # write_config XMIT: how packets leave by lb3 (tc or xdp)
 write_config() {
 	cat >"$DP_TMP/sluice.yaml" <<YAML

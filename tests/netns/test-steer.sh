@@ -17,15 +17,8 @@ rm -rf "$DP_TMP"
 DP_PIN=/sys/fs/bpf/slst-$DP_ID
 DP_TMP=$(mktemp -d "/tmp/slst-$DP_ID.XXXXXX")
 trap dp_cleanup EXIT
-failed=0
 CHECK="$DP_ROOT/tests/netns/steer_check.py"
 N=12
-
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"; failed=1
-	[ "${V:-0}" = 1 ] && sed 's/^/    sluiced: /' "$DP_TMP/sluiced.log" | tail -30
-}
 
 write_config() {
 	cat >"$DP_TMP/sluice.yaml" <<YAML

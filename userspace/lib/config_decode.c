@@ -313,17 +313,11 @@ static void *array_next(void *arr, size_t *count, const struct schema *s)
 static void *array_append(void **arrp, size_t *count, const struct schema *s)
 {
 	char *na = realloc(*arrp, (*count + 1) * s->size);
-	void *elem;
 
 	if (!na)
 		return NULL;
 	*arrp = na;
-	elem = na + *count * s->size;
-	memset(elem, 0, s->size);
-	if (s->defaults)
-		s->defaults(elem);
-	(*count)++;
-	return elem;
+	return array_next(na, count, s);
 }
 
 static int dec_list(struct decoder *d, const struct field *f,

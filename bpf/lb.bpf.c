@@ -7,6 +7,9 @@
  * maps (lb_maps.h), the userspace ABI (lb_abi.h). docs/datapath.md walks
  * a packet through it.
  *
+ * The same pipeline runs at XDP (lb_xdp) or at TC ingress (lb_tc_lb,
+ * `hook: tc`): lb_hook.h holds what differs.
+ *
  * One program serves every attached interface: packets to a VIP are
  * translated towards a backend (client side), replies found in lb_rflows
  * are translated back (backend side), everything else passes untouched.
@@ -20,6 +23,7 @@
 #include "lb_abi.h"
 #include "lb_csum.h"
 #include "lb_forward.h"
+#include "lb_hook.h"
 #include "lb_icmp.h"
 #include "lb_lookup.h"
 #include "lb_maps.h"
@@ -133,7 +137,8 @@ lb_flow_get(const struct lb_cfg *cfg, const struct lb_vip *vip,
  * so established connections stay with the proxy that holds them.
  */
 static __always_inline int lb_local_flow(const struct lb_pkt *p, __u32 vip_id,
-					 struct lb_flow *f, __u32 tick)
+					 struct lb_flow *f, __u32 tick,
+					 const bool tc)
 {
 	__u8 state = lb_tcp_next_state(f->state, p->tcp_flags);
 
@@ -144,11 +149,12 @@ static __always_inline int lb_local_flow(const struct lb_pkt *p, __u32 vip_id,
 	lb_be_count(f->backend_id, p->len, 0);
 	lb_vip_count(vip_id, p->len, 0, 0);
 	lb_stat_inc(LB_STAT_LOCAL);
-	return XDP_PASS;
+	return LB_V_PASS(tc);
 }
 
 /* Client -> VIP: choose or find the backend, translate, forward. */
-static __noinline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
+static __always_inline int lb_to_backend(void *ctx, const bool tc,
+					 struct lb_pkt *p,
 					 const struct lb_vip *vip,
 					 const struct lb_cfg *cfg, __u32 addr_idx)
 {
@@ -169,7 +175,7 @@ static __noinline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	if (!be)
 		goto out_drop;
 	if (f && (f->flags & LB_VIP_F_LOCAL))
-		return lb_local_flow(p, vip_id, f, tick);
+		return lb_local_flow(p, vip_id, f, tick, tc);
 	if (be->family != p->key.family) {
 		drop = LB_DROP_FAMILY;
 		goto out_drop;
@@ -179,7 +185,7 @@ static __noinline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	x.dport = be->port;
 	__builtin_memcpy(x.src, p->key.src, 16);
 	x.sport = p->key.sport;
-	rc = lb_fib_backend(ctx, p, p->key.src, be, now, &fe);
+	rc = lb_fib_backend(ctx, tc, p, p->key.src, be, now, &fe);
 
 	/* The reply translation, keyed as the backend's reply will be. */
 	__builtin_memcpy(rk.src, x.dst, 16);
@@ -245,13 +251,16 @@ static __noinline int lb_to_backend(struct xdp_md *ctx, struct lb_pkt *p,
 	}
 	lb_vip_count(vip_id, p->len, !f, 0);
 	lb_be_count(f ? f->backend_id : nf.backend_id, p->len, !f);
-	lb_rewrite(p, &x);
+	lb_rewrite(ctx, tc, p, &x);
 	lb_stat_inc(LB_STAT_FWD);
-	return lb_output(ctx, p, &fe, rc);
+	return lb_output(ctx, tc, p, &fe, rc);
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
-	if (drop == LB_DROP_BACKEND_GONE) {
+	/* TC: no reset (an skb's checksum state is not ours to rewrite
+	 * whole); the client's retransmissions time out
+	 */
+	if (drop == LB_DROP_BACKEND_GONE && !tc) {
 		lb_stat_inc(LB_DROP_BACKEND_GONE);
 		if (lb_tcp_reset(ctx, p) == XDP_REDIRECT) {
 			lb_stat_inc(LB_STAT_TCP_RESET);
@@ -260,7 +269,7 @@ out_drop:
 		lb_stat_inc(LB_STAT_DROP);
 		return XDP_DROP;
 	}
-	return lb_drop(drop);
+	return lb_drop(drop, tc);
 }
 
 /* Client -> LB_VIP_F_LOCAL VIP: the backend is chosen and the flow kept
@@ -272,9 +281,9 @@ out_drop:
  * new ones (lb_flow_get()'s rules: none, expired, or a SYN reusing a
  * closing tuple) go to the proxy.
  */
-static __noinline int lb_to_local(const struct lb_pkt *p,
+static __always_inline int lb_to_local(const struct lb_pkt *p,
 				       const struct lb_vip *vip,
-				       const struct lb_cfg *cfg)
+				       const struct lb_cfg *cfg, const bool tc)
 {
 	struct lb_flow nf = {}, *f = NULL;
 	__u64 now = bpf_ktime_get_coarse_ns();
@@ -287,10 +296,10 @@ static __noinline int lb_to_local(const struct lb_pkt *p,
 		return LB_TRANSLATED;
 	if (!be && drop != LB_DROP_BACKEND_GONE) {
 		lb_vip_count(vip->vip_id, p->len, 0, 1);
-		return lb_drop(drop);
+		return lb_drop(drop, tc);
 	}
 	if (f)
-		return lb_local_flow(p, vip->vip_id, f, tick);
+		return lb_local_flow(p, vip->vip_id, f, tick, tc);
 	/* A gone backend (be NULL): a steered connection is the proxy's,
 	 * which sees its backend connection end; the kernel only counts.
 	 * (A translated flow's gone backend also lands here: its packet
@@ -301,18 +310,19 @@ static __noinline int lb_to_local(const struct lb_pkt *p,
 		nf.last_tick = nf.created_tick;
 		if (bpf_map_update_elem(&lb_flows, &p->key, &nf, BPF_ANY)) {
 			lb_vip_count(vip->vip_id, p->len, 0, 1);
-			return lb_drop(LB_DROP_FLOW_TABLE);
+			return lb_drop(LB_DROP_FLOW_TABLE, tc);
 		}
 		lb_stat_inc(LB_STAT_NEW_FLOW);
 		lb_be_count(nf.backend_id, p->len, 1);
 	}
 	lb_vip_count(vip->vip_id, p->len, !!be, 0);
 	lb_stat_inc(LB_STAT_LOCAL);
-	return XDP_PASS;
+	return LB_V_PASS(tc);
 }
 
 /* Backend -> client: translate a reply back, forward. */
-static __noinline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
+static __always_inline int lb_to_client(void *ctx, const bool tc,
+					struct lb_pkt *p,
 					const struct lb_rflow *rf)
 {
 	struct lb_addr *vip = lb_addr_get(rf->vip_addr_idx);
@@ -321,20 +331,53 @@ static __noinline int lb_to_client(struct xdp_md *ctx, struct lb_pkt *p,
 	int rc;
 
 	if (!vip)
-		return XDP_PASS;
+		return LB_V_PASS(tc);
 	__builtin_memcpy(x.src, vip->addr, 16);
 	__builtin_memcpy(x.dst, rf->client, 16);
 	x.sport = rf->vip_port;
 	x.dport = rf->client_port;
 	lb_vip_count(rf->vip_id, p->len, 0, 0);
-	rc = lb_fib(ctx, p, x.src, x.dst, bpf_ktime_get_coarse_ns(), &fe);
-	lb_rewrite(p, &x);
+	rc = lb_fib(ctx, tc, p, x.src, x.dst, bpf_ktime_get_coarse_ns(), &fe);
+	lb_rewrite(ctx, tc, p, &x);
 	lb_stat_inc(LB_STAT_REV);
-	return lb_output(ctx, p, &fe, rc);
+	return lb_output(ctx, tc, p, &fe, rc);
 }
 
-SEC("xdp")
-int lb_xdp(struct xdp_md *ctx)
+/* The paths above as BPF subprograms, one copy per hook: together they
+ * would exceed the 512-byte stack of one function.
+ */
+#define LB_SUBPROGS(hook, ctx_t, tc)					\
+static __noinline int lb_to_backend_##hook(ctx_t *ctx, struct lb_pkt *p,\
+					   const struct lb_vip *vip,	\
+					   const struct lb_cfg *cfg,	\
+					   __u32 addr_idx)		\
+{									\
+	return lb_to_backend(ctx, tc, p, vip, cfg, addr_idx);		\
+}									\
+static __noinline int lb_to_local_##hook(const struct lb_pkt *p,	\
+					 const struct lb_vip *vip,	\
+					 const struct lb_cfg *cfg)	\
+{									\
+	return lb_to_local(p, vip, cfg, tc);				\
+}									\
+static __noinline int lb_to_client_##hook(ctx_t *ctx, struct lb_pkt *p,\
+					  const struct lb_rflow *rf)	\
+{									\
+	return lb_to_client(ctx, tc, p, rf);				\
+}									\
+static __noinline int lb_icmp_##hook(ctx_t *ctx, struct lb_pkt *p,	\
+				     const struct lb_cfg *cfg)		\
+{									\
+	return lb_icmp(ctx, tc, p, cfg);				\
+}
+
+LB_SUBPROGS(xdp, struct xdp_md, false)
+LB_SUBPROGS(tc, struct __sk_buff, true)
+
+#define LB_CALL(fn, tc, ...) ((tc) ? fn##_tc(__VA_ARGS__) : fn##_xdp(__VA_ARGS__))
+
+/* The pipeline, at either hook (lb_hook.h). */
+static __always_inline int lb_main(void *ctx, const bool tc)
 {
 	struct lb_port_bits *bits;
 	__u32 word, dport, sport;
@@ -347,7 +390,8 @@ int lb_xdp(struct xdp_md *ctx)
 	int res;
 
 	lb_stat_inc(LB_STAT_RX);
-	res = lb_parse(ctx, &p, &opts);
+	lb_pull_headers(ctx, tc);
+	res = lb_parse(ctx, tc, &p, &opts);
 	if (opts)
 		lb_stat_inc(LB_STAT_IP_OPTIONS);
 	switch (res) {
@@ -357,7 +401,7 @@ int lb_xdp(struct xdp_md *ctx)
 		cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
 		if (!cfg)
 			goto pass;
-		res = lb_icmp(ctx, &p, cfg);
+		res = LB_CALL(lb_icmp, tc, ctx, &p, cfg);
 		if (res >= 0)
 			return res;
 		goto pass;
@@ -393,11 +437,11 @@ int lb_xdp(struct xdp_md *ctx)
 		if (vip->flags & LB_VIP_F_LOCAL) {
 			if (p.key.proto != IPPROTO_TCP)
 				goto pass;
-			res = lb_to_local(&p, vip, cfg);
+			res = LB_CALL(lb_to_local, tc, &p, vip, cfg);
 			if (res != LB_TRANSLATED)
 				return res;
 		}
-		return lb_to_backend(ctx, &p, vip, cfg, idx);
+		return LB_CALL(lb_to_backend, tc, ctx, &p, vip, cfg, idx);
 	}
 	word = sport >> 6;
 	bits = bpf_map_lookup_elem(&lb_ports, &word);
@@ -407,11 +451,17 @@ int lb_xdp(struct xdp_md *ctx)
 	if (rf) {
 		struct lb_rflow r = *rf;
 
-		return lb_to_client(ctx, &p, &r);
+		return LB_CALL(lb_to_client, tc, ctx, &p, &r);
 	}
 pass:
 	lb_stat_inc(LB_STAT_PASS);
-	return XDP_PASS;
+	return LB_V_PASS(tc);
+}
+
+SEC("xdp")
+int lb_xdp(struct xdp_md *ctx)
+{
+	return lb_main(ctx, false);
 }
 
 /* Hands connections to LB_VIP_F_LOCAL VIPs to sluiced's listener
@@ -431,6 +481,21 @@ SEC("tc")
 int lb_tc(struct __sk_buff *skb)
 {
 	return lb_xmit_tc(skb);
+}
+
+/* The whole balancer at TC ingress, for interfaces with `hook: tc`
+ * (lb_hook.h): it sees skbs after GRO, so a veth's TSO/GRO super-packets
+ * are balanced whole. A packet the XDP program marked (while a reload
+ * moves the interface between hooks) is sent on as lb_tc would.
+ */
+SEC("tc")
+int lb_tc_lb(struct __sk_buff *skb)
+{
+	if (lb_xmit_marked(skb))
+		return lb_xmit_tc(skb);
+	if (skb->vlan_present)	/* the tag is outside the packet: kernel's */
+		return TC_ACT_OK;
+	return lb_main(skb, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -53,6 +53,16 @@ static __always_inline __u16 lb_csum_fold(__u64 s)
 	return (__u16)s;
 }
 
+/* @s folded to the 32-bit one's complement sum the kernel's __wsum is
+ * (what bpf_l4_csum_replace() takes as a diff).
+ */
+static __always_inline __u32 lb_csum_fold32(__u64 s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return (__u32)s;
+}
+
 /* Applies @d to the checksum at @csum. */
 static __always_inline void lb_csum_apply(__u16 *csum, const struct lb_csum_diff *d)
 {

@@ -218,13 +218,15 @@ static __always_inline void lb_icmp_swap(struct lb_flow_key *k)
 	k->dport = port;
 }
 
-/* Translates an ICMP error about a balanced flow. Returns the XDP verdict,
- * or -1 when @p is not one (the caller passes it).
+/* Translates an ICMP error about a balanced flow. Returns the hook's
+ * verdict, or -1 when @p is not one (the caller passes it). Direct
+ * writes serve both hooks: ICMP is never a CHECKSUM_PARTIAL skb, and
+ * every checksum the rewrite touches absorbs its own change.
  */
-static __noinline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
+static __always_inline int lb_icmp(void *ctx, const bool tc, struct lb_pkt *p,
 				   const struct lb_cfg *cfg)
 {
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data_end = lb_data_end(ctx, tc);
 	struct lb_icmp_ctx c = {};
 	struct lb_xlate o = {}, in = {};
 	struct lb_fib_entry fe;
@@ -269,18 +271,18 @@ static __noinline int lb_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 		__builtin_memcpy(o.src, p->key.src, 16);
 		__builtin_memcpy(o.dst, be->addr, 16);
 		if (f->flags & LB_VIP_F_FULLNAT) {
-			rc = lb_fib(ctx, p, o.src, o.dst, now, &fe);
+			rc = lb_fib(ctx, tc, p, o.src, o.dst, now, &fe);
 			if (!lb_snat_addr(cfg, &fe.egress, p->key.family, in.dst))
 				return -1;
 			in.dport = f->snat_port;
 			__builtin_memcpy(o.src, in.dst, 16);
 		}
 	}
-	rc = lb_fib(ctx, p, o.src, o.dst, now, &fe);
+	rc = lb_fib(ctx, tc, p, o.src, o.dst, now, &fe);
 	if (lb_icmp_rewrite(p, &c, &o, &in, data_end))
 		return -1;
 	lb_stat_inc(LB_STAT_ICMP);
-	return lb_output(ctx, p, &fe, rc);
+	return lb_output(ctx, tc, p, &fe, rc);
 }
 
 #endif /* LB_ICMP_H */

@@ -26,6 +26,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "lb_abi.h"
+#include "lb_hook.h"
 
 #ifndef ETH_P_8021Q
 #define ETH_P_8021Q	0x8100
@@ -67,18 +68,22 @@ enum lb_parse_res {
 #define LB_TCP_RST	0x04
 #define LB_TCP_ACK	0x10
 
-/* Why __always_inline: the parse results are packet pointers kept in a
+/* Lengths are checked as numbers against the packet's length (@len,
+ * from @off = the layer's offset), not as pointers against data_end: an
+ * skb (TC hook) may hold less than its whole packet in its head.
+ *
+ * Why __always_inline: the parse results are packet pointers kept in a
  * struct on the stack; inlining keeps their verified ranges simple.
  */
 static __always_inline int lb_parse_l4(struct lb_pkt *p, void *l4,
-				       void *l4_end, void *data_end, __u8 proto)
+				       __u32 l4_len, void *data_end, __u8 proto)
 {
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
 		if ((void *)(th + 1) > data_end)
 			return LB_PARSE_MALFORMED;
-		if (th->doff < 5 || l4 + th->doff * 4 > l4_end)
+		if (th->doff < 5 || th->doff * 4 > l4_len)
 			return LB_PARSE_MALFORMED;
 		p->tcp = th;
 		p->key.sport = th->source;
@@ -91,7 +96,7 @@ static __always_inline int lb_parse_l4(struct lb_pkt *p, void *l4,
 		if ((void *)(uh + 1) > data_end)
 			return LB_PARSE_MALFORMED;
 		ulen = bpf_ntohs(uh->len);
-		if (ulen < sizeof(*uh) || l4 + ulen > l4_end)
+		if (ulen < sizeof(*uh) || ulen > l4_len)
 			return LB_PARSE_MALFORMED;
 		p->udp = uh;
 		p->key.sport = uh->source;
@@ -104,7 +109,8 @@ static __always_inline int lb_parse_l4(struct lb_pkt *p, void *l4,
 }
 
 static __always_inline int lb_parse_ipv4(struct lb_pkt *p, void *l3,
-					 void *data_end, __u64 *ip_opts)
+					 __u32 off, __u32 len, void *data_end,
+					 __u64 *ip_opts)
 {
 	struct iphdr *iph = l3;
 	__u16 tot_len;
@@ -115,7 +121,7 @@ static __always_inline int lb_parse_ipv4(struct lb_pkt *p, void *l3,
 	if (iph->version != 4 || iph->ihl < 5)
 		return LB_PARSE_MALFORMED;
 	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < iph->ihl * 4 || l3 + tot_len > data_end)
+	if (tot_len < iph->ihl * 4 || off + tot_len > len)
 		return LB_PARSE_MALFORMED;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
 	    iph->protocol != IPPROTO_ICMP)
@@ -137,11 +143,12 @@ static __always_inline int lb_parse_ipv4(struct lb_pkt *p, void *l3,
 	p->key.family = LB_AF_INET;
 	p->key.src[0] = iph->saddr;
 	p->key.dst[0] = iph->daddr;
-	return lb_parse_l4(p, l4, l3 + tot_len, data_end, iph->protocol);
+	return lb_parse_l4(p, l4, tot_len - iph->ihl * 4, data_end,
+			   iph->protocol);
 }
 
 static __always_inline int lb_parse_ipv6(struct lb_pkt *p, void *l3,
-					 void *data_end)
+					 __u32 off, __u32 len, void *data_end)
 {
 	struct ipv6hdr *ip6h = l3;
 	void *l4 = l3 + sizeof(*ip6h);
@@ -151,7 +158,7 @@ static __always_inline int lb_parse_ipv6(struct lb_pkt *p, void *l3,
 		return LB_PARSE_MALFORMED;
 	if (ip6h->version != 6)
 		return LB_PARSE_MALFORMED;
-	if (l4 + bpf_ntohs(ip6h->payload_len) > data_end)
+	if (off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len) > len)
 		return LB_PARSE_MALFORMED;
 	nh = ip6h->nexthdr;
 	if (nh == IPPROTO_ICMPV6) {
@@ -168,24 +175,25 @@ static __always_inline int lb_parse_ipv6(struct lb_pkt *p, void *l3,
 	p->key.family = LB_AF_INET6;
 	__builtin_memcpy(p->key.src, &ip6h->saddr, 16);
 	__builtin_memcpy(p->key.dst, &ip6h->daddr, 16);
-	return lb_parse_l4(p, l4, l4 + bpf_ntohs(ip6h->payload_len),
-			   data_end, nh);
+	return lb_parse_l4(p, l4, bpf_ntohs(ip6h->payload_len), data_end, nh);
 }
 
-/* Parses the frame in @ctx into @p (zeroed here). Returns an
- * enum lb_parse_res; *@ip_opts is set to 1 for IPv4 with options.
+/* Parses the packet of @ctx (an XDP frame, or an skb when @tc) into @p
+ * (zeroed here). Returns an enum lb_parse_res; *@ip_opts is set to 1 for
+ * IPv4 with options.
  */
-static __always_inline int lb_parse(struct xdp_md *ctx, struct lb_pkt *p,
+static __always_inline int lb_parse(void *ctx, const bool tc, struct lb_pkt *p,
 				    __u64 *ip_opts)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data = lb_data(ctx, tc);
+	void *data_end = lb_data_end(ctx, tc);
 	struct ethhdr *eth = data;
 	void *l3 = eth + 1;
+	__u32 len = lb_pkt_len(ctx, tc);
 	__be16 proto;
 
 	__builtin_memset(p, 0, sizeof(*p));
-	p->len = data_end - data;
+	p->len = len;
 	if (l3 > data_end)
 		return LB_PARSE_MALFORMED;
 	p->eth = eth;
@@ -200,9 +208,9 @@ static __always_inline int lb_parse(struct xdp_md *ctx, struct lb_pkt *p,
 		p->vlan = 1;
 	}
 	if (proto == bpf_htons(ETH_P_IP))
-		return lb_parse_ipv4(p, l3, data_end, ip_opts);
+		return lb_parse_ipv4(p, l3, l3 - data, len, data_end, ip_opts);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return lb_parse_ipv6(p, l3, data_end);
+		return lb_parse_ipv6(p, l3, l3 - data, len, data_end);
 	return LB_PARSE_OTHER;
 }
 

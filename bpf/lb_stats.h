@@ -4,6 +4,7 @@
 #ifndef LB_STATS_H
 #define LB_STATS_H
 
+#include "lb_hook.h"
 #include "lb_maps.h"
 
 static __always_inline void lb_stat_inc(__u32 id)
@@ -39,12 +40,12 @@ static __always_inline void lb_be_count(__u32 be_id, __u32 len, int new_flow)
 			new_flow, 0);
 }
 
-/* Counts a drop for @reason and returns XDP_DROP. */
-static __always_inline int lb_drop(__u32 reason)
+/* Counts a drop for @reason and returns the hook's drop verdict. */
+static __always_inline int lb_drop(__u32 reason, const bool tc)
 {
 	lb_stat_inc(reason);
 	lb_stat_inc(LB_STAT_DROP);
-	return XDP_DROP;
+	return LB_V_DROP(tc);
 }
 
 #endif /* LB_STATS_H */

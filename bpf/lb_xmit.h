@@ -14,6 +14,7 @@
 
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
+#include <stdbool.h>
 
 #include <bpf/bpf_helpers.h>
 
@@ -34,6 +35,15 @@ static __always_inline void lb_xmit_mark(struct xdp_md *ctx, __u32 ifindex)
 		return;
 	m->magic = LB_XMIT_MAGIC;
 	m->ifindex = ifindex;
+}
+
+/* TC side: true when the XDP program marked @skb. */
+static __always_inline bool lb_xmit_marked(struct __sk_buff *skb)
+{
+	struct lb_xmit_meta *m = (void *)(long)skb->data_meta;
+
+	return (void *)(m + 1) <= (void *)(long)skb->data &&
+	       m->magic == LB_XMIT_MAGIC;
 }
 
 /* TC side: a marked skb leaves by its egress; anything else goes on. */

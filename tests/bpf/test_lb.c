@@ -1,4 +1,5 @@
-/* Packet tests of the XDP program through BPF_PROG_TEST_RUN, table-driven
+/* Packet tests of the XDP program (and, as a second group, of the same
+ * pipeline at TC ingress, lb_tc_lb) through BPF_PROG_TEST_RUN, table-driven
  * (katran style): each row is {description, input packet, verdict,
  * expected output}, run in order (later rows use flows earlier rows made),
  * and becomes one cmocka test named after its description. Translated
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -81,6 +83,52 @@ static const struct vip_def vips[] = {
 };
 
 static uint32_t be_weight[10] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+static const uint32_t be_weight0[10] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+
+/* The second group runs the same rows through the TC program (lb_tc_lb,
+ * `hook: tc`); verdicts are written and compared in XDP terms.
+ */
+static bool hook_tc;
+
+static int verdict_xdp(int tc_verdict)
+{
+	switch (tc_verdict) {
+	case TC_ACT_OK:
+		return XDP_PASS;
+	case TC_ACT_SHOT:
+		return XDP_DROP;
+	case TC_ACT_REDIRECT:
+		return XDP_REDIRECT;
+	default:
+		return -1000 - tc_verdict;
+	}
+}
+
+/* Runs the program of the group on @in (@len bytes) arriving on
+ * @ifindex. Returns the verdict in XDP terms; fills @topts' output.
+ */
+static int prog_run(const void *in, uint32_t len, int ifindex,
+		    struct bpf_test_run_opts *topts)
+{
+	struct xdp_md xctx = { .data_end = len, .ingress_ifindex = ifindex };
+	struct __sk_buff sctx = { .ingress_ifindex = ifindex,
+				  .ifindex = ifindex };
+
+	topts->data_in = in;
+	topts->data_size_in = len;
+	if (hook_tc) {
+		topts->ctx_in = &sctx;
+		topts->ctx_size_in = sizeof(sctx);
+		assert_int_equal(bpf_prog_test_run_opts(
+			bpf_program__fd(skel->progs.lb_tc_lb), topts), 0);
+		return verdict_xdp(topts->retval);
+	}
+	topts->ctx_in = &xctx;
+	topts->ctx_size_in = sizeof(xctx);
+	assert_int_equal(bpf_prog_test_run_opts(
+		bpf_program__fd(skel->progs.lb_xdp), topts), 0);
+	return topts->retval;
+}
 
 static int sys(const char *cmd)
 {
@@ -279,7 +327,18 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	lb__destroy(skel);
+	skel = NULL;
 	return 0;
+}
+
+/* The TC group: a fresh namespace, maps and flow tables, the same rows. */
+static int group_setup_tc(void **state)
+{
+	hook_tc = true;
+	memcpy(be_weight, be_weight0, sizeof(be_weight));
+	memset(&last_fwd, 0, sizeof(last_fwd));
+	memset(&last_spec, 0, sizeof(last_spec));
+	return group_setup(state);
 }
 
 /* ---- row hooks (run before a row's packet) ----------------------------- */
@@ -334,6 +393,10 @@ struct row {
 	bool from_backend;
 	bool tc_meta;		/* passed up marked for lb_tc (lb_xmit_meta
 				 * in front: magic, the backend's egress) */
+	bool tc_alt;		/* at the TC hook: tc_verdict, tc_stat */
+	bool tc_skip;		/* input BPF_PROG_TEST_RUN refuses as an skb */
+	int tc_verdict;
+	int tc_stat;
 };
 
 #define TCP4(s, d, sp, dp, fl) { .family = AF_INET, .proto = IPPROTO_TCP, \
@@ -419,14 +482,14 @@ static struct row rows[] = {
 	 */
 	{ "frame ending after the Ethernet header passes",
 	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
-	  LB_STAT_MALFORMED, .trunc = 14, .poke_off = -1 },
+	  LB_STAT_MALFORMED, .trunc = 14, .poke_off = -1, .tc_skip = true },
 	{ "802.1Q tag cut short passes",
 	  { .family = AF_INET, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = "10.0.0.1",
 	    .sport = 41000, .dport = 80, .tcp_flags = SYN, .vlan = true },
 	  XDP_PASS, X_SAME, NULL, LB_STAT_MALFORMED, .trunc = 16, .poke_off = -1 },
 	{ "truncated IPv4 header passes",
 	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
-	  LB_STAT_MALFORMED, .trunc = 14 + 12, .poke_off = -1 },
+	  LB_STAT_MALFORMED, .trunc = 14 + 12, .poke_off = -1, .tc_skip = true },
 	{ "truncated TCP header passes",
 	  TCP4(CLIENT4, "10.0.0.1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
 	  LB_STAT_MALFORMED, .trunc = 14 + 20 + 10, .poke_off = -1 },
@@ -435,7 +498,7 @@ static struct row rows[] = {
 	  LB_STAT_MALFORMED, .trunc = 14 + 20 + 4, .poke_off = -1 },
 	{ "truncated IPv6 header passes",
 	  TCP6(CLIENT6, "fd00::1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
-	  LB_STAT_MALFORMED, .trunc = 14 + 30, .poke_off = -1 },
+	  LB_STAT_MALFORMED, .trunc = 14 + 30, .poke_off = -1, .tc_skip = true },
 	{ "IPv6 payload length beyond frame passes",
 	  TCP6(CLIENT6, "fd00::1", 41000, 80, SYN), XDP_PASS, X_SAME, NULL,
 	  LB_STAT_MALFORMED, .poke_off = 4, .poke_len = 2, .poke = { 0x05, 0xdc } },
@@ -474,10 +537,14 @@ static struct row rows[] = {
 	{ "v4 tcp without redirect permission takes the kernel path",
 	  TCP4(CLIENT4, "10.0.0.1", 40010, 80, SYN), XDP_PASS, X_FWD, SNAT4,
 	  LB_STAT_TX_KERNEL, .poke_off = -1, .hook = hook_no_redirect,
-	  .tc_meta = true },
-	{ "v4 tcp flow whose backend is gone gets a RST",
+	  .tc_meta = true,
+	  /* TC redirects skbs to any device */
+	  .tc_alt = true, .tc_verdict = XDP_REDIRECT, .tc_stat = LB_STAT_TX_TC },
+	{ "v4 tcp flow whose backend is gone gets a RST (TC: dropped)",
 	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_NONE, NULL,
-	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
+	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down,
+	  .tc_alt = true, .tc_verdict = XDP_DROP,
+	  .tc_stat = LB_DROP_BACKEND_GONE },
 	{ "v4 tcp RST of a flow whose backend is gone is dropped",
 	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, 0x04), XDP_DROP, X_NONE, NULL,
 	  LB_DROP_BACKEND_GONE, .poke_off = -1 },
@@ -509,8 +576,8 @@ static const struct be_def *ring_backend(const struct pkt_spec *in)
 	return &backends[bid - 1];
 }
 
-static void check_fwd(const struct row *r, const struct pkt_view *out,
-		      const struct pkt_view *in)
+static void check_fwd(const struct row *r, int verdict,
+		      const struct pkt_view *out, const struct pkt_view *in)
 {
 	const struct be_def *b;
 	char mac[6] = { 2, 0, 0, 0, 1, 0 };
@@ -527,7 +594,7 @@ static void check_fwd(const struct row *r, const struct pkt_view *out,
 		assert_string_not_equal(b->addr, last_fwd.dst);
 	assert_string_equal(out->dst, b->addr);
 	assert_int_equal(out->dport, b->port);
-	if (r->verdict == XDP_REDIRECT) {
+	if (verdict == XDP_REDIRECT) {
 		mac[5] = b->id;
 		assert_memory_equal(out->dmac, mac, 6);
 	} else {
@@ -559,9 +626,11 @@ static void run_row(void **state)
 	struct pkt in, orig;
 	uint8_t out[PKT_MAX];
 	struct pkt_view vin, vout;
-	struct xdp_md ctx = {};
 	uint64_t before[LB_STAT_NR], after[LB_STAT_NR];
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int verdict = hook_tc && r->tc_alt ? r->tc_verdict : r->verdict;
+	int stat = hook_tc && r->tc_alt ? r->tc_stat : r->stat;
+	bool tc_meta = r->tc_meta && !hook_tc;
 
 	if (r->hook)
 		r->hook();
@@ -581,23 +650,16 @@ static void run_row(void **state)
 	if (r->expect != X_SAME && r->expect != X_NONE)
 		pkt_view(&in, in.b, in.len, &vin);
 
-	ctx.data_end = in.len;
-	ctx.ingress_ifindex = r->from_backend ? if_backend : if_client;
-	topts.data_in = in.b;
-	topts.data_size_in = in.len;
 	topts.data_out = out;
 	topts.data_size_out = sizeof(out);
-	topts.ctx_in = &ctx;
-	topts.ctx_size_in = sizeof(ctx);
 	assert_int_equal(lbmap_stats_get(&maps, before), 0);
-	assert_int_equal(bpf_prog_test_run_opts(
-		bpf_program__fd(skel->progs.lb_xdp), &topts), 0);
+	assert_int_equal(prog_run(in.b, in.len, r->from_backend ? if_backend :
+				  if_client, &topts), verdict);
 	assert_int_equal(lbmap_stats_get(&maps, after), 0);
 
-	assert_int_equal(topts.retval, r->verdict);
-	if (r->stat >= 0)
-		assert_true(after[r->stat] > before[r->stat]);
-	if (r->tc_meta) {
+	if (stat >= 0)
+		assert_true(after[stat] > before[stat]);
+	if (tc_meta) {
 		struct lb_xmit_meta m;
 
 		/* test runs hand the metadata back in front of the frame */
@@ -633,7 +695,7 @@ static void run_row(void **state)
 		assert_int_equal(vout.dport, last_spec.sport);
 		return;
 	}
-	check_fwd(r, &vout, &vin);
+	check_fwd(r, verdict, &vout, &vin);
 	last_fwd = vout;
 	last_spec = r->in;
 }
@@ -645,26 +707,22 @@ static void run_row(void **state)
  */
 static int run_pkt(const struct pkt *in, int ifindex, struct pkt *out)
 {
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	uint32_t magic;
-
-	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = in->b,
-		    .data_size_in = in->len, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx));
+	int verdict;
 
 	*out = *in;
 	topts.data_out = out->b;
 	topts.data_size_out = sizeof(out->b);
-	assert_int_equal(bpf_prog_test_run_opts(
-		bpf_program__fd(skel->progs.lb_xdp), &topts), 0);
+	verdict = prog_run(in->b, in->len, ifindex, &topts);
 	out->len = topts.data_size_out;
 	memcpy(&magic, out->b, sizeof(magic));
-	if (topts.retval == XDP_PASS && magic == LB_XMIT_MAGIC &&
+	if (verdict == XDP_PASS && magic == LB_XMIT_MAGIC &&
 	    out->len >= sizeof(struct lb_xmit_meta)) {
 		out->len -= sizeof(struct lb_xmit_meta);
 		memmove(out->b, out->b + sizeof(struct lb_xmit_meta), out->len);
 	}
-	return topts.retval;
+	return verdict;
 }
 
 struct icmp_case {
@@ -1183,8 +1241,10 @@ int main(void)
 		cmocka_unit_test(test_big_ring),
 	};
 	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 5, i, j = 0, cut = n;
-	size_t nt = sizeof(tail) / sizeof(tail[0]);
-	struct CMUnitTest *tests = calloc(n + ni + nt, sizeof(*tests));
+	size_t nt = sizeof(tail) / sizeof(tail[0]), jx;
+	struct CMUnitTest *tests = calloc(2 * (n + ni) + nt, sizeof(*tests));
+	char **names = calloc(n, sizeof(*names));
+	int fails;
 
 	/* ICMP cases and the big ring run before the rows that take
 	 * backends down
@@ -1202,6 +1262,26 @@ int main(void)
 	}
 	for (i = 0; i < nt; i++)
 		tests[j++] = tail[i];
-	return _cmocka_run_group_tests("lb_xdp", tests, j, group_setup,
-				       group_teardown);
+	jx = j;
+	/* the TC hook: the rows and ICMP cases again, named "tc: ...". An
+	 * skb test run refuses frames whose IP header is cut short
+	 * (EINVAL): the XDP group covers that parsing, which both share.
+	 */
+	for (i = 0; i < n; i++) {
+		if (rows[i].tc_skip)
+			continue;
+		if (i == cut)
+			for (size_t k = 0; k < ni; k++)
+				tests[j++] = icmp[k];
+		if (asprintf(&names[i], "tc: %s", rows[i].desc) < 0)
+			return 1;
+		tests[j].name = names[i];
+		tests[j].test_func = run_row;
+		tests[j++].initial_state = &rows[i];
+	}
+	fails = _cmocka_run_group_tests("lb_xdp", tests, jx, group_setup,
+					group_teardown);
+	fails += _cmocka_run_group_tests("lb_tc_lb", tests + jx, j - jx,
+					 group_setup_tc, group_teardown);
+	return fails;
 }

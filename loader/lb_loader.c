@@ -333,9 +333,12 @@ static int steer_link_remove(const char *dir)
 	return unlink(path) ? -errno : 0;
 }
 
-int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname)
+int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname,
+			 bool balance)
 {
-	int prog_fd = bpf_program__fd(ld->skel->progs.lb_tc);
+	struct bpf_program *prog = balance ? ld->skel->progs.lb_tc_lb :
+				   ld->skel->progs.lb_tc;
+	int prog_fd = bpf_program__fd(prog);
 	int ifindex = if_nametoindex(ifname), fd, err;
 	char path[PATH_MAX + 32];
 
@@ -364,11 +367,68 @@ void lb_loader__close(struct lb_loader *ld)
 	free(ld);
 }
 
+/* Reads the link pinned at @path: ids and the interface it serves;
+ * ifindex 0 when it is defunct. Returns 0 or -errno (no pin).
+ */
+static int link_read(const char *path, __u32 *ifindex, __u32 *link_id,
+		     __u32 *prog_id)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return -errno;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		*ifindex = info.xdp.ifindex;
+		*link_id = info.id;
+		*prog_id = info.prog_id;
+	}
+	close(fd);
+	return 0;
+}
+
+/* True when program @id is lb_tc_lb (the balancer at TC). */
+static bool prog_is_tc_lb(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	bool yes = false;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		yes = !strcmp(info.name, "lb_tc_lb");
+	close(fd);
+	return yes;
+}
+
+/* The entry of @out[0..*n) for @ifname, appended if new (NULL: full). */
+static struct lb_link_info *link_slot(struct lb_link_info *out, int *n,
+				      int max, const char *ifname)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(out[i].ifname, ifname))
+			return &out[i];
+	if (*n == max)
+		return NULL;
+	memset(&out[*n], 0, sizeof(out[*n]));
+	snprintf(out[*n].ifname, sizeof(out[*n].ifname), "%s", ifname);
+	return &out[(*n)++];
+}
+
 int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300];
-	size_t plen = strlen(LB_PIN_LINK_PREFIX);
+	size_t xlen = strlen(LB_PIN_LINK_PREFIX);
+	size_t tlen = strlen(LB_PIN_TC_PREFIX);
+	struct lb_link_info *li;
 	struct dirent *de;
+	__u32 ifindex;
 	int n = 0;
 	DIR *d;
 
@@ -376,58 +436,76 @@ int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max)
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) && n < max) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		struct lb_link_info *li = &out[n];
-		int fd;
+	while ((de = readdir(d))) {
+		bool xdp = !strncmp(de->d_name, LB_PIN_LINK_PREFIX, xlen);
+		bool tc = !strncmp(de->d_name, LB_PIN_TC_PREFIX, tlen);
 
-		if (strncmp(de->d_name, LB_PIN_LINK_PREFIX, plen))
+		if (!xdp && !tc)
 			continue;
-		memset(li, 0, sizeof(*li));
-		snprintf(li->ifname, sizeof(li->ifname), "%s", de->d_name + plen);
+		li = link_slot(out, &n, max,
+			       de->d_name + (xdp ? xlen : tlen));
+		if (!li)
+			break;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		fd = bpf_obj_get(path);
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			li->ifindex = info.xdp.ifindex;
-			li->link_id = info.id;
-			li->prog_id = info.prog_id;
-			if (li->ifindex)
-				li->mode = query_mode(li->ifindex);
+		ifindex = 0;
+		if (xdp) {
+			li->xdp = true;
+			if (link_read(path, &ifindex, &li->link_id,
+				      &li->prog_id))
+				continue;
+			li->ifindex = ifindex;
+			if (ifindex)
+				li->mode = query_mode(ifindex);
+		} else {
+			li->tc = true;
+			if (link_read(path, &ifindex, &li->tc_link_id,
+				      &li->tc_prog_id))
+				continue;
+			li->tc_balance = prog_is_tc_lb(li->tc_prog_id);
+			if (!li->xdp)
+				li->ifindex = ifindex;
 		}
-		if (fd >= 0)
-			close(fd);
-		snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_TC_PREFIX,
-			 li->ifname);
-		li->tc = !access(path, F_OK);
-		n++;
 	}
 	closedir(d);
 	return n;
 }
 
+/* Detaches (forcibly: other holders, a running sluiced, see it die) and
+ * unpins the link at @path. Returns 0, -ENOENT or -errno.
+ */
+static int link_remove(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return -errno;
+	bpf_link_detach(fd);
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
+int lb_pins_detach_xdp(const char *pin_root, const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+
+	lbmap_pin_dir(pin_root, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_LINK_PREFIX, ifname);
+	return link_remove(path);
+}
+
 int lb_pins_detach_iface(const char *pin_root, const char *ifname)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32];
-	int fd;
+	int tc, xdp;
 
 	lbmap_pin_dir(pin_root, dir, sizeof(dir));
 	/* the TC link first: without the XDP side it only passes traffic */
 	snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_TC_PREFIX, ifname);
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_link_detach(fd);
-		close(fd);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/%s%s", dir, LB_PIN_LINK_PREFIX, ifname);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	/* Forced: other holders of the link (a running sluiced) see it die. */
-	bpf_link_detach(fd);
-	close(fd);
-	return unlink(path) ? -errno : 0;
+	tc = link_remove(path);
+	xdp = lb_pins_detach_xdp(pin_root, ifname);
+	if (xdp == -ENOENT)
+		return tc;
+	return xdp;
 }
 
 int lb_pins_remove_all(const char *pin_root)

@@ -64,13 +64,16 @@ int lb_loader__attach(struct lb_loader *ld, const char *ifname,
  * there (restarts keep it). Returns 0 or -errno.
  */
 int lb_loader__attach_steer(struct lb_loader *ld);
-/* Attaches the TC program (lb_tc: transmits what the XDP program marked,
- * bpf/lb_xmit.h) to @ifname's ingress with a tcx link pinned as
- * tc_<ifname>, or swaps it into the link already there. -EINVAL or
- * -EOPNOTSUPP where the kernel has no tcx (before 6.6): translated
- * packets then take the kernel's routing path.
+/* Attaches a TC program to @ifname's ingress with a tcx link pinned as
+ * tc_<ifname>, or swaps it into the link already there: lb_tc (transmits
+ * what the XDP program marked, bpf/lb_xmit.h) or, with @balance, lb_tc_lb
+ * (the whole balancer at TC, `hook: tc`; it also transmits marked
+ * packets, so a reload can move an interface between hooks with no gap).
+ * -EINVAL or -EOPNOTSUPP where the kernel has no tcx (before 6.6):
+ * without lb_tc translated packets take the kernel's routing path.
  */
-int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname);
+int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname,
+			 bool balance);
 void lb_loader__close(struct lb_loader *ld);
 
 /* The rest works from pins alone (CLI, sluiced --detach). */
@@ -78,20 +81,26 @@ void lb_loader__close(struct lb_loader *ld);
 struct lb_link_info {
 	char ifname[IF_NAMESIZE];
 	uint32_t ifindex;	/* 0: the interface is gone */
+	bool xdp;		/* an XDP link is pinned: */
 	uint32_t link_id;
 	uint32_t prog_id;
 	enum lb_xdp_mode mode;	/* native or skb, as the kernel reports */
-	bool tc;		/* the TC program's link is pinned too */
+	bool tc;		/* a TC link is pinned: */
+	uint32_t tc_link_id;
+	uint32_t tc_prog_id;
+	bool tc_balance;	/* it runs lb_tc_lb (hook tc), not lb_tc */
 };
 
-/* Fills up to @max entries of @out with the pinned links under
- * @pin_root. Returns how many, or -errno.
+/* Fills up to @max entries of @out with the interfaces that have pinned
+ * links under @pin_root, one entry each. Returns how many, or -errno.
  */
 int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max);
 /* Detaches and unpins the XDP and TC links of @ifname. -ENOENT if it has
- * no XDP link.
+ * neither.
  */
 int lb_pins_detach_iface(const char *pin_root, const char *ifname);
+/* Detaches and unpins @ifname's XDP link only. -ENOENT if none. */
+int lb_pins_detach_xdp(const char *pin_root, const char *ifname);
 /* The pinned sk_lookup link: its ids, and whether it serves the
  * caller's network namespace. Returns 0, -ENOENT (none) or -errno.
  */

@@ -170,18 +170,34 @@ static int iface_write(struct dataplane *dp, const struct config *cfg,
 	return lbmap_iface_set(&dp->maps, if_nametoindex(ci->name), &ifc);
 }
 
-static int iface_up(struct dataplane *dp, const struct config *cfg,
-		    const struct cfg_dp_iface *ci)
+/* Attaches the balancer to @ci at its hook, or moves it there: at XDP
+ * (with lb_tc beside it, for what XDP cannot redirect), or at TC ingress
+ * alone (lb_tc_lb; the XDP link removed after it is in, so no packet
+ * meets neither). Fills @di's mode and hook.
+ */
+static int iface_attach(struct dataplane *dp, const struct config *cfg,
+			const struct cfg_dp_iface *ci, struct dp_iface *di)
 {
 	enum lb_xdp_mode want = ci->mode != CFG_XDP_AUTO ? xdp_mode(ci->mode) :
 				xdp_mode(cfg->dataplane.xdp_mode);
-	struct dp_iface *di;
-	enum lb_xdp_mode used;
 	int err;
 
-	if (dp->n_ifaces == LB_MAX_IFACES)
-		return -ENOSPC;
-	err = lb_loader__attach(dp->ld, ci->name, want, &used);
+	if (config_dp_iface_hook(&cfg->dataplane, ci) == CFG_HOOK_TC) {
+		err = lb_loader__attach_tc(dp->ld, ci->name, true);
+		if (err) {
+			pr_err("dataplane: cannot attach to %s at TC ingress (hook: tc): %s",
+			       ci->name, strerror(-err));
+			return err;
+		}
+		err = lb_pins_detach_xdp(dp->root, ci->name);
+		if (err && err != -ENOENT)
+			pr_warn("dataplane: cannot remove the XDP link of %s: %s",
+				ci->name, strerror(-err));
+		di->tc_hook = true;
+		di->mode = LB_XDP_AUTO;
+		return 0;
+	}
+	err = lb_loader__attach(dp->ld, ci->name, want, &di->mode);
 	if (err) {
 		char old[PATH_MAX + 64];
 
@@ -193,20 +209,53 @@ static int iface_up(struct dataplane *dp, const struct config *cfg,
 			       old, ci->name, LB_ABI_VERSION);
 		return err;
 	}
+	di->tc_hook = false;
 	/* the TC side: what XDP cannot redirect leaves as an skb */
-	err = lb_loader__attach_tc(dp->ld, ci->name);
+	err = lb_loader__attach_tc(dp->ld, ci->name, false);
 	if (err)
 		pr_warn("dataplane: no TC program on %s (%s): translated packets XDP cannot redirect take the kernel's routing path%s",
 			ci->name, strerror(-err),
 			ci->xmit_tc ? ", and transmit: tc cannot work" : "");
+	return 0;
+}
+
+static int iface_up(struct dataplane *dp, const struct config *cfg,
+		    const struct cfg_dp_iface *ci)
+{
+	struct dp_iface di = {};
+	int err;
+
+	if (dp->n_ifaces == LB_MAX_IFACES)
+		return -ENOSPC;
+	err = iface_attach(dp, cfg, ci, &di);
+	if (err)
+		return err;
 	err = iface_write(dp, cfg, ci);
 	if (err)
 		return err;
-	di = &dp->ifaces[dp->n_ifaces++];
-	snprintf(di->name, sizeof(di->name), "%s", ci->name);
-	di->mode = used;
-	pr_info("dataplane: attached to %s (%s)", ci->name, lb_xdp_mode_name(used));
+	snprintf(di.name, sizeof(di.name), "%s", ci->name);
+	dp->ifaces[dp->n_ifaces++] = di;
+	if (di.tc_hook)
+		pr_info("dataplane: attached to %s (tc)", ci->name);
+	else
+		pr_info("dataplane: attached to %s (xdp %s)", ci->name,
+			lb_xdp_mode_name(di.mode));
 	return 0;
+}
+
+/* A reload that moves @di (configured as @ci) to another hook. */
+static int iface_rehook(struct dataplane *dp, const struct config *cfg,
+			const struct cfg_dp_iface *ci, struct dp_iface *di)
+{
+	bool tc = config_dp_iface_hook(&cfg->dataplane, ci) == CFG_HOOK_TC;
+	int err;
+
+	if (tc == di->tc_hook)
+		return 0;
+	err = iface_attach(dp, cfg, ci, di);
+	if (!err)
+		pr_info("dataplane: %s moved to %s", ci->name, tc ? "tc" : "xdp");
+	return err;
 }
 
 static bool cfg_has_iface(const struct config *cfg, const char *name)
@@ -238,13 +287,19 @@ static int ifaces_sync(struct dataplane *dp, const struct config *cfg)
 		dp->ifaces[i] = dp->ifaces[--dp->n_ifaces];
 	}
 	for (i = 0; i < cfg->dataplane.n_ifaces; i++) {
-		bool have = false;
+		const struct cfg_dp_iface *ci = &cfg->dataplane.ifaces[i];
+		struct dp_iface *have = NULL;
 
-		for (j = 0; j < dp->n_ifaces; j++)
-			have |= !strcmp(dp->ifaces[j].name,
-					cfg->dataplane.ifaces[i].name);
-		err = have ? iface_write(dp, cfg, &cfg->dataplane.ifaces[i]) :
-		       iface_up(dp, cfg, &cfg->dataplane.ifaces[i]);
+		for (j = 0; j < dp->n_ifaces && !have; j++)
+			if (!strcmp(dp->ifaces[j].name, ci->name))
+				have = &dp->ifaces[j];
+		if (have) {
+			err = iface_rehook(dp, cfg, ci, have);
+			if (!err)
+				err = iface_write(dp, cfg, ci);
+		} else {
+			err = iface_up(dp, cfg, ci);
+		}
 		if (err)
 			return err;
 	}
@@ -547,7 +602,10 @@ static void dp_status(struct agent *a, struct json_writer *w)
 		for (i = 0; i < dp->n_ifaces; i++) {
 			jsonw_start_object(w);
 			jsonw_string_field(w, "name", dp->ifaces[i].name);
-			jsonw_string_field(w, "mode",
+			jsonw_string_field(w, "hook",
+					   dp->ifaces[i].tc_hook ? "tc" : "xdp");
+			jsonw_string_field(w, "mode", dp->ifaces[i].tc_hook ?
+					   "none" :
 					   lb_xdp_mode_name(dp->ifaces[i].mode));
 			jsonw_end_object(w);
 		}

@@ -44,7 +44,8 @@ struct dp_addr {
 
 struct dp_iface {
 	char name[IF_NAMESIZE];
-	enum lb_xdp_mode mode;
+	enum lb_xdp_mode mode;	/* hook xdp: the mode in effect */
+	bool tc_hook;		/* the balancer runs at TC ingress */
 };
 
 /* Name indexes of the id tables, alive during one dp_plan_apply():

@@ -18,12 +18,13 @@ static int prog_help(int argc, char **argv)
 {
 	return cmd_help_text(
 		"Usage: sluice prog { show | list }\n"
-		"       sluice prog attach DEV [ mode { auto | native | skb } ]\n"
+		"       sluice prog attach DEV [ mode { auto | native | skb | tc } ]\n"
 		"       sluice prog detach [ DEV ]\n"
 		"       sluice prog help\n"
 		"  show     interfaces with the program attached (pinned links), and\n"
 		"           the sk_lookup link of kernel steering\n"
-		"  attach   attach to DEV re-using the pinned maps\n"
+		"  attach   attach to DEV re-using the pinned maps (mode tc: the\n"
+		"           balancer at TC ingress instead of XDP, hook: tc)\n"
 		"  detach   detach from DEV; with no DEV, detach everywhere and remove\n"
 		"           every pin (as sluiced --detach)\n");
 }
@@ -51,11 +52,16 @@ static int prog_show(int argc, char **argv)
 		open_json_object(NULL);
 		print_string(PRINT_ANY, "dev", "%-16s", li[i].ifname);
 		print_u64(PRINT_ANY, "ifindex", " ifindex %llu", li[i].ifindex);
+		print_string(PRINT_ANY, "hook", " hook %s",
+			     li[i].xdp ? "xdp" : li[i].tc_balance ? "tc" : "none");
 		print_string(PRINT_ANY, "mode", " xdp %s",
-			     li[i].ifindex ? lb_xdp_mode_name(li[i].mode) : "defunct");
+			     !li[i].ifindex ? "defunct" : !li[i].xdp ? "none" :
+			     lb_xdp_mode_name(li[i].mode));
 		print_u64(PRINT_ANY, "prog_id", " prog_id %llu", li[i].prog_id);
 		print_u64(PRINT_ANY, "link_id", " link_id %llu", li[i].link_id);
 		print_bool(PRINT_ANY, "tc", " tc %s", li[i].tc);
+		print_u64(PRINT_ANY, "tc_prog_id", " tc_prog_id %llu",
+			  li[i].tc_prog_id);
 		print_nl();
 		close_json_object();
 	}
@@ -80,21 +86,25 @@ static int prog_show(int argc, char **argv)
 static int prog_attach(int argc, char **argv)
 {
 	struct lb_loader_opts lo = { .pin_root = cli_opts.pin_dir };
-	enum lb_xdp_mode mode = LB_XDP_AUTO, used;
+	enum lb_xdp_mode mode = LB_XDP_AUTO, used = LB_XDP_AUTO;
+	bool tc = false;
 	struct lb_iface ifc = { .flags = LB_IFACE_F_REDIRECT };
 	struct lb_loader *ld = NULL;
 	struct lbmap m;
 	int fds[LBMAP_NR], err, ret = EXIT_FAIL;
 
 	if (argc != 1 && !(argc == 3 && !strcmp(argv[1], "mode")))
-		return cmd_usage_err("usage: sluice prog attach DEV [ mode { auto | native | skb } ]");
+		return cmd_usage_err("usage: sluice prog attach DEV [ mode { auto | native | skb | tc } ]");
 	if (argc == 3) {
 		if (!strcmp(argv[2], "native"))
 			mode = LB_XDP_NATIVE;
 		else if (!strcmp(argv[2], "skb"))
 			mode = LB_XDP_SKB;
+		else if (!strcmp(argv[2], "tc"))
+			tc = true;
 		else if (strcmp(argv[2], "auto"))
-			return cmd_usage_err("mode is auto, native or skb");
+			return cmd_usage_err("mode is auto, native, skb or tc, not \"%s\"",
+					     argv[2]);
 	}
 	if (!if_nametoindex(argv[0])) {
 		out_err("no interface %s", argv[0]);
@@ -110,7 +120,19 @@ static int prog_attach(int argc, char **argv)
 		out_err("cannot load the program: %s", strerror(-err));
 		goto out_close;
 	}
-	err = lb_loader__attach(ld, argv[0], mode, &used);
+	if (tc) {
+		err = lb_loader__attach_tc(ld, argv[0], true);
+		if (err) {
+			out_err("cannot attach to %s at TC ingress: %s", argv[0],
+				strerror(-err));
+			goto out_close;
+		}
+		err = lb_pins_detach_xdp(cli_opts.pin_dir, argv[0]);
+		if (err == -ENOENT)
+			err = 0;
+	} else {
+		err = lb_loader__attach(ld, argv[0], mode, &used);
+	}
 	if (err) {
 		char old[PATH_MAX + 64];
 
@@ -123,14 +145,17 @@ static int prog_attach(int argc, char **argv)
 		goto out_close;
 	}
 	/* without TC, what XDP cannot redirect takes the kernel's path */
-	lb_loader__attach_tc(ld, argv[0]);
+	if (!tc)
+		lb_loader__attach_tc(ld, argv[0], false);
 	lb_loader__map_fds(ld, fds);
 	lbmap_init_fds(&m, fds);
 	lb_iface_addrs(argv[0], &ifc);
 	lbmap_iface_set(&m, if_nametoindex(argv[0]), &ifc);
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "dev", "attached to %s", argv[0]);
-	print_string(PRINT_ANY, "mode", " (xdp %s)\n", lb_xdp_mode_name(used));
+	print_string(PRINT_ANY, "hook", " (%s", tc ? "tc" : "xdp");
+	print_string(PRINT_ANY, "mode", tc ? "%.0s)\n" : " %s)\n",
+		     tc ? "none" : lb_xdp_mode_name(used));
 	close_json_object();
 	ret = EXIT_OK;
 out_close:

@@ -469,6 +469,19 @@ const char *config_fwd_mode_name(enum cfg_fwd_mode mode)
 	return mode == CFG_FWD_NAT ? "nat" : "fullnat";
 }
 
+enum cfg_hook config_dp_iface_hook(const struct cfg_dataplane *dp,
+				   const struct cfg_dp_iface *ci)
+{
+	if (ci->hook != CFG_HOOK_DEFAULT)
+		return ci->hook;
+	return dp->hook == CFG_HOOK_TC ? CFG_HOOK_TC : CFG_HOOK_XDP;
+}
+
+const char *config_hook_name(enum cfg_hook hook)
+{
+	return hook == CFG_HOOK_TC ? "tc" : "xdp";
+}
+
 const char *config_xdp_mode_name(enum cfg_xdp_mode mode)
 {
 	switch (mode) {

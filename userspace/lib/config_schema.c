@@ -114,6 +114,22 @@ static int dec_xmit(struct decoder *d, yaml_node_t *node, void *dst)
 	return 0;
 }
 
+static int dec_hook(struct decoder *d, yaml_node_t *node, void *dst)
+{
+	static const char *const names[] = { "xdp", "tc" };
+	int v;
+
+	if (dec_enum(d, node, &v, names, 2) < 0)
+		return -1;
+	*(enum cfg_hook *)dst = v ? CFG_HOOK_TC : CFG_HOOK_XDP;
+	return 0;
+}
+
+static void render_hook(struct json_writer *w, const void *dst)
+{
+	jsonw_string(w, config_hook_name(*(const enum cfg_hook *)dst));
+}
+
 static void render_xmit(struct json_writer *w, const void *dst)
 {
 	jsonw_string(w, *(const bool *)dst ? "tc" : "xdp");
@@ -148,6 +164,8 @@ static void render_ifaces(struct json_writer *w, const void *dst)
 		jsonw_string_field(w, "name", dp->ifaces[i].name);
 		jsonw_string_field(w, "mode",
 				   config_xdp_mode_name(dp->ifaces[i].mode));
+		jsonw_string_field(w, "hook", config_hook_name(
+			config_dp_iface_hook(dp, &dp->ifaces[i])));
 		jsonw_string_field(w, "transmit",
 				   dp->ifaces[i].xmit_tc ? "tc" : "xdp");
 		jsonw_end_object(w);
@@ -296,6 +314,7 @@ static const struct schema schema_alog = {
 static const struct field dp_iface_fields[] = {
 	F("name", FT_STRING, struct cfg_dp_iface, name),
 	FC("mode", struct cfg_dp_iface, mode, dec_xdp_mode, render_xdp_mode, NO_OFF),
+	FC("hook", struct cfg_dp_iface, hook, dec_hook, render_hook, NO_OFF),
 	FC("transmit", struct cfg_dp_iface, xmit_tc, dec_xmit, render_xmit, NO_OFF),
 	END
 };
@@ -304,7 +323,9 @@ static const struct schema schema_dp_iface = {
 	NULL, OFF(struct cfg_dp_iface, pos), NO_OFF, NO_OFF
 };
 
-/* interfaces: [eth1, eth2] or [{name: eth1, mode: native, transmit: tc}] */
+/* interfaces: [eth1, eth2] or
+ * [{name: eth1, mode: native, hook: xdp, transmit: tc}]
+ */
 static int dec_dp_ifaces(struct decoder *d, yaml_node_t *node, void *dst)
 {
 	struct cfg_dataplane *dp = (struct cfg_dataplane *)
@@ -348,6 +369,7 @@ static int dec_dp_ifaces(struct decoder *d, yaml_node_t *node, void *dst)
 static const struct field dp_fields[] = {
 	FC("interfaces", struct cfg_dataplane, ifaces, dec_dp_ifaces, render_ifaces, NO_OFF),
 	FC("xdpMode", struct cfg_dataplane, xdp_mode, dec_xdp_mode, render_xdp_mode, NO_OFF),
+	FC("hook", struct cfg_dataplane, hook, dec_hook, render_hook, NO_OFF),
 	FC("forwarding", struct cfg_dataplane, forwarding, dec_fwd_mode, render_fwd_mode, NO_OFF),
 	F("snat", FT_STRLIST, struct cfg_dataplane, snat),
 	F("pinDir", FT_STRING, struct cfg_dataplane, pin_dir),

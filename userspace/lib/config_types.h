@@ -82,9 +82,17 @@ enum cfg_fwd_mode {
 	CFG_FWD_NAT,		/* DNAT only, client address preserved */
 };
 
+/* Where the balancer runs on an interface's receive path. */
+enum cfg_hook {
+	CFG_HOOK_DEFAULT,	/* interfaces: dataplane.hook's */
+	CFG_HOOK_XDP,		/* XDP, before the kernel makes an skb */
+	CFG_HOOK_TC,		/* TC ingress, on skbs after GRO */
+};
+
 struct cfg_dp_iface {
 	char *name;
 	enum cfg_xdp_mode mode;
+	enum cfg_hook hook;
 	/* How translated packets leave by this interface: true (transmit:
 	 * tc) through the TC program, an skb redirect with the kernel's
 	 * neighbour resolution, for devices that cannot take XDP frames
@@ -101,6 +109,7 @@ struct cfg_dataplane {
 	struct cfg_dp_iface *ifaces;
 	size_t n_ifaces;
 	enum cfg_xdp_mode xdp_mode;	/* default for interfaces */
+	enum cfg_hook hook;		/* default for interfaces (xdp) */
 	enum cfg_fwd_mode forwarding;	/* default fullnat */
 	struct cfg_strlist snat;	/* source addresses for fullnat */
 	char *pin_dir;			/* default /sys/fs/bpf/sluice */

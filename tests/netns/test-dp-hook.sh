@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# The balancer at TC ingress (`hook: tc`, lb_tc_lb): on veths left at
+# their defaults (transmit checksum offload and TSO on, which XDP cannot
+# work with: partial checksums), the same VIPs are balanced from skbs.
+# Checked:
+#  - attachment: every interface has the TC program and no XDP link;
+#  - connections and datagrams (IPv4, IPv6, nat and fullnat) reach the
+#    ring's backends, which see the right source;
+#  - 4 MiB each way through a VIP arrive intact (sha256 on the far side):
+#    TSO/GRO super-packets with partial checksums, translated whole (the
+#    VIP's byte counter shows packets far above the MTU);
+#  - a reload moves the interfaces to XDP and back while a connection
+#    stays open across both moves;
+#  - detach removes the TC links.
+# Topology: tests/netns/dp_lib.sh (its peers' tx offload is turned back
+# on here, then off again for the XDP part of the move).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/netns/dp_lib.sh
+
+dp_require
+for t in bpftool socat sha256sum; do
+	command -v $t >/dev/null || { echo "SKIP dp_hook: $t missing"; exit 0; }
+done
+
+# links (any namespace) whose program is named lb_tc_lb
+tc_lb_links() {
+	local ids
+	ids=$(bpftool -j prog show | jq '[.[] | select(.name == "lb_tc_lb") | .id]')
+	bpftool -j link show | jq --argjson ids "$ids" \
+		'[.[] | select(.prog_id as $p | $ids | index($p))] | length'
+}
+# offload PEERS on|off: tx checksum offload (and with it TSO) of the
+# client's and the backends' veths
+offload() {
+	local i
+	dp_in c ethtool -K c0 tx "$1" >/dev/null
+	for i in 1 2 3; do
+		dp_in b$i ethtool -K b$i tx "$1" >/dev/null
+	done
+}
+links0=$(tc_lb_links)
+dp_init
+trap 'kill $BLOB_PIDS 2>/dev/null; dp_cleanup' EXIT
+BLOB_PIDS=
+
+# write_config HOOK
+write_config() {
+	cat >"$DP_TMP/sluice.yaml" <<YAML
+entryPoints:
+  web:
+    address: "10.0.0.10:80"
+  web6:
+    address: "[fd00:a::10]:80"
+  dns:
+    address: "10.0.0.11:53/udp"
+  up:
+    address: "10.0.0.12:9000"
+  down:
+    address: "10.0.0.13:9001"
+  up6:
+    address: "[fd00:a::12]:9000"
+dataplane:
+  hook: $1
+  interfaces: [lc, lb1, lb2, lb3]
+tcp:
+  routers:
+    web: { entryPoints: [web], rule: "HostSNI(\`*\`)", service: web }
+    web6: { entryPoints: [web6], rule: "HostSNI(\`*\`)", service: web6 }
+    up: { entryPoints: [up], rule: "HostSNI(\`*\`)", service: up }
+    down: { entryPoints: [down], rule: "HostSNI(\`*\`)", service: down }
+    up6: { entryPoints: [up6], rule: "HostSNI(\`*\`)", service: up6 }
+  services:
+    web:
+      loadBalancer:
+        forwarding: nat
+        servers:
+          - { address: "10.0.11.2:8080" }
+          - { address: "10.0.12.2:8080" }
+          - { address: "10.0.13.2:8080" }
+    web6:
+      loadBalancer:
+        servers:
+          - { address: "[fd00:11::2]:8080" }
+          - { address: "[fd00:12::2]:8080" }
+    up:
+      loadBalancer:
+        servers: [ { address: "10.0.11.2:9000" } ]
+    down:
+      loadBalancer:
+        forwarding: nat
+        servers: [ { address: "10.0.12.2:9001" } ]
+    up6:
+      loadBalancer:
+        forwarding: nat
+        servers: [ { address: "[fd00:13::2]:9000" } ]
+udp:
+  routers:
+    dns: { entryPoints: [dns], service: dns }
+  services:
+    dns:
+      loadBalancer:
+        servers:
+          - { address: "10.0.11.2:5353" }
+          - { address: "10.0.12.2:5353" }
+YAML
+}
+
+if ! dp_topology; then
+	echo "FAIL topology: cannot build namespaces"; exit 1
+fi
+offload on
+dp_backends
+head -c 4194304 /dev/urandom >"$DP_TMP/blob"
+want=$(sha256sum <"$DP_TMP/blob" | cut -d' ' -f1)
+# upload sinks (answer the sha256 of what arrived) and a download source
+for i in 1 3; do
+	nsenter --net="/run/netns/$(dp_ns b$i)" socat \
+		TCP6-LISTEN:9000,ipv6only=0,reuseaddr,fork EXEC:sha256sum &
+	BLOB_PIDS="$BLOB_PIDS $!"
+done
+nsenter --net="/run/netns/$(dp_ns b2)" socat \
+	TCP-LISTEN:9001,reuseaddr,fork "EXEC:cat $DP_TMP/blob" &
+BLOB_PIDS="$BLOB_PIDS $!"
+write_config tc
+sleep 0.3
+if ! dp_sluiced "$DP_TMP/sluice.yaml"; then
+	echo "FAIL dp_hook_start: $(tail -5 "$DP_TMP/sluiced.log" | tr '\n' ' ')"
+	exit 1
+fi
+if ! dp_sluice daemon status | grep -q "dataplane *attached"; then
+	echo "SKIP dp_hook: no data plane here"; exit 0
+fi
+
+st=$(dp_sluice -j prog show)
+xdp=$(for n in lc lb1 lb2 lb3; do dp_in l ip -d link show "$n"; done | grep -c "prog/xdp")
+if jq -e '[.links[] | select(.hook == "tc" and .tc and (.xdp // false | not) and .ifindex > 0)] | length == 4' <<<"$st" >/dev/null &&
+   [ "$(tc_lb_links)" = $((links0 + 4)) ] && [ "$xdp" = 0 ]; then
+	pass dp_hook_attached
+else
+	fail dp_hook_attached "$(jq -c .links <<<"$st"); lb_tc_lb links $(tc_lb_links) (before: $links0); xdp progs $xdp"
+fi
+
+g0=$(dp_sluice -j stats show | jq .global)
+out=$(dp_client tcp 10.0.0.10 80 30 20000)
+out6=$(dp_client tcp fd00:a::10 80 20 20100)
+udp=$(dp_client udp 10.0.0.11 53 20 21000)
+g1=$(dp_sluice -j stats show | jq .global)
+d() { echo $(( $(jq ".$1" <<<"$g1") - $(jq ".$1" <<<"$g0") )); }
+# nat: the backends see the client; fullnat: the balancer's address
+if [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq '.answers | length' <<<"$out")" = 3 ] &&
+   [ "$(jq -c .peers <<<"$out")" = '["10.0.1.2"]' ] &&
+   [ "$(jq .failed <<<"$out6")" = 0 ] && [ "$(jq '.answers | length' <<<"$out6")" = 2 ] &&
+   [ "$(jq -r '.peers | join(",")' <<<"$out6")" = "fd00:11::1,fd00:12::1" ] &&
+   [ "$(jq .failed <<<"$udp")" = 0 ] && [ "$(jq -c .peers <<<"$udp")" != '["10.0.1.2"]' ]; then
+	pass dp_hook_balances
+else
+	fail dp_hook_balances "v4 $(jq -c . <<<"$out"), v6 $(jq -c . <<<"$out6"), udp $(jq -c . <<<"$udp")"
+fi
+# at TC every translated packet leaves by bpf_redirect(): tx_tc, no XDP
+if [ "$(d tx_tc)" -ge 200 ] && [ "$(d tx_redirect)" = 0 ] && [ "$(d new_flow)" -ge 70 ]; then
+	pass dp_hook_counters
+else
+	fail dp_hook_counters "tx_tc +$(d tx_tc), tx_redirect +$(d tx_redirect), new_flow +$(d new_flow)"
+fi
+
+# bulk both ways, IPv4 and IPv6, with partial checksums and TSO
+got_up=$(dp_in c timeout 20 socat -t 10 - TCP:10.0.0.12:9000 <"$DP_TMP/blob" | cut -d' ' -f1)
+got_up6=$(dp_in c timeout 20 socat -t 10 - "TCP6:[fd00:a::12]:9000" <"$DP_TMP/blob" | cut -d' ' -f1)
+got_down=$(dp_in c timeout 20 socat -u TCP:10.0.0.13:9001 - | sha256sum | cut -d' ' -f1)
+if [ "$got_up" = "$want" ] && [ "$got_up6" = "$want" ] && [ "$got_down" = "$want" ]; then
+	pass dp_hook_bulk_intact
+else
+	fail dp_hook_bulk_intact "want $want: up $got_up, up6 $got_up6, down $got_down"
+fi
+# the upload VIP's packets were super-packets, balanced whole
+vs=$(dp_sluice -j vip show | jq '[.[] | select(.vip | startswith("10.0.0.12"))][0]')
+pk=$(jq '.pkts // 0' <<<"$vs")
+by=$(jq '.bytes // 0' <<<"$vs")
+[ "${V:-0}" = 1 ] && echo "    upload VIP: $pk packets, $by bytes"
+if [ "$pk" -gt 0 ] && [ $((by / pk)) -gt 3000 ]; then
+	pass dp_hook_super_packets
+else
+	fail dp_hook_super_packets "VIP 10.0.0.12:9000 $pk packets, $by bytes: $(jq -c . <<<"$vs")"
+fi
+
+# move to XDP and back by reload, one connection open throughout (XDP
+# needs the peers' checksums complete: offload off first)
+offload off
+fifo=$DP_TMP/hold.fifo
+mkfifo "$fifo"
+dp_client hold 10.0.0.10 80 "$fifo" "$DP_TMP/hold.out" &
+DP_PIDS+=($!)
+exec 7<>"$fifo"
+ping_hold() { echo ping >&7; sleep 0.5; }
+ping_hold
+write_config xdp
+dp_sluice daemon reload >/dev/null
+ping_hold
+xdp=$(for n in lc lb1 lb2 lb3; do dp_in l ip -d link show "$n"; done | grep -c "prog/xdp")
+out=$(dp_client tcp 10.0.0.10 80 5 22000)
+write_config tc
+dp_sluice daemon reload >/dev/null
+ping_hold
+out2=$(dp_client tcp 10.0.0.10 80 5 23000)
+echo quit >&7
+exec 7>&-
+lines=$(grep -c " 10.0.1.2$" "$DP_TMP/hold.out")
+be=$(sort -u "$DP_TMP/hold.out" | wc -l)
+if [ "$xdp" = 4 ] && [ "$lines" = 3 ] && [ "$be" = 1 ] &&
+   [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq .failed <<<"$out2")" = 0 ] &&
+   [ "$(tc_lb_links)" = $((links0 + 4)) ]; then
+	pass dp_hook_move
+else
+	fail dp_hook_move "xdp progs after reload $xdp; held answers: $(tr '\n' '|' <"$DP_TMP/hold.out"); new conns $(jq -c . <<<"$out") / $(jq -c . <<<"$out2")"
+fi
+
+dp_sluiced_stop
+dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
+if [ ! -e "$DP_PIN" ] && [ "$(tc_lb_links)" = "$links0" ]; then
+	pass dp_hook_detach
+else
+	fail dp_hook_detach "lb_tc_lb links: $(tc_lb_links) (before: $links0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
+fi
+exit $failed

@@ -13,6 +13,8 @@
 #   haproxy        HAProxy mode tcp, 2 threads
 #   xdp-nat        sluice XDP, DNAT only (backends reply through us)
 #   xdp-fullnat    sluice XDP, DNAT + SNAT
+#   tc-nat         sluice at TC ingress (hook: tc), DNAT only
+#   tc-fullnat     sluice at TC ingress (hook: tc), DNAT + SNAT
 # "Prepared" (all but route-default): tx checksum offload off on every veth
 # end (XDP rewrites cannot fix partial checksums) and GRO on every veth end
 # (veth NAPI: frames XDP_REDIRECTed into a veth need it on the peer).
@@ -46,7 +48,7 @@ cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
 bn_init l4veth
 
-CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat}
+CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat tc-nat tc-fullnat}
 CONC=${BENCH_L4_CONC:-1 8 32 128}
 D_CONN=$(bn_dur 2 1)
 D_TCP=$(bn_dur 3 2)
@@ -276,10 +278,14 @@ pins_down() {
 }
 bn_cleanup_hook() { pins_down; }
 
+# xdp_up FORWARDING [HOOK]: sluice's kernel data plane at HOOK (xdp, the
+# default, or tc)
 xdp_up() {
-	local fwd=$1 log=$BN_TMP/xdp.log
+	local fwd=$1 hook=${2:-xdp} log=$BN_TMP/xdp.log
 	cnote=" [XDP driven by $XDP_DRIVER]"
+	[ "$hook" = tc ] && cnote=
 	if [ "$XDP_DRIVER" = bench_lb ]; then
+		[ "$hook" = tc ] && bn_die "hook tc needs sluiced (bench_lb drives XDP only)"
 		[ -x "$BENCH_LB" ] || bn_die "$BENCH_LB missing (make tests)"
 		bn_bg $NL "$BENCH_LB" $([ "$fwd" = fullnat ] && echo -f) \
 			-i lc -i b1 -i b2 -i b3 \
@@ -304,6 +310,7 @@ entryPoints:
 dataplane:
   interfaces: [lc, b1, b2, b3]
   xdpMode: native
+  hook: $hook
   forwarding: $fwd
   flowTableSize: 262144
 tcp:
@@ -367,6 +374,8 @@ contender_up() {
 	haproxy) haproxy_up ;;
 	xdp-nat) xdp_up nat ;;
 	xdp-fullnat) xdp_up fullnat ;;
+	tc-nat) xdp_up nat tc ;;
+	tc-fullnat) xdp_up fullnat tc ;;
 	*) bn_die "unknown contender $1" ;;
 	esac
 }

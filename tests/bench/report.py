@@ -17,7 +17,8 @@ import statistics
 import subprocess
 import sys
 
-L4_ORDER = ["route-default", "route", "nft", "haproxy", "xdp-nat", "xdp-fullnat"]
+L4_ORDER = ["route-default", "route", "nft", "haproxy", "xdp-nat", "xdp-fullnat",
+            "tc-nat", "tc-fullnat"]
 L4_NAMES = {
     "route-default": "kernel routing, veth defaults",
     "route": "kernel routing (the limit)",
@@ -25,6 +26,8 @@ L4_NAMES = {
     "haproxy": "HAProxy mode tcp",
     "xdp-nat": "sluice XDP, nat",
     "xdp-fullnat": "sluice XDP, fullnat",
+    "tc-nat": "sluice TC hook, nat",
+    "tc-fullnat": "sluice TC hook, fullnat",
 }
 HIGHER_IS_BETTER = {"conn_per_s", "tcp_gbps", "udp_pps"}
 # Issue 7's goals for the XDP paths on this machine, ns per packet.

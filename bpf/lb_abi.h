@@ -118,6 +118,12 @@ enum lb_iface_flags {
 	 * redirects the skb here (or, without lb_tc, the kernel routes it).
 	 */
 	LB_IFACE_F_REDIRECT = 1 << 0,
+	/* A veth (or netkit) whose peer is in another network namespace:
+	 * the TC hook hands packets leaving by it straight to the peer's
+	 * receive path with bpf_redirect_peer() (no transmit, no backlog
+	 * queue). Set by sluiced from the interface's netlink facts.
+	 */
+	LB_IFACE_F_PEER = 1 << 1,
 };
 
 /* XDP metadata (in front of the frame, bpf_xdp_adjust_meta()) on a

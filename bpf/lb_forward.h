@@ -210,9 +210,11 @@ static __always_inline bool lb_snat_addr(const struct lb_cfg *cfg,
 }
 
 /* TC: sends the translated skb of @ctx out of lb_fib()'s egress (@rc,
- * @fe) with its MACs written, or with the kernel's neighbour resolution
- * when the entry is missing; to the kernel's own path when there is no
- * route. Packet pointers are reloaded (lb_rewrite() dropped them).
+ * @fe) with its MACs written (into the peer's receive path when the
+ * egress is a veth with its peer in another namespace, LB_IFACE_F_PEER),
+ * or with the kernel's neighbour resolution when the entry is missing;
+ * to the kernel's own path when there is no route. Packet pointers are
+ * reloaded (lb_rewrite() dropped them).
  */
 static __always_inline int lb_output_tc(void *ctx, const struct lb_pkt *p,
 					const struct lb_fib_entry *fe, int rc)
@@ -232,7 +234,10 @@ static __always_inline int lb_output_tc(void *ctx, const struct lb_pkt *p,
 		goto kernel;
 	__builtin_memcpy(eth->h_dest, fe->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, fe->smac, ETH_ALEN);
-	ret = bpf_redirect(fe->ifindex, 0);
+	if (fe->egress.flags & LB_IFACE_F_PEER)
+		ret = bpf_redirect_peer(fe->ifindex, 0);
+	else
+		ret = bpf_redirect(fe->ifindex, 0);
 out:
 	if (ret != TC_ACT_REDIRECT)
 		return lb_drop(LB_DROP_REDIRECT, true);

@@ -9,6 +9,9 @@
 #  - 4 MiB each way through a VIP arrive intact (sha256 on the far side):
 #    TSO/GRO super-packets with partial checksums, translated whole (the
 #    VIP's byte counter shows packets far above the MTU);
+#  - packets for a backend behind a veth whose peer is in another
+#    namespace enter that peer directly (bpf_redirect_peer()): the
+#    balancer's veth transmits none of them;
 #  - a reload moves the interfaces to XDP and back while a connection
 #    stays open across both moves;
 #  - detach removes the TC links.
@@ -165,13 +168,24 @@ else
 fi
 
 # bulk both ways, IPv4 and IPv6, with partial checksums and TSO
+# pkts NS DEV tx|rx: the device's packet counter
+pkts() { dp_in "$1" ip -j -s link show "$2" | jq ".[0].stats64.$3.packets"; }
+tx0=$(pkts l lb1 tx); rx0=$(pkts b1 b1 rx)
 got_up=$(dp_in c timeout 20 socat -t 10 - TCP:10.0.0.12:9000 <"$DP_TMP/blob" | cut -d' ' -f1)
+tx1=$(pkts l lb1 tx); rx1=$(pkts b1 b1 rx)
 got_up6=$(dp_in c timeout 20 socat -t 10 - "TCP6:[fd00:a::12]:9000" <"$DP_TMP/blob" | cut -d' ' -f1)
 got_down=$(dp_in c timeout 20 socat -u TCP:10.0.0.13:9001 - | sha256sum | cut -d' ' -f1)
 if [ "$got_up" = "$want" ] && [ "$got_up6" = "$want" ] && [ "$got_down" = "$want" ]; then
 	pass dp_hook_bulk_intact
 else
 	fail dp_hook_bulk_intact "want $want: up $got_up, up6 $got_up6, down $got_down"
+fi
+# lb1's peer is in another namespace (LB_IFACE_F_PEER): packets to
+# backend 1 enter b1 by bpf_redirect_peer(), never transmitted by lb1
+if [ $((rx1 - rx0)) -ge 100 ] && [ $((tx1 - tx0)) -lt $(((rx1 - rx0) / 10)) ]; then
+	pass dp_hook_peer_redirect
+else
+	fail dp_hook_peer_redirect "upload: lb1 transmitted $((tx1 - tx0)), b1 received $((rx1 - rx0))"
 fi
 # the upload VIP's packets were super-packets, balanced whole
 vs=$(dp_sluice -j vip show | jq '[.[] | select(.vip | startswith("10.0.0.12"))][0]')

@@ -159,13 +159,16 @@ static void iface_snat(const struct cfg_dataplane *dpc, const char *ifname,
 }
 
 /* Writes @ci's lb_ifaces entry: SNAT sources and how packets leave by it
- * (XDP_REDIRECT, or the TC program with transmit: tc).
+ * (XDP_REDIRECT, or the TC program with transmit: tc; from the TC hook
+ * into a veth peer's receive path when the peer is in another namespace).
  */
 static int iface_write(struct dataplane *dp, const struct config *cfg,
 		       const struct cfg_dp_iface *ci)
 {
 	struct lb_iface ifc = { .flags = ci->xmit_tc ? 0 : LB_IFACE_F_REDIRECT };
 
+	if (lb_iface_peer_elsewhere(ci->name) == 1)
+		ifc.flags |= LB_IFACE_F_PEER;
 	iface_snat(&cfg->dataplane, ci->name, &ifc);
 	return lbmap_iface_set(&dp->maps, if_nametoindex(ci->name), &ifc);
 }

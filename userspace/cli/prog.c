@@ -150,6 +150,8 @@ static int prog_attach(int argc, char **argv)
 	lb_loader__map_fds(ld, fds);
 	lbmap_init_fds(&m, fds);
 	lb_iface_addrs(argv[0], &ifc);
+	if (lb_iface_peer_elsewhere(argv[0]) == 1)
+		ifc.flags |= LB_IFACE_F_PEER;
 	lbmap_iface_set(&m, if_nametoindex(argv[0]), &ifc);
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "dev", "attached to %s", argv[0]);

@@ -1242,7 +1242,7 @@ int main(void)
 	};
 	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 5, i, j = 0, cut = n;
 	size_t nt = sizeof(tail) / sizeof(tail[0]), jx;
-	struct CMUnitTest *tests = calloc(2 * (n + ni) + nt, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(2 * (n + ni + nt), sizeof(*tests));
 	char **names = calloc(n, sizeof(*names));
 	int fails;
 
@@ -1279,6 +1279,10 @@ int main(void)
 		tests[j].test_func = run_row;
 		tests[j++].initial_state = &rows[i];
 	}
+	/* kernel steering's LOCAL path is hook-agnostic too */
+	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_local_vip_flow);
+	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_local_vip_no_backend);
+	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_local_vip_switch);
 	fails = _cmocka_run_group_tests("lb_xdp", tests, jx, group_setup,
 					group_teardown);
 	fails += _cmocka_run_group_tests("lb_tc_lb", tests + jx, j - jx,

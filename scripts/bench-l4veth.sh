@@ -15,6 +15,8 @@
 #   xdp-fullnat    sluice XDP, DNAT + SNAT
 #   tc-nat         sluice at TC ingress (hook: tc), DNAT only
 #   tc-fullnat     sluice at TC ingress (hook: tc), DNAT + SNAT
+#   tc-default     tc-fullnat on veths left at their defaults (the TC hook
+#                  needs no preparation): compare with route-default
 # "Prepared" (all but route-default): tx checksum offload off on every veth
 # end (XDP rewrites cannot fix partial checksums) and GRO on every veth end
 # (veth NAPI: frames XDP_REDIRECTed into a veth need it on the peer).
@@ -48,7 +50,7 @@ cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
 bn_init l4veth
 
-CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat tc-nat tc-fullnat}
+CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat tc-nat tc-fullnat tc-default}
 CONC=${BENCH_L4_CONC:-1 8 32 128}
 D_CONN=$(bn_dur 2 1)
 D_TCP=$(bn_dur 3 2)
@@ -364,7 +366,7 @@ EOF
 contender_up() {
 	cnote=
 	case $1 in
-	route-default) topo_up 0 ;;
+	route-default|tc-default) topo_up 0 ;;
 	*) topo_up 1 ;;
 	esac
 	backends_up
@@ -375,7 +377,7 @@ contender_up() {
 	xdp-nat) xdp_up nat ;;
 	xdp-fullnat) xdp_up fullnat ;;
 	tc-nat) xdp_up nat tc ;;
-	tc-fullnat) xdp_up fullnat tc ;;
+	tc-fullnat|tc-default) xdp_up fullnat tc ;;
 	*) bn_die "unknown contender $1" ;;
 	esac
 }

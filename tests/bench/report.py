@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 L4_ORDER = ["route-default", "route", "nft", "haproxy", "xdp-nat", "xdp-fullnat",
-            "tc-nat", "tc-fullnat"]
+            "tc-nat", "tc-fullnat", "tc-default"]
 L4_NAMES = {
     "route-default": "kernel routing, veth defaults",
     "route": "kernel routing (the limit)",
@@ -28,6 +28,7 @@ L4_NAMES = {
     "xdp-fullnat": "sluice XDP, fullnat",
     "tc-nat": "sluice TC hook, nat",
     "tc-fullnat": "sluice TC hook, fullnat",
+    "tc-default": "sluice TC hook, fullnat, veth defaults",
 }
 HIGHER_IS_BETTER = {"conn_per_s", "tcp_gbps", "udp_pps"}
 # Issue 7's goals for the XDP paths on this machine, ns per packet.

@@ -13,6 +13,8 @@
 
 #include "lb_abi.h"
 
+#define COST_SMALL	16384	/* entries of cost_flows_small */
+
 /* Like lb_flows: LRU hash of struct lb_flow_key -> struct lb_flow at the
  * default flow table size.
  */
@@ -22,6 +24,32 @@ struct {
 	__type(key, struct lb_flow_key);
 	__type(value, struct lb_flow);
 } cost_flows SEC(".maps");
+
+/* Variants of cost_flows for the new-key insert: per-CPU LRU lists
+ * (BPF_F_NO_COMMON_LRU: each CPU evicts from its own max_entries / CPUs),
+ * a small table (its memory stays in cache), a plain preallocated hash.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, LB_FLOWS_DEFAULT);
+	__type(key, struct lb_flow_key);
+	__type(value, struct lb_flow);
+} cost_flows_pcpu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, COST_SMALL);
+	__type(key, struct lb_flow_key);
+	__type(value, struct lb_flow);
+} cost_flows_small SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_FLOWS_DEFAULT);
+	__type(key, struct lb_flow_key);
+	__type(value, struct lb_flow);
+} cost_flows_hash SEC(".maps");
 
 /* Like lb_vips: hash of struct lb_vip_key -> struct lb_vip, not
  * preallocated.
@@ -50,7 +78,8 @@ struct {
 	__type(value, __u64);
 } cost_stats SEC(".maps");
 
-__u32 cost_seq;		/* the next new key of cost_lru_new */
+__u32 cost_seq;		/* the next new key of the inserts */
+__u32 cost_miss_seq;	/* the next key of cost_lru_miss */
 __u64 cost_fail;
 __u64 cost_sink;
 
@@ -85,17 +114,57 @@ int cost_lru_hit(struct xdp_md *ctx)
 	return verdict(bpf_map_lookup_elem(&cost_flows, &k) != NULL);
 }
 
-/* A key never inserted before: UDP, the source address from cost_seq. */
+/* A key never used before: UDP, the source address from cost_seq. */
+static __always_inline void new_key(struct lb_flow_key *k)
+{
+	hit_key(k);
+	k->proto = IPPROTO_UDP;
+	k->src[3] = cost_seq++;
+}
+
+static __always_inline int insert_new(void *map)
+{
+	struct lb_flow v = { .backend_id = 1, .state = LB_FLOW_UDP };
+	struct lb_flow_key k;
+
+	new_key(&k);
+	return verdict(!bpf_map_update_elem(map, &k, &v, BPF_NOEXIST));
+}
+
 SEC("xdp")
 int cost_lru_new(struct xdp_md *ctx)
 {
+	return insert_new(&cost_flows);
+}
+
+SEC("xdp")
+int cost_lru_pcpu_new(struct xdp_md *ctx)
+{
+	return insert_new(&cost_flows_pcpu);
+}
+
+SEC("xdp")
+int cost_lru_small_new(struct xdp_md *ctx)
+{
+	return insert_new(&cost_flows_small);
+}
+
+SEC("xdp")
+int cost_hash_new(struct xdp_md *ctx)
+{
+	return insert_new(&cost_flows_hash);
+}
+
+/* The lookup a new flow starts with: a key not in the table. */
+SEC("xdp")
+int cost_lru_miss(struct xdp_md *ctx)
+{
 	struct lb_flow_key k;
-	struct lb_flow v = { .backend_id = 1, .state = LB_FLOW_UDP };
 
 	hit_key(&k);
-	k.proto = IPPROTO_UDP;
-	k.src[3] = cost_seq++;
-	return verdict(!bpf_map_update_elem(&cost_flows, &k, &v, BPF_NOEXIST));
+	k.proto = IPPROTO_ICMP;
+	k.src[3] = cost_miss_seq++;
+	return verdict(bpf_map_lookup_elem(&cost_flows, &k) == NULL);
 }
 
 SEC("xdp")

@@ -409,6 +409,23 @@ static double time_cost(struct bench_cost *c, struct bpf_program *prog,
 	return median(d, REPEAT_TRIES) - empty;
 }
 
+/* A row of @prog inserting @repeat x REPEAT_TRIES new keys into a @kind of
+ * @size entries (never full: the bench starts each round on a fresh one).
+ */
+static void cost_insert(struct bench_cost *c, struct bpf_program *prog,
+			const char *name, const char *kind,
+			const struct bpf_map *map, int repeat, double empty)
+{
+	int size = bpf_map__max_entries(map);
+	char how[256];
+
+	snprintf(how, sizeof(how), "repeat=%d x 5 distinct keys (BPF_NOEXIST, checked) into "
+		 "a %s of %d entries, minus the empty program, median of 5",
+		 repeat, kind, size);
+	row("xdp_cost", name, "ns_per_op", "repeat",
+	    time_cost(c, prog, XDP_PASS, repeat, empty), "ns", how);
+}
+
 static int cost_rows(void)
 {
 	struct run f = { .prog = bpf_program__fd(floor_skel->progs.floor_pass),
@@ -420,7 +437,7 @@ static int cost_rows(void)
 	struct lb_vip vv = { .vip_id = 1 };
 	__be32 a[4] = {};
 	const char *sub = "repeat=200000 minus the empty program (repeat), median of 5";
-	int flows = LB_FLOWS_DEFAULT, first = REPEAT * REPEAT_TRIES;
+	int flows, first = REPEAT * REPEAT_TRIES;
 	char how[256];
 	struct pkt p;
 	double empty;
@@ -429,6 +446,7 @@ static int cost_rows(void)
 		fprintf(stderr, "bench_xdp: cannot load the cost programs\n");
 		return -1;
 	}
+	flows = bpf_map__max_entries(c->maps.cost_flows);
 	inet_pton(AF_INET, "192.0.2.10", fk.src);
 	inet_pton(AF_INET, "10.0.0.1", fk.dst);
 	fk.sport = htons(40000);
@@ -461,18 +479,20 @@ static int cost_rows(void)
 	row("xdp_cost", "LRU hash lookup, lb_flow_key, hit (lb_flows-like)",
 	    "ns_per_op", "repeat",
 	    time_cost(c, c->progs.cost_lru_hit, XDP_PASS, REPEAT, empty), "ns", sub);
-	snprintf(how, sizeof(how), "repeat=200000 x 5 distinct keys (BPF_NOEXIST, checked) "
-		 "into a table of %d, minus the empty program, median of 5", flows);
-	row("xdp_cost", "LRU hash update, new key, table not full", "ns_per_op",
-	    "repeat", time_cost(c, c->progs.cost_lru_new, XDP_PASS, REPEAT, empty),
-	    "ns", how);
+	row("xdp_cost", "LRU hash lookup, lb_flow_key, miss (a new flow's first lookup)",
+	    "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_lru_miss, XDP_PASS, REPEAT, empty), "ns",
+	    "repeat=200000, a distinct absent key per run, the table above (holding 1); "
+	    "minus the empty program, median of 5");
+	cost_insert(c, c->progs.cost_lru_new, "LRU hash update, new key, table not full",
+		    "LRU hash", c->maps.cost_flows, REPEAT, empty);
 	/* fill the table: every insert from here on evicts */
 	while (c->bss->cost_seq < (uint32_t)flows) {
+		uint32_t left = flows - c->bss->cost_seq;
 		struct run g = { .prog = bpf_program__fd(c->progs.cost_lru_new),
 				 .ifindex = if_client, .verdict = XDP_PASS, .pkt = &p };
 
-		if (run_once(&g, flows - c->bss->cost_seq < (uint32_t)REPEAT ?
-			     (int)(flows - c->bss->cost_seq) : REPEAT) < 0)
+		if (run_once(&g, left < REPEAT ? (int)left : REPEAT) < 0)
 			exit(1);
 	}
 	snprintf(how, sizeof(how), "as above after %d inserts (%d timed above) into the "
@@ -480,6 +500,16 @@ static int cost_rows(void)
 	row("xdp_cost", "LRU hash update, new key, table full (evicts)", "ns_per_op",
 	    "repeat", time_cost(c, c->progs.cost_lru_new, XDP_PASS, REPEAT, empty),
 	    "ns", how);
+	cost_insert(c, c->progs.cost_lru_pcpu_new,
+		    "LRU hash (BPF_F_NO_COMMON_LRU) update, new key, not full",
+		    "LRU hash with per-CPU LRU lists", c->maps.cost_flows_pcpu,
+		    40000, empty);
+	cost_insert(c, c->progs.cost_lru_small_new,
+		    "LRU hash update, new key, small table not full",
+		    "LRU hash", c->maps.cost_flows_small, 3000, empty);
+	cost_insert(c, c->progs.cost_hash_new,
+		    "hash (preallocated) update, new key, not full",
+		    "plain hash", c->maps.cost_flows_hash, REPEAT, empty);
 	f.prog = bpf_program__fd(floor_skel->progs.floor_fib);
 	row("xdp_cost", "bpf_fib_lookup() (IPv4, neighbour known)", "ns_per_op",
 	    "repeat", time_repeat(&f) - empty, "ns", sub);

@@ -6,7 +6,7 @@
  * Every run writes the template frame (restore_tmpl, set by the bench,
  * the same length as the test input) back over the packet, optionally
  * makes it a new flow (a distinct client tuple per run, checksums fixed
- * incrementally), then tail-calls slot 0 of restore_jmp: sluice's lb_xdp
+ * incrementally; or one of a set of flows in turn), then tail-calls slot 0 of restore_jmp: sluice's lb_xdp
  * for a measured row, a floor program returning the same verdict for the
  * harness's own cost (subtracted). So repeat reruns the same path on the
  * same input instead of on the program's own output.
@@ -43,6 +43,9 @@ __u8 restore_tmpl[RESTORE_MAX];
 __u32 restore_len;
 __u32 restore_vary;
 __u32 restore_seq;	/* the next flow number (RESTORE_NEW*) */
+__u32 restore_mod;	/* not 0: flow restore_base + restore_seq % this, a
+			 * round robin over existing flows */
+__u32 restore_base;
 __u64 restore_fail;	/* runs that could not restore or tail-call */
 
 /* RFC 1624 incremental update: @sum is ~HC + sum(~m) + sum(m'). */
@@ -105,6 +108,13 @@ static __always_inline int vary6(struct xdp_md *ctx, __u32 n)
 	return 0;
 }
 
+static __always_inline __u32 flow_no(void)
+{
+	__u32 n = restore_seq++;
+
+	return restore_mod ? restore_base + n % restore_mod : n;
+}
+
 SEC("xdp")
 int restore(struct xdp_md *ctx)
 {
@@ -116,9 +126,9 @@ int restore(struct xdp_md *ctx)
 	    bpf_xdp_store_bytes(ctx, 0, restore_tmpl, len))
 		goto fail;
 	if (restore_vary == RESTORE_NEW4)
-		err = vary4(ctx, restore_seq++);
+		err = vary4(ctx, flow_no());
 	else if (restore_vary == RESTORE_NEW6)
-		err = vary6(ctx, restore_seq++);
+		err = vary6(ctx, flow_no());
 	if (err)
 		goto fail;
 	bpf_tail_call(ctx, &restore_jmp, 0);

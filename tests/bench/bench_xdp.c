@@ -240,6 +240,36 @@ static int stat_moved(const char *name, const uint64_t *st0,
 	return -1;
 }
 
+/* Checks that the harness makes valid packets of a varied template @p:
+ * three runs into the floor across a change of every byte the variation
+ * writes, every checksum right, a new client each.
+ */
+static int restore_check(struct run *r, const struct rrow *w,
+			 const struct pkt *p)
+{
+	char last[INET6_ADDRSTRLEN + 8] = "", cur[sizeof(last)];
+	uint32_t seq = rskel->bss->restore_seq;
+	struct pkt_view v;
+	int i;
+
+	rskel->bss->restore_seq = 0x7ffffffe;	/* ...fe, ...ff, 0x80000000 */
+	for (i = 0; i < 3; i++) {
+		if (restore_run(r, w->floor, 1) < 0)
+			return -1;
+		pkt_view(p, r->out, r->out_len, &v);
+		snprintf(cur, sizeof(cur), "%s.%u", v.src, v.sport);
+		if (!v.l3_csum_ok || !v.l4_csum_ok || !strcmp(cur, last)) {
+			fprintf(stderr, "bench_xdp: %s: the harness made a bad packet "
+				"(client %s, checksums %d/%d)\n", w->name, cur,
+				v.l3_csum_ok, v.l4_csum_ok);
+			return -1;
+		}
+		memcpy(last, cur, sizeof(last));
+	}
+	rskel->bss->restore_seq = seq;
+	return 0;
+}
+
 /* Times @w: median over REPEAT_TRIES of lb_xdp minus the median of the
  * floor, both through the harness; *@harness gets the floor's median.
  */
@@ -270,6 +300,8 @@ static double time_restore(const struct rrow *w, int repeat, double *harness)
 			exit(1);
 		memcpy(want, plain.out, plain.out_len);
 		want_len = plain.out_len;
+	} else if (restore_check(&r, w, &p)) {
+		exit(1);
 	}
 	for (i = 0; i < REPEAT_TRIES; i++) {
 		df[i] = restore_run(&r, w->floor, repeat);

@@ -1,8 +1,10 @@
 /* bench_xdp: ns per packet of every path of sluice's XDP program
  * (bpf/lb.bpf.c) next to floor programs (tests/bench/bench_floor.bpf.c:
  * an empty XDP_PASS, XDP_DROP, a MAC swap + XDP_TX, one bpf_fib_lookup())
- * under BPF_PROG_TEST_RUN; tests/bench/xdp_env.h describes the two
- * timing methods and the checks.
+ * under BPF_PROG_TEST_RUN; tests/bench/xdp_env.h describes the timing
+ * methods repeat and single and the checks, "restore rows" below the
+ * third (tests/bench/bench_restore.bpf.c), "cost breakdown" the section
+ * xdp_cost (tests/bench/bench_cost.bpf.c).
  *
  *   bench_xdp [ROUNDS [RUNS]]
  *
@@ -13,6 +15,8 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "bench_cost.skel.h"
+#include "bench_restore.skel.h"
 #include "xdp_env.h"
 
 static unsigned int new_seq;	/* distinct tuples across rounds */
@@ -170,6 +174,447 @@ static int paths_setup(void)
 	return run_once(&r, 1) < 0 ? -1 : 0;
 }
 
+/* ---- restore rows ------------------------------------------------------
+ * Method "restore": one test run of bench_restore.bpf.c's harness with
+ * repeat; every run writes the row's input back over the packet (a new
+ * client tuple per run for new-flow rows) and tail-calls the timed
+ * program, so repeat times the same path on the same input, with warm
+ * caches as in a NAPI poll loop. The same harness tail-calling a floor
+ * program of the same verdict is timed in the same tries and subtracted
+ * (the restore and the tail call). Every try checks that the harness
+ * failed no run, that the row's counter moved by repeat (every run took
+ * the path; new flows: the new-flow counter too, so every tuple was new)
+ * and, for rows with a fixed input, that the last output equals what
+ * lb_xdp makes of that input in a plain run.
+ */
+#define RESTORE_SAME	0	/* bench_restore.bpf.c's restore_vary */
+#define RESTORE_NEW4	1
+#define RESTORE_NEW6	2
+#define RESTORE_NEW_RUNS 4000	/* repeat of new-flow rows (distinct SYNs):
+				 * fullnat keeps its SNAT ports <= 10% used, so
+				 * 8 colliding tries (a drop) stay unlikely */
+#define FLOW_TABLE	(1 << 18)	/* paths_setup()'s flow tables */
+
+static struct bench_restore *rskel;
+static uint64_t flows_made;	/* new flows since paths_setup() */
+
+struct rrow {
+	const char *name;
+	pkt_fn fn;		/* the input (new-flow rows: the template) */
+	int ifindex;
+	int vary;		/* RESTORE_* */
+	int verdict;
+	int floor;		/* prog fd: same verdict, no work */
+	int stat;		/* LB_STAT_* moved by one per run */
+	int new_flow;		/* 1: LB_STAT_NEW_FLOW moves too */
+};
+
+/* Runs the harness into @target with repeat @repeat; -1 on error. */
+static long restore_run(struct run *r, int target, int repeat)
+{
+	uint64_t fail = rskel->bss->restore_fail;
+	int jmp = bpf_map__fd(rskel->maps.restore_jmp);
+	uint32_t zero = 0;
+	long d;
+
+	if (bpf_map_update_elem(jmp, &zero, &target, BPF_ANY)) {
+		fprintf(stderr, "bench_xdp: restore_jmp: %s\n", strerror(errno));
+		return -1;
+	}
+	d = run_once(r, repeat);
+	if (d >= 0 && rskel->bss->restore_fail != fail) {
+		fprintf(stderr, "bench_xdp: %lu runs not restored or tail-called\n",
+			(unsigned long)(rskel->bss->restore_fail - fail));
+		return -1;
+	}
+	return d;
+}
+
+static int stat_moved(const char *name, const uint64_t *st0,
+		      const uint64_t *st1, int id, uint64_t want)
+{
+	if (st1[id] - st0[id] == want)
+		return 0;
+	fprintf(stderr, "bench_xdp: %s: %s moved by %lu in %lu runs: wrong path timed\n",
+		name, lbmap_stat_name(id), st1[id] - st0[id], want);
+	return -1;
+}
+
+/* Checks that the harness makes valid packets of a varied template @p:
+ * three runs into the floor across a change of every byte the variation
+ * writes, every checksum right, a new client each.
+ */
+static int restore_check(struct run *r, const struct rrow *w,
+			 const struct pkt *p)
+{
+	char last[INET6_ADDRSTRLEN + 8] = "", cur[sizeof(last)];
+	uint32_t seq = rskel->bss->restore_seq;
+	struct pkt_view v;
+	int i;
+
+	rskel->bss->restore_seq = 0x7ffffffe;	/* ...fe, ...ff, 0x80000000 */
+	for (i = 0; i < 3; i++) {
+		if (restore_run(r, w->floor, 1) < 0)
+			return -1;
+		pkt_view(p, r->out, r->out_len, &v);
+		snprintf(cur, sizeof(cur), "%s.%u", v.src, v.sport);
+		if (!v.l3_csum_ok || !v.l4_csum_ok || !strcmp(cur, last)) {
+			fprintf(stderr, "bench_xdp: %s: the harness made a bad packet "
+				"(client %s, checksums %d/%d)\n", w->name, cur,
+				v.l3_csum_ok, v.l4_csum_ok);
+			return -1;
+		}
+		memcpy(last, cur, sizeof(last));
+	}
+	rskel->bss->restore_seq = seq;
+	return 0;
+}
+
+/* Times @w: median over REPEAT_TRIES of lb_xdp minus the median of the
+ * floor, both through the harness; *@harness gets the floor's median.
+ */
+static double time_restore(const struct rrow *w, int repeat, double *harness)
+{
+	struct run r = { .prog = bpf_program__fd(rskel->progs.restore),
+			 .ifindex = w->ifindex, .verdict = w->verdict };
+	int lb = bpf_program__fd(skel->progs.lb_xdp);
+	uint64_t st0[LB_STAT_NR], st1[LB_STAT_NR];
+	uint8_t want[PKT_MAX];
+	uint32_t want_len = 0;
+	long dl[REPEAT_TRIES], df[REPEAT_TRIES];
+	struct pkt p;
+	int i;
+
+	w->fn(&p, 0);
+	if (p.len > sizeof(rskel->bss->restore_tmpl))
+		exit(1);
+	memcpy(rskel->bss->restore_tmpl, p.b, p.len);
+	rskel->bss->restore_len = p.len;
+	rskel->bss->restore_vary = w->vary;
+	r.pkt = &p;
+	if (w->vary == RESTORE_SAME) {
+		struct run plain = r;
+
+		plain.prog = lb;
+		if (run_once(&plain, 1) < 0)
+			exit(1);
+		memcpy(want, plain.out, plain.out_len);
+		want_len = plain.out_len;
+	} else if (restore_check(&r, w, &p)) {
+		exit(1);
+	}
+	for (i = 0; i < REPEAT_TRIES; i++) {
+		df[i] = restore_run(&r, w->floor, repeat);
+		if (df[i] < 0 || lbmap_stats_get(&maps, st0))
+			exit(1);
+		dl[i] = restore_run(&r, lb, repeat);
+		if (dl[i] < 0 || lbmap_stats_get(&maps, st1))
+			exit(1);
+		if (stat_moved(w->name, st0, st1, w->stat, repeat) ||
+		    stat_moved(w->name, st0, st1, LB_STAT_NEW_FLOW,
+			       (uint64_t)w->new_flow * repeat) ||
+		    stat_moved(w->name, st0, st1, LB_STAT_DROP, 0))
+			exit(1);
+		if (w->vary == RESTORE_SAME &&
+		    (r.out_len != want_len || memcmp(r.out, want, want_len))) {
+			fprintf(stderr, "bench_xdp: %s: output differs from a plain run\n",
+				w->name);
+			exit(1);
+		}
+		flows_made += (uint64_t)w->new_flow * repeat;
+	}
+	*harness = median(df, REPEAT_TRIES);
+	return median(dl, REPEAT_TRIES) - *harness;
+}
+
+static void p_tmpl4(struct pkt *p, const char *vip)
+{
+	tcp4(p, "198.18.0.0", vip, 32768, 80, 0x02);
+}
+
+static void p_tmpl_nat_ack(struct pkt *p, unsigned int i)
+{
+	tcp4(p, "198.18.0.0", "10.0.0.1", 32768, 80, 0x10);
+}
+
+static void p_tmpl_nat(struct pkt *p, unsigned int i)
+{
+	p_tmpl4(p, "10.0.0.1");
+}
+
+static void p_tmpl_fullnat(struct pkt *p, unsigned int i)
+{
+	p_tmpl4(p, "10.0.0.2");
+}
+
+static void p_tmpl_local(struct pkt *p, unsigned int i)
+{
+	p_tmpl4(p, "10.0.0.4");
+}
+
+static void p_tmpl6(struct pkt *p, unsigned int i)
+{
+	tcp6(p, "2001:db8:1::", "fd00::1", 40000, 80, 0x02);
+}
+
+/* @w (an established row over RESTORE_NEW4 tuples) on @nflows flows in
+ * turn: the flows are made first (a SYN each through the harness, every
+ * one checked new), then timed by time_restore() with the harness going
+ * round robin over them.
+ */
+static double time_restore_many(const struct rrow *w, uint32_t nflows,
+				double *harness)
+{
+	struct run r = { .prog = bpf_program__fd(rskel->progs.restore),
+			 .ifindex = w->ifindex, .verdict = w->verdict };
+	uint32_t base = rskel->bss->restore_seq;
+	uint64_t st0[LB_STAT_NR], st1[LB_STAT_NR];
+	struct pkt p;
+	double v;
+
+	p_tmpl_nat(&p, 0);
+	memcpy(rskel->bss->restore_tmpl, p.b, p.len);
+	rskel->bss->restore_len = p.len;
+	rskel->bss->restore_vary = RESTORE_NEW4;
+	rskel->bss->restore_base = base;
+	rskel->bss->restore_mod = nflows;
+	rskel->bss->restore_seq = 0;
+	r.pkt = &p;
+	if (lbmap_stats_get(&maps, st0) ||
+	    restore_run(&r, bpf_program__fd(skel->progs.lb_xdp), nflows) < 0 ||
+	    lbmap_stats_get(&maps, st1) ||
+	    stat_moved(w->name, st0, st1, LB_STAT_NEW_FLOW, nflows))
+		exit(1);
+	flows_made += nflows;
+	v = time_restore(w, REPEAT, harness);
+	rskel->bss->restore_mod = 0;
+	rskel->bss->restore_seq = base + nflows;
+	return v;
+}
+
+/* The restore rows of one round, on fresh tables (paths_setup()). */
+static int restore_rows(void)
+{
+	int fred = bpf_program__fd(floor_skel->progs.floor_redirect);
+	int fpass = bpf_program__fd(floor_skel->progs.floor_pass);
+	const struct rrow rows[] = {
+		{ "sluice: established, nat (v4)", p_est_nat, if_client,
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0 },
+		{ "sluice: established, fullnat (v4)", p_est_fullnat, if_client,
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0 },
+		{ "sluice: established, nat (v6)", p_est6, if_client,
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0 },
+		{ "sluice: established, steered to the proxy (v4)", p_est_local,
+		  if_client, RESTORE_SAME, XDP_PASS, fpass, LB_STAT_LOCAL, 0 },
+		{ "sluice: reverse nat (v4 reply)", p_rev_nat, if_backend,
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0 },
+		{ "sluice: new flow, nat (v4)", p_tmpl_nat, if_client,
+		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		{ "sluice: new flow, fullnat (v4)", p_tmpl_fullnat, if_client,
+		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		{ "sluice: new flow, nat (v6)", p_tmpl6, if_client,
+		  RESTORE_NEW6, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		{ "sluice: new flow, steered to the proxy (v4)", p_tmpl_local,
+		  if_client, RESTORE_NEW4, XDP_PASS, fpass, LB_STAT_LOCAL, 1 },
+	};
+	const struct rrow est_many = {
+		"sluice: established, nat (v4), flows in turn", p_tmpl_nat_ack,
+		if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 0 };
+	static const uint32_t many[] = { 1000, 100000 };
+	char how[320];
+	double v, h;
+	size_t i;
+
+	flows_made = 4;		/* paths_setup()'s */
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct rrow *w = &rows[i];
+
+		if (!w->new_flow) {
+			v = time_restore(w, REPEAT, &h);
+			snprintf(how, sizeof(how),
+				 "repeat=200000 of restore + tail call into lb_xdp on the same input "
+				 "minus the same into an empty %s program (%.0f ns), median of 5; "
+				 "%s +1 per run and output checked",
+				 w->verdict == XDP_PASS ? "XDP_PASS" : "XDP_REDIRECT",
+				 h, lbmap_stat_name(w->stat));
+		} else {
+			v = time_restore(w, RESTORE_NEW_RUNS, &h);
+			snprintf(how, sizeof(how),
+				 "repeat=%d x 5 distinct SYNs (tuple varied per run, checksums fixed) "
+				 "minus the same into an empty %s program (%.0f ns), median of 5; "
+				 "new_flow +1 per run checked; flow table %lu/%d after the row, "
+				 "never full (no LRU eviction)",
+				 RESTORE_NEW_RUNS,
+				 w->verdict == XDP_PASS ? "XDP_PASS" : "XDP_REDIRECT",
+				 h, flows_made, FLOW_TABLE);
+			if (flows_made >= FLOW_TABLE) {
+				fprintf(stderr, "bench_xdp: flow table filled\n");
+				return -1;
+			}
+		}
+		row("xdp", w->name, "ns_per_pkt", "restore", v, "ns", how);
+	}
+	for (i = 0; i < sizeof(many) / sizeof(many[0]); i++) {
+		char name[96];
+
+		v = time_restore_many(&est_many, many[i], &h);
+		snprintf(name, sizeof(name), "sluice: established, nat (v4), %u flows in turn",
+			 many[i]);
+		snprintf(how, sizeof(how),
+			 "as established, nat (v4), but each run a different flow of %u made "
+			 "before, round robin (the working set grows past the caches) minus the same into an "
+			 "empty XDP_REDIRECT program (%.0f ns); fwd +1, new_flow +0 per run checked",
+			 many[i], h);
+		row("xdp", name, "ns_per_pkt", "restore", v, "ns", how);
+		if (flows_made >= FLOW_TABLE) {
+			fprintf(stderr, "bench_xdp: flow table filled\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- cost breakdown ----------------------------------------------------
+ * One operation per program (bench_cost.bpf.c), repeat, minus the empty
+ * program timed the same way.
+ */
+static double time_cost(struct bench_cost *c, struct bpf_program *prog,
+			int verdict, int repeat, double empty)
+{
+	struct run r = { .prog = bpf_program__fd(prog), .ifindex = if_client,
+			 .verdict = verdict };
+	uint64_t fail = c->bss->cost_fail;
+	long d[REPEAT_TRIES];
+	struct pkt p;
+	int i;
+
+	p_floor(&p, 0);
+	r.pkt = &p;
+	for (i = 0; i < REPEAT_TRIES; i++) {
+		d[i] = run_once(&r, repeat);
+		if (d[i] < 0)
+			exit(1);
+	}
+	if (c->bss->cost_fail != fail) {
+		fprintf(stderr, "bench_xdp: %s failed %lu runs\n",
+			bpf_program__name(prog),
+			(unsigned long)(c->bss->cost_fail - fail));
+		exit(1);
+	}
+	return median(d, REPEAT_TRIES) - empty;
+}
+
+/* A row of @prog inserting @repeat x REPEAT_TRIES new keys into a @kind of
+ * @size entries (never full: the bench starts each round on a fresh one).
+ */
+static void cost_insert(struct bench_cost *c, struct bpf_program *prog,
+			const char *name, const char *kind,
+			const struct bpf_map *map, int repeat, double empty)
+{
+	int size = bpf_map__max_entries(map);
+	char how[256];
+
+	snprintf(how, sizeof(how), "repeat=%d x 5 distinct keys (BPF_NOEXIST, checked) into "
+		 "a %s of %d entries, minus the empty program, median of 5",
+		 repeat, kind, size);
+	row("xdp_cost", name, "ns_per_op", "repeat",
+	    time_cost(c, prog, XDP_PASS, repeat, empty), "ns", how);
+}
+
+static int cost_rows(void)
+{
+	struct run f = { .prog = bpf_program__fd(floor_skel->progs.floor_pass),
+			 .ifindex = if_client, .verdict = XDP_PASS };
+	struct bench_cost *c = bench_cost__open_and_load();
+	struct lb_flow_key fk = {};
+	struct lb_flow fv = { .backend_id = 1 };
+	struct lb_vip_key vk;
+	struct lb_vip vv = { .vip_id = 1 };
+	__be32 a[4] = {};
+	const char *sub = "repeat=200000 minus the empty program (repeat), median of 5";
+	int flows, first = REPEAT * REPEAT_TRIES;
+	char how[256];
+	struct pkt p;
+	double empty;
+
+	if (!c) {
+		fprintf(stderr, "bench_xdp: cannot load the cost programs\n");
+		return -1;
+	}
+	flows = bpf_map__max_entries(c->maps.cost_flows);
+	inet_pton(AF_INET, "192.0.2.10", fk.src);
+	inet_pton(AF_INET, "10.0.0.1", fk.dst);
+	fk.sport = htons(40000);
+	fk.dport = htons(80);
+	fk.proto = IPPROTO_TCP;
+	fk.family = LB_AF_INET;
+	inet_pton(AF_INET, "10.0.0.1", a);
+	lbmap_vip_key(&vk, AF_INET, a, 80, IPPROTO_TCP);
+	if (bpf_map_update_elem(bpf_map__fd(c->maps.cost_flows), &fk, &fv, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(c->maps.cost_vips), &vk, &vv, BPF_ANY)) {
+		bench_cost__destroy(c);
+		return -1;
+	}
+	p_floor(&p, 0);
+	f.pkt = &p;
+	empty = time_repeat(&f);
+	row("xdp_cost", "empty program (subtracted below)", "ns_per_op", "repeat",
+	    empty, "ns", "repeat=200000, median of 5");
+	row("xdp_cost", "array lookup (lb_backends-like, inlined)", "ns_per_op",
+	    "repeat", time_cost(c, c->progs.cost_array, XDP_PASS, REPEAT, empty),
+	    "ns", sub);
+	row("xdp_cost", "per-CPU array lookup + increment (lb_stat_inc)",
+	    "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_pcpu_inc, XDP_PASS, REPEAT, empty), "ns", sub);
+	row("xdp_cost", "bpf_ktime_get_coarse_ns()", "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_ktime, XDP_PASS, REPEAT, empty), "ns", sub);
+	row("xdp_cost", "hash lookup, lb_vip_key, hit (lb_vips-like)", "ns_per_op",
+	    "repeat", time_cost(c, c->progs.cost_hash_hit, XDP_PASS, REPEAT, empty),
+	    "ns", sub);
+	row("xdp_cost", "LRU hash lookup, lb_flow_key, hit (lb_flows-like)",
+	    "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_lru_hit, XDP_PASS, REPEAT, empty), "ns", sub);
+	row("xdp_cost", "LRU hash lookup, lb_flow_key, miss (a new flow's first lookup)",
+	    "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_lru_miss, XDP_PASS, REPEAT, empty), "ns",
+	    "repeat=200000, a distinct absent key per run, the table above (holding 1); "
+	    "minus the empty program, median of 5");
+	cost_insert(c, c->progs.cost_lru_new, "LRU hash update, new key, table not full",
+		    "LRU hash", c->maps.cost_flows, REPEAT, empty);
+	/* fill the table: every insert from here on evicts */
+	while (c->bss->cost_seq < (uint32_t)flows) {
+		uint32_t left = flows - c->bss->cost_seq;
+		struct run g = { .prog = bpf_program__fd(c->progs.cost_lru_new),
+				 .ifindex = if_client, .verdict = XDP_PASS, .pkt = &p };
+
+		if (run_once(&g, left < REPEAT ? (int)left : REPEAT) < 0)
+			exit(1);
+	}
+	snprintf(how, sizeof(how), "as above after %d inserts (%d timed above) into the "
+		 "full table of %d: every insert evicts", flows, first, flows);
+	row("xdp_cost", "LRU hash update, new key, table full (evicts)", "ns_per_op",
+	    "repeat", time_cost(c, c->progs.cost_lru_new, XDP_PASS, REPEAT, empty),
+	    "ns", how);
+	cost_insert(c, c->progs.cost_lru_pcpu_new,
+		    "LRU hash (BPF_F_NO_COMMON_LRU) update, new key, not full",
+		    "LRU hash with per-CPU LRU lists", c->maps.cost_flows_pcpu,
+		    40000, empty);
+	cost_insert(c, c->progs.cost_lru_small_new,
+		    "LRU hash update, new key, small table not full",
+		    "LRU hash", c->maps.cost_flows_small, 3000, empty);
+	cost_insert(c, c->progs.cost_hash_new,
+		    "hash (preallocated) update, new key, not full",
+		    "plain hash", c->maps.cost_flows_hash, REPEAT, empty);
+	f.prog = bpf_program__fd(floor_skel->progs.floor_fib);
+	row("xdp_cost", "bpf_fib_lookup() (IPv4, neighbour known)", "ns_per_op",
+	    "repeat", time_repeat(&f) - empty, "ns", sub);
+	row("xdp_cost", "bpf_redirect()", "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_redirect, XDP_REDIRECT, REPEAT, empty), "ns",
+	    sub);
+	bench_cost__destroy(c);
+	return 0;
+}
+
 static int cmd_paths(int rounds, int runs)
 {
 	int fpass = bpf_program__fd(floor_skel->progs.floor_pass);
@@ -278,6 +723,8 @@ static int cmd_paths(int rounds, int runs)
 		row("xdp", "sluice: reverse nat (v4 reply)", "ns_per_pkt", one,
 		    time_single(&r, p_rev_nat, runs) - empty, "ns",
 		    "median of single runs minus empty");
+		if (paths_setup() || restore_rows() || cost_rows())
+			return 1;
 	}
 	return 0;
 }
@@ -295,7 +742,14 @@ int main(int argc, char **argv)
 	}
 	if (xdp_env_up("bench_xdp"))
 		return 1;
+	rskel = bench_restore__open_and_load();
+	if (!rskel) {
+		fprintf(stderr, "bench_xdp: cannot load the restore harness\n");
+		xdp_env_down();
+		return 1;
+	}
 	err = cmd_paths(rounds, runs);
+	bench_restore__destroy(rskel);
 	xdp_env_down();
 	return err;
 }

@@ -165,6 +165,11 @@ def xdp_table(summ):
     rows = [s for s in summ if s["section"] == "xdp"]
     if not rows:
         return []
+    # a path's methods side by side (single, repeat, restore), in first-seen order
+    first = {}
+    for s in rows:
+        first.setdefault(s["contender"], len(first))
+    rows.sort(key=lambda s: first[s["contender"]])
     lines = ["| program / path | method | ns per packet (median of rounds) | min..max | goal | how |",
              "|---|---|---|---|---|---|"]
     for s in rows:
@@ -175,6 +180,19 @@ def xdp_table(summ):
         lines.append("| %s | %s | %s | %s..%s | %s | %s |" % (
             s["contender"], s["param"], fmt(s["median"], "ns"),
             fmt(s["min"], "ns"), fmt(s["max"], "ns"), goal, s["method"]))
+    return lines
+
+
+def cost_table(summ):
+    rows = [s for s in summ if s["section"] == "xdp_cost"]
+    if not rows:
+        return []
+    lines = ["| operation | method | ns (median of rounds) | min..max | how |",
+             "|---|---|---|---|---|"]
+    for s in rows:
+        lines.append("| %s | %s | %s | %s..%s | %s |" % (
+            s["contender"], s["param"], fmt(s["median"], "ns"),
+            fmt(s["min"], "ns"), fmt(s["max"], "ns"), s["method"]))
     return lines
 
 
@@ -266,10 +284,13 @@ def main():
     x = xdp_table(summ)
     if x:
         md += ["", "### XDP program under BPF_PROG_TEST_RUN", ""] + x
+    c = cost_table(summ)
+    if c:
+        md += ["", "### XDP cost breakdown (one operation per program)", ""] + c
     sc = scale_table(summ)
     if sc:
         md += ["", "### Scale", ""] + sc
-    md += other_tables(summ, {"l4veth", "xdp", "scale", "l7", "l4proxy"})
+    md += other_tables(summ, {"l4veth", "xdp", "xdp_cost", "scale", "l7", "l4proxy"})
     text = "\n".join(md) + "\n"
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(text)

@@ -3,7 +3,8 @@
  * network namespace with two veth pairs and permanent neighbours (so
  * bpf_fib_lookup() succeeds and forwarding takes the XDP_REDIRECT path),
  * sluice's program and maps filled with the agent's own lbmap_* and
- * maglev_build(), the floor programs, and the two timing methods:
+ * maglev_build(), the floor programs, and two timing methods (the third,
+ * restore, lives in bench_xdp.c with its harness):
  *
  *   repeat  one BPF_PROG_TEST_RUN with repeat=R; the kernel reports the
  *	     mean of R back-to-back runs. Valid only when the program leaves

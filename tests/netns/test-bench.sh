@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark harness works (not how fast anything is: speed is only
 # measured by `make bench`): the XDP microbenchmark times every path with
-# the verdict it must have, udpblast counts what it sends, report.py turns
-# rows into results.json and a table.
+# the verdict it must have (the rewriting paths also by the restore method),
+# and the cost breakdown, udpblast counts what it sends, report.py turns
+# rows into results.json and tables.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
@@ -31,10 +32,27 @@ want = ["floor: empty (XDP_PASS)", "floor: XDP_DROP", "floor: MAC swap + XDP_TX"
         "sluice: new flow, steered to the proxy (v4)",
         "sluice: established, steered to the proxy (v4)",
         "sluice: steered VIP, socket assigned", "sluice: plain VIP, no assignment"]
+rewriting = ["sluice: new flow, nat (v4)", "sluice: new flow, fullnat (v4)",
+             "sluice: established, nat (v4)", "sluice: established, fullnat (v4)",
+             "sluice: new flow, nat (v6)", "sluice: established, nat (v6)",
+             "sluice: reverse nat (v4 reply)",
+             "sluice: new flow, steered to the proxy (v4)",
+             "sluice: established, steered to the proxy (v4)",
+             "sluice: established, nat (v4), 1000 flows in turn",
+             "sluice: established, nat (v4), 100000 flows in turn"]
+cost = ["LRU hash lookup, lb_flow_key, hit (lb_flows-like)",
+        "LRU hash update, new key, table not full",
+        "LRU hash update, new key, table full (evicts)",
+        "per-CPU array lookup + increment (lb_stat_inc)",
+        "bpf_ktime_get_coarse_ns()", "bpf_fib_lookup() (IPv4, neighbour known)"]
 got = {r["contender"] for r in rows}
-bad = [r for r in rows if not isinstance(r["value"], (int, float)) or r["param"] not in ("repeat", "single")]
-missing = [w for w in want if w not in got]
-print("ok" if len(rows) == 18 and not bad and not missing else "rows=%d missing=%s bad=%s" % (len(rows), missing, bad[:1]))
+restore = {r["contender"] for r in rows if r["param"] == "restore"}
+costs = {r["contender"] for r in rows if r["section"] == "xdp_cost"}
+bad = [r for r in rows if not isinstance(r["value"], (int, float)) or
+       r["param"] not in ("repeat", "single", "restore")]
+missing = [w for w in want if w not in got] + [w for w in rewriting if w not in restore] + \
+          [w for w in cost if w not in costs]
+print("ok" if len(rows) == 43 and not bad and not missing else "rows=%d missing=%s bad=%s" % (len(rows), missing, bad[:1]))
 PY
 )
 	[ "$out" = ok ] && t_pass || t_fail "$out"
@@ -60,7 +78,12 @@ cp "$TMP/xdp.jsonl" "$TMP/out/"
 if python3 tests/bench/report.py --out "$TMP/out" \
 	--machine '{"nproc":2,"cpu":"test","kernel":"k","mem_kb":1024,"date":"now"}' >/dev/null; then
 	n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len([s for s in d["summary"] if s["section"] == "xdp"]), len(d["rows"]))' "$TMP/out/results.json")
-	[ "$n" = "16 18" ] && grep -q '^| sluice: established, nat (v4) | single |' "$TMP/out/results.md" &&
+	# a path's methods on adjacent lines, the cost breakdown its own table
+	[ "$n" = "27 43" ] &&
+		grep -A1 '^| sluice: established, nat (v4) | single |' "$TMP/out/results.md" |
+		grep -q '^| sluice: established, nat (v4) | restore |' &&
+		grep -q '^### XDP cost breakdown' "$TMP/out/results.md" &&
+		grep -q '^| LRU hash update, new key, table not full | repeat |' "$TMP/out/results.md" &&
 		t_pass || t_fail "summary/rows: $n; table: $(head -5 "$TMP/out/results.md")"
 else
 	t_fail "report.py failed"

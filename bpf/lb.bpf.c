@@ -168,6 +168,7 @@ static __always_inline int lb_to_backend(void *ctx, const bool tc,
 	__u32 tick = now >> LB_TICK_SHIFT;
 	__u32 hash = 0, drop = 0;
 	__u32 vip_id = vip->vip_id;
+	bool rvip;
 	__u8 flags;
 	int rc;
 
@@ -221,10 +222,12 @@ static __always_inline int lb_to_backend(void *ctx, const bool tc,
 	/* Established flows re-insert a reply entry the LRU evicted; checked
 	 * once a second per flow, not on every packet.
 	 */
-	if (f && (tick >> 10) != (f->last_tick >> 10) &&
+	/* (nat flows of an LB_BE_F_RVIP backend need none: lb_reply_find()) */
+	rvip = !(flags & LB_VIP_F_FULLNAT) && (be->flags & LB_BE_F_RVIP);
+	if (f && !rvip && (tick >> 10) != (f->last_tick >> 10) &&
 	    !bpf_map_lookup_elem(&lb_rflows, &rk))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
-	else if (!f && !(flags & LB_VIP_F_FULLNAT))
+	else if (!f && !rvip && !(flags & LB_VIP_F_FULLNAT))
 		bpf_map_update_elem(&lb_rflows, &rk, &rv, BPF_ANY);
 
 	/* Established flows write their shared LRU entry only when a field
@@ -382,7 +385,7 @@ static __always_inline int lb_main(void *ctx, const bool tc)
 	struct lb_port_bits *bits;
 	__u32 word, dport, sport;
 	struct lb_pkt p;
-	struct lb_rflow *rf;
+	struct lb_rflow r;
 	struct lb_vip *vip;
 	struct lb_cfg *cfg;
 	__u32 zero = 0;
@@ -447,12 +450,8 @@ static __always_inline int lb_main(void *ctx, const bool tc)
 	bits = bpf_map_lookup_elem(&lb_ports, &word);
 	if (!bits || !(bits->reply & (1ull << (sport & 63))))
 		goto pass;
-	rf = bpf_map_lookup_elem(&lb_rflows, &p.key);
-	if (rf) {
-		struct lb_rflow r = *rf;
-
+	if (lb_reply_find(&p.key, &r))
 		return LB_CALL(lb_to_client, tc, ctx, &p, &r);
-	}
 pass:
 	lb_stat_inc(LB_STAT_PASS);
 	return LB_V_PASS(tc);

@@ -79,6 +79,7 @@
 #define LB_MAP_VIP_STATS	"lb_vip_stats"
 #define LB_MAP_BE_STATS		"lb_be_stats"
 #define LB_MAP_STEER		"lb_steer"
+#define LB_MAP_RVIPS		"lb_rvips"
 #define LB_PIN_ROOT		"/sys/fs/bpf/sluice"
 /* Pins live in <root>/v<LB_ABI_VERSION>/; links are named link_<ifname>. */
 #define LB_PIN_LINK_PREFIX	"link_"
@@ -108,6 +109,12 @@ enum lb_vip_flags {
 /* lb_backend.flags */
 enum lb_backend_flags {
 	LB_BE_F_ACTIVE = 1 << 0,	/* exists and healthy: flows may use it */
+	/* Its address:port serves this one nat VIP and nothing else
+	 * (lb_rvips has it): its flows get no lb_rflows entry, replies
+	 * find their flow through lb_rvips. Set after the lb_rvips entry
+	 * is written, cleared before it is removed.
+	 */
+	LB_BE_F_RVIP = 1 << 1,
 };
 
 /* lb_iface.flags */
@@ -238,6 +245,20 @@ struct lb_rflow {
 	__u16 vip_addr_idx;	/* lb_addrs[]: becomes the reply's source */
 };
 _Static_assert(sizeof(struct lb_rflow) == 24, "lb_rflow is ABI");
+
+/* Value of lb_rvips (key: struct lb_vip_key of a backend's address,
+ * port, protocol and family): the one nat VIP the backend serves. A reply
+ * from it is translated when the flow it answers exists in lb_flows:
+ * client -> VIP (lb_addrs[vip_addr_idx]:vip_port), on backend_id.
+ */
+struct lb_rvip {
+	__u32 backend_id;
+	__u16 vip_id;
+	__u16 vip_addr_idx;
+	__be16 vip_port;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct lb_rvip) == 12, "lb_rvip is ABI");
 
 /* Value of lb_addrs (index: address index) and key of lb_addr_idx. */
 struct lb_addr {

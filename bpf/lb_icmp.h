@@ -231,7 +231,7 @@ static __always_inline int lb_icmp(void *ctx, const bool tc, struct lb_pkt *p,
 	struct lb_xlate o = {}, in = {};
 	struct lb_fib_entry fe;
 	struct lb_backend *be;
-	struct lb_rflow *rf;
+	struct lb_rflow *rf, r;
 	struct lb_flow *f;
 	__u64 now = bpf_ktime_get_coarse_ns();
 	int rc;
@@ -243,7 +243,7 @@ static __always_inline int lb_icmp(void *ctx, const bool tc, struct lb_pkt *p,
 	 * fit the stack beside the forward path's)
 	 */
 	lb_icmp_swap(&c.inner);
-	rf = bpf_map_lookup_elem(&lb_rflows, &c.inner);
+	rf = lb_reply_find(&c.inner, &r) ? &r : NULL;
 	f = rf ? NULL : bpf_map_lookup_elem(&lb_flows, &c.inner);
 	lb_icmp_swap(&c.inner);
 	if (rf) {

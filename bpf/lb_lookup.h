@@ -135,4 +135,57 @@ static __always_inline struct lb_backend *lb_flow_backend(const struct lb_flow *
 	return be;
 }
 
+/* The reply translation of @k (a packet from a backend), into @out:
+ * through lb_rvips when the backend serves one nat VIP (the client ->
+ * VIP flow it answers must exist on that backend), else lb_rflows.
+ * Returns true when @k is a reply of a balanced flow. A subprogram: its
+ * two keys do not fit the callers' stack frames.
+ */
+static __noinline bool lb_reply_find(const struct lb_flow_key *k,
+				     struct lb_rflow *out)
+{
+	struct lb_flow_key *fk;
+	struct lb_vip_key bk = {};
+	struct lb_rflow *rf;
+	struct lb_rvip *rv;
+	struct lb_addr *va;
+	struct lb_flow *f;
+	__u32 zero = 0;
+
+	__builtin_memcpy(bk.addr, k->src, sizeof(bk.addr));
+	bk.port = k->sport;
+	bk.proto = k->proto;
+	bk.family = k->family;
+	rv = bpf_map_lookup_elem(&lb_rvips, &bk);
+	if (rv) {
+		va = lb_addr_get(rv->vip_addr_idx);
+		fk = bpf_map_lookup_elem(&lb_key_scratch, &zero);
+		if (!va || !fk)
+			goto stateful;
+		__builtin_memset(fk, 0, sizeof(*fk));
+		__builtin_memcpy(fk->src, k->dst, sizeof(fk->src));
+		__builtin_memcpy(fk->dst, va->addr, sizeof(fk->dst));
+		fk->sport = k->dport;
+		fk->dport = rv->vip_port;
+		fk->proto = k->proto;
+		fk->family = k->family;
+		f = bpf_map_lookup_elem(&lb_flows, fk);
+		if (f && f->backend_id == rv->backend_id) {
+			__builtin_memcpy(out->client, k->dst, sizeof(out->client));
+			out->client_port = k->dport;
+			out->vip_port = rv->vip_port;
+			out->vip_id = rv->vip_id;
+			out->vip_addr_idx = rv->vip_addr_idx;
+			return true;
+		}
+	}
+stateful:
+	/* flows made before the backend became RVIP keep their entries */
+	rf = bpf_map_lookup_elem(&lb_rflows, k);
+	if (!rf)
+		return false;
+	*out = *rf;
+	return true;
+}
+
 #endif /* LB_LOOKUP_H */

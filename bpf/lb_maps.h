@@ -99,6 +99,19 @@ struct {
 	__type(value, struct lb_rflow);
 } lb_rflows SEC(".maps");
 
+/* Stateless replies for nat (LB_BE_F_RVIP): backends whose address:port
+ * serves exactly one nat VIP with its own address (no wildcard, no
+ * steering). key: struct lb_vip_key of the backend; value: struct
+ * lb_rvip. A new flow to such a backend writes no lb_rflows entry: one
+ * LRU insert fewer per connection. Writer: agent. Readers: lb_xdp.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_BACKENDS);
+	__type(key, struct lb_vip_key);
+	__type(value, struct lb_rvip);
+} lb_rvips SEC(".maps");
+
 /* Interfaces of the balancer: SNAT source and redirect permission.
  * key: __u32 ifindex; value: struct lb_iface.
  * Writer: agent. Readers: lb_xdp (after the FIB lookup), CLI.
@@ -159,6 +172,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bpf_fib_lookup);
 } lb_fib_scratch SEC(".maps");
+
+/* Scratch space for lb_reply_find()'s client -> VIP key, which the
+ * stack cannot spare when an ICMP error is translated. Not pinned.
+ * Writer and reader: lb_xdp.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_flow_key);
+} lb_key_scratch SEC(".maps");
 
 /* Ports in use: VIP destination ports and backend source ports. A TCP or
  * UDP packet matching neither passes after this one lookup. key: __u32

@@ -44,6 +44,7 @@ static struct bpf_map *skel_map(struct lb *skel, enum lbmap_id id)
 	case LBMAP_FIB_CACHE: return skel->maps.lb_fib_cache;
 	case LBMAP_PORTS: return skel->maps.lb_ports;
 	case LBMAP_STEER: return skel->maps.lb_steer;
+	case LBMAP_RVIPS: return skel->maps.lb_rvips;
 	default: return NULL;
 	}
 }

@@ -86,6 +86,14 @@ static void p_rev_nat(struct pkt *p, unsigned int i)
 	tcp4(p, rev_backend, "192.0.2.10", 8080, 40000, 0x10);
 }
 
+static char rev_backend5[INET6_ADDRSTRLEN];
+
+/* a reply of VIP 5 (stateless: lb_rvips + the flow) */
+static void p_rev_nat5(struct pkt *p, unsigned int i)
+{
+	tcp4(p, rev_backend5, "192.0.2.10", 8081, 40005, 0x10);
+}
+
 static void p_new6(struct pkt *p, unsigned int i)
 {
 	char src[64];
@@ -149,7 +157,7 @@ static int paths_setup(void)
 	      vip_up(2, AF_INET, "10.0.0.2", 80, LB_VIP_F_FULLNAT, 1, 3, ring) ||
 	      vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring) ||
 	      vip_up(4, AF_INET, "10.0.0.4", 80, LB_VIP_F_LOCAL, 1, 3, ring) ||
-	      ports_up();
+	      stateless_up(ring) || ports_up();
 	free(ring);
 	if (err) {
 		fprintf(stderr, "bench_xdp: map setup failed\n");
@@ -169,6 +177,11 @@ static int paths_setup(void)
 	tcp6(&syn, "2001:db8::10", "fd00::1", 40000, 80, 0x02);
 	if (run_once(&r, 1) < 0)
 		return -1;
+	tcp4(&syn, "192.0.2.10", "10.0.0.5", 40005, 80, 0x02);
+	if (run_once(&r, 1) < 0)
+		return -1;
+	pkt_view(&syn, r.out, r.out_len, &v);
+	snprintf(rev_backend5, sizeof(rev_backend5), "%s", v.dst);
 	r.verdict = XDP_PASS;
 	tcp4(&syn, "192.0.2.10", "10.0.0.4", 40002, 80, 0x02);
 	return run_once(&r, 1) < 0 ? -1 : 0;
@@ -347,6 +360,11 @@ static void p_tmpl_fullnat(struct pkt *p, unsigned int i)
 	p_tmpl4(p, "10.0.0.2");
 }
 
+static void p_tmpl_nat5(struct pkt *p, unsigned int i)
+{
+	p_tmpl4(p, "10.0.0.5");
+}
+
 static void p_tmpl_local(struct pkt *p, unsigned int i)
 {
 	p_tmpl4(p, "10.0.0.4");
@@ -408,8 +426,12 @@ static int restore_rows(void)
 		  if_client, RESTORE_SAME, XDP_PASS, fpass, LB_STAT_LOCAL, 0 },
 		{ "sluice: reverse nat (v4 reply)", p_rev_nat, if_backend,
 		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0 },
+		{ "sluice: reverse nat, stateless replies (v4 reply)", p_rev_nat5,
+		  if_backend, RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0 },
 		{ "sluice: new flow, nat (v4)", p_tmpl_nat, if_client,
 		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		{ "sluice: new flow, nat, stateless replies (v4)", p_tmpl_nat5,
+		  if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
 		{ "sluice: new flow, fullnat (v4)", p_tmpl_fullnat, if_client,
 		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
 		{ "sluice: new flow, nat (v6)", p_tmpl6, if_client,
@@ -425,7 +447,7 @@ static int restore_rows(void)
 	double v, h;
 	size_t i;
 
-	flows_made = 4;		/* paths_setup()'s */
+	flows_made = 5;		/* paths_setup()'s */
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct rrow *w = &rows[i];
 

@@ -221,7 +221,43 @@ static int vip_up(uint32_t id, int family, const char *addr, uint16_t port,
 	return lbmap_vip_set(&maps, &k, &v);
 }
 
-/* The port pre-filter: VIPs listen on 80, backends answer from 8080. */
+/* VIP 5, 10.0.0.5:80/tcp nat, over backends 7..9 of its own (the IPv4
+ * addresses of 1..3, port 8081): what the agent makes of such a VIP
+ * (userspace/agent/dp_rvip.c): lb_rvips entries, LB_BE_F_RVIP, so new
+ * flows write no reply entry.
+ */
+static int stateless_up(uint32_t *ring)
+{
+	struct lb_backend be = {};
+	struct lb_vip_key k;
+	struct lb_rvip rv;
+	int i, err;
+
+	for (i = 0; i < 3; i++) {
+		memset(&be, 0, sizeof(be));
+		be.family = LB_AF_INET;
+		inet_pton(AF_INET, be4[i], be.addr);
+		be.port = htons(8081);
+		be.gen = 1;
+		be.flags = LB_BE_F_ACTIVE | LB_BE_F_RVIP;
+		lbmap_vip_key(&k, LB_AF_INET, be.addr, 8081, IPPROTO_TCP);
+		memset(&rv, 0, sizeof(rv));
+		rv.backend_id = 7 + i;
+		rv.vip_id = 5;
+		rv.vip_addr_idx = 5;
+		rv.vip_port = htons(80);
+		err = lbmap_rvip_set(&maps, &k, &rv);
+		if (!err)
+			err = lbmap_backend_set(&maps, 7 + i, &be);
+		if (err)
+			return err;
+	}
+	return vip_up(5, AF_INET, "10.0.0.5", 80, 0, 7, 3, ring);
+}
+
+/* The port pre-filter: VIPs listen on 80, backends answer from 8080
+ * (and VIP 5's from 8081).
+ */
 static int ports_up(void)
 {
 	struct lb_port_bits *bits = calloc(LB_PORT_WORDS, sizeof(*bits));
@@ -231,6 +267,7 @@ static int ports_up(void)
 		return -ENOMEM;
 	lbmap_port_mark(bits, 80, true);
 	lbmap_port_mark(bits, 8080, false);
+	lbmap_port_mark(bits, 8081, false);
 	err = lbmap_ports_write(&maps, bits);
 	free(bits);
 	return err;

@@ -56,7 +56,8 @@ static const struct be_def backends[] = {
 	{ 3, "10.1.0.3", 5353 }, { 4, "10.1.0.4", 5432 },
 	{ 5, "10.1.0.5", 5353 }, { 6, "fd01::1", 8080 },
 	{ 7, "fd01::2", 8080 }, { 8, "10.1.0.8", 2525 },
-	{ 9, "10.1.0.9", 2525 },
+	{ 9, "10.1.0.9", 2525 }, { 10, "10.1.0.10", 7000 },
+	{ 11, "fd01::b", 7000 },
 };
 
 struct vip_def {
@@ -80,10 +81,13 @@ static const struct vip_def vips[] = {
 	{ 7, "10.0.0.7", AF_INET, 53, IPPROTO_UDP, LB_VIP_F_FULLNAT, { 3 }, 1 },
 	/* steered to the local proxy (kernel steering) */
 	{ 8, "10.0.0.8", AF_INET, 25, IPPROTO_TCP, LB_VIP_F_LOCAL, { 8, 9 }, 2 },
+	/* nat, backends of their own: stateless replies (lb_rvips) */
+	{ 9, "10.0.0.9", AF_INET, 7000, IPPROTO_TCP, 0, { 10 }, 1 },
+	{ 10, "fd00::9", AF_INET6, 7000, IPPROTO_UDP, 0, { 11 }, 1 },
 };
 
-static uint32_t be_weight[10] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-static const uint32_t be_weight0[10] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+static uint32_t be_weight[12] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+static const uint32_t be_weight0[12] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 
 /* The second group runs the same rows through the TC program (lb_tc_lb,
  * `hook: tc`); verdicts are written and compared in XDP terms.
@@ -200,7 +204,27 @@ static void backend_write(const struct be_def *b, bool active)
 	be.family = fam;
 	be.gen = 1;
 	be.flags = active ? LB_BE_F_ACTIVE : 0;
+	if (b->id >= 10)	/* the stateless VIPs' (rvip_write()) */
+		be.flags |= LB_BE_F_RVIP;
 	assert_int_equal(lbmap_backend_set(&maps, b->id, &be), 0);
+}
+
+/* The lb_rvips entry of backend @b, the only one of VIP @v, as the
+ * agent writes it (userspace/agent/dp_rvip.c).
+ */
+static void rvip_write(const struct vip_def *v, const struct be_def *b)
+{
+	struct lb_vip_key k;
+	struct lb_rvip rv = {};
+	__be32 a[4] = {};
+
+	fill_addr(v->family, b->addr, a);
+	lbmap_vip_key(&k, v->family, a, b->port, v->proto);
+	rv.backend_id = b->id;
+	rv.vip_id = v->id;
+	rv.vip_addr_idx = v->id;
+	rv.vip_port = htons(v->port);
+	assert_int_equal(lbmap_rvip_set(&maps, &k, &rv), 0);
 }
 
 static void iface_write(int ifindex, const char *s4, const char *s6,
@@ -238,6 +262,8 @@ static int setup_netns(void)
 		"ip neigh add 10.1.0.5 lladdr 02:00:00:00:01:05 dev sldpb nud permanent",
 		"ip neigh add fd01::1 lladdr 02:00:00:00:01:06 dev sldpb nud permanent",
 		"ip neigh add fd01::2 lladdr 02:00:00:00:01:07 dev sldpb nud permanent",
+		"ip neigh add 10.1.0.10 lladdr 02:00:00:00:01:0a dev sldpb nud permanent",
+		"ip neigh add fd01::b lladdr 02:00:00:00:01:0b dev sldpb nud permanent",
 		NULL,
 	};
 	int i;
@@ -284,6 +310,7 @@ static int group_setup(void **state)
 	fds[LBMAP_FIB_CACHE] = bpf_map__fd(skel->maps.lb_fib_cache);
 	fds[LBMAP_PORTS] = bpf_map__fd(skel->maps.lb_ports);
 	fds[LBMAP_STEER] = bpf_map__fd(skel->maps.lb_steer);
+	fds[LBMAP_RVIPS] = bpf_map__fd(skel->maps.lb_rvips);
 	if (lbmap_init_fds(&maps, fds))
 		return -1;
 	cfg.abi_version = LB_ABI_VERSION;
@@ -299,6 +326,8 @@ static int group_setup(void **state)
 		backend_write(&backends[i], true);
 	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++)
 		vip_write(&vips[i]);
+	rvip_write(&vips[8], &backends[9]);
+	rvip_write(&vips[9], &backends[10]);
 	{
 		static struct lb_port_bits bits[LB_PORT_WORDS];
 
@@ -393,6 +422,7 @@ struct row {
 	bool from_backend;
 	bool tc_meta;		/* passed up marked for lb_tc (lb_xmit_meta
 				 * in front: magic, the backend's egress) */
+	bool no_rflow;		/* X_FWD nat: no lb_rflows entry (lb_rvips) */
 	bool tc_alt;		/* at the TC hook: tc_verdict, tc_stat */
 	bool tc_skip;		/* input BPF_PROG_TEST_RUN refuses as an skb */
 	int tc_verdict;
@@ -467,6 +497,21 @@ static struct row rows[] = {
 	  LB_STAT_NEW_FLOW, .poke_off = -1 },
 	{ "v6 udp reply translated back",
 	  UDP6("", "", 0, 0, 3), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
+	  .poke_off = -1, .from_backend = true },
+	{ "v4 tcp SYN to a nat VIP whose backend is its own: no reply entry",
+	  TCP4(CLIENT4, "10.0.0.9", 42000, 7000, SYN), XDP_REDIRECT, X_FWD, NULL,
+	  LB_STAT_NEW_FLOW, .poke_off = -1, .no_rflow = true },
+	{ "v4 tcp reply of that backend translated through lb_rvips",
+	  TCP4("", "", 0, 0, SYN | ACK), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
+	  .poke_off = -1, .from_backend = true },
+	{ "v4 tcp from that backend to a client with no flow passes",
+	  TCP4("10.1.0.10", CLIENT4, 7000, 42999, SYN | ACK), XDP_PASS, X_SAME,
+	  NULL, LB_STAT_PASS, .poke_off = -1, .from_backend = true },
+	{ "v6 udp to a nat VIP whose backend is its own: no reply entry",
+	  UDP6(CLIENT6, "fd00::9", 6100, 7000, 5), XDP_REDIRECT, X_FWD, NULL,
+	  LB_STAT_NEW_FLOW, .poke_off = -1, .no_rflow = true },
+	{ "v6 udp reply translated through lb_rvips",
+	  UDP6("", "", 0, 0, 4), XDP_REDIRECT, X_REV, NULL, LB_STAT_REV,
 	  .poke_off = -1, .from_backend = true },
 	{ "v4 tcp to VIP without backends dropped",
 	  TCP4(CLIENT4, "10.0.0.3", 40000, 80, SYN), XDP_DROP, X_NONE, NULL,
@@ -572,7 +617,7 @@ static const struct be_def *ring_backend(const struct pkt_spec *in)
 	assert_int_equal(lbmap_ring_get(&maps, v.vip_id,
 					lb_flow_hash(&fk) % v.ring_size,
 					&bid), 0);
-	assert_true(bid >= 1 && bid <= 7);
+	assert_true(bid >= 1 && bid <= 11);
 	return &backends[bid - 1];
 }
 
@@ -615,8 +660,20 @@ static void check_fwd(const struct row *r, int verdict,
 		assert_int_equal(lbmap_rflow_get(&maps, &rk, &rv), 0);
 		assert_int_equal(ntohs(rv.client_port), r->in.sport);
 	} else {
+		struct lb_flow_key rk = {};
+		struct lb_rflow rv;
+
 		assert_string_equal(out->src, in->src);
 		assert_int_equal(out->sport, in->sport);
+		/* nat: a reply entry unless the backend answers statelessly */
+		rk.family = r->in.family == AF_INET ? LB_AF_INET : LB_AF_INET6;
+		fill_addr(r->in.family, out->dst, rk.src);
+		fill_addr(r->in.family, out->src, rk.dst);
+		rk.sport = htons(out->dport);
+		rk.dport = htons(out->sport);
+		rk.proto = r->in.proto;
+		assert_int_equal(lbmap_rflow_get(&maps, &rk, &rv),
+				 r->no_rflow ? -ENOENT : 0);
 	}
 }
 
@@ -800,6 +857,16 @@ static void test_icmp_v4_nat_udp(void **state)
 	static const struct icmp_case c = {
 		UDP4(CLIENT4, "10.0.0.2", 45001, 53, 10), "10.0.0.2", NULL,
 		3, 3,	/* port unreachable */
+	};
+
+	icmp_both_ways(&c);
+}
+
+static void test_icmp_v4_nat_stateless(void **state)
+{
+	static const struct icmp_case c = {
+		TCP4(CLIENT4, "10.0.0.9", 45002, 7000, SYN), "10.0.0.9", NULL,
+		3, 4,	/* fragmentation needed */
 	};
 
 	icmp_both_ways(&c);
@@ -1236,11 +1303,12 @@ int main(void)
 	static const struct CMUnitTest icmp[] = {
 		cmocka_unit_test(test_icmp_v4_fullnat_tcp),
 		cmocka_unit_test(test_icmp_v4_nat_udp),
+		cmocka_unit_test(test_icmp_v4_nat_stateless),
 		cmocka_unit_test(test_icmp_v6_fullnat_tcp),
 		cmocka_unit_test(test_icmp_unrelated_passes),
 		cmocka_unit_test(test_big_ring),
 	};
-	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 5, i, j = 0, cut = n;
+	size_t n = sizeof(rows) / sizeof(rows[0]), ni = 6, i, j = 0, cut = n;
 	size_t nt = sizeof(tail) / sizeof(tail[0]), jx;
 	struct CMUnitTest *tests = calloc(2 * (n + ni + nt), sizeof(*tests));
 	char **names = calloc(n, sizeof(*names));

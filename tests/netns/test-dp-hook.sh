@@ -47,7 +47,8 @@ dp_init
 trap 'kill $BLOB_PIDS 2>/dev/null; dp_cleanup' EXIT
 BLOB_PIDS=
 
-# write_config HOOK
+# write_config HOOK [SHARED]: SHARED=1 adds a fullnat service on backend
+# 1's web endpoint (which then needs per-flow reply entries)
 write_config() {
 	cat >"$DP_TMP/sluice.yaml" <<YAML
 entryPoints:
@@ -63,6 +64,8 @@ entryPoints:
     address: "10.0.0.13:9001"
   up6:
     address: "[fd00:a::12]:9000"
+  web2:
+    address: "10.0.0.14:80"
 dataplane:
   hook: $1
   interfaces: [lc, lb1, lb2, lb3]
@@ -73,7 +76,9 @@ tcp:
     up: { entryPoints: [up], rule: "HostSNI(\`*\`)", service: up }
     down: { entryPoints: [down], rule: "HostSNI(\`*\`)", service: down }
     up6: { entryPoints: [up6], rule: "HostSNI(\`*\`)", service: up6 }
+$([ "${2:-0}" = 1 ] && echo '    web2: { entryPoints: [web2], rule: "HostSNI(`*`)", service: web2 }')
   services:
+$([ "${2:-0}" = 1 ] && printf '    web2:\n      loadBalancer:\n        servers: [ { address: "10.0.11.2:8080" } ]\n')
     web:
       loadBalancer:
         forwarding: nat
@@ -197,6 +202,32 @@ if [ "$pk" -gt 0 ] && [ $((by / pk)) -gt 3000 ]; then
 else
 	fail dp_hook_super_packets "VIP 10.0.0.12:9000 $pk packets, $by bytes: $(jq -c . <<<"$vs")"
 fi
+
+# nat backends of one VIP answer statelessly (lb_rvips), fullnat ones
+# per flow; a reload sharing backend 1 with a fullnat service moves it to
+# per-flow entries, and both VIPs keep working
+replies() {
+	dp_sluice -j vip show | jq -r --arg v "$1" \
+		'[.[] | select(.vip | startswith($v)) | .backends[] | "\(.address)=\(.replies)"] | sort | join(",")'
+}
+r1=$(replies 10.0.0.10:)
+r6=$(replies "[fd00:a::10]:")
+write_config tc 1
+dp_sluice daemon reload >/dev/null
+r2=$(replies 10.0.0.10:)
+out=$(dp_client tcp 10.0.0.10 80 30 24000)
+out2=$(dp_client tcp 10.0.0.14 80 5 24100)
+if [ "$r1" = "10.0.11.2:8080=stateless,10.0.12.2:8080=stateless,10.0.13.2:8080=stateless" ] &&
+   [ "$r6" = "[fd00:11::2]:8080=per-flow,[fd00:12::2]:8080=per-flow" ] &&
+   [ "$r2" = "10.0.11.2:8080=per-flow,10.0.12.2:8080=stateless,10.0.13.2:8080=stateless" ] &&
+   [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq '.answers | length' <<<"$out")" = 3 ] &&
+   [ "$(jq .failed <<<"$out2")" = 0 ]; then
+	pass dp_hook_stateless_replies
+else
+	fail dp_hook_stateless_replies "before: $r1 / $r6; shared: $r2; web $(jq -c . <<<"$out"), web2 $(jq -c . <<<"$out2")"
+fi
+write_config tc
+dp_sluice daemon reload >/dev/null
 
 # move to XDP and back by reload, one connection open throughout (XDP
 # needs the peers' checksums complete: offload off first)

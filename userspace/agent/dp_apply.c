@@ -10,6 +10,7 @@
 
 #include "dp_apply.h"
 #include "dp_neigh.h"
+#include "dp_rvip.h"
 #include "log.h"
 #include "maglev.h"
 
@@ -113,12 +114,20 @@ static int backend_id(struct dataplane *dp, uint32_t vip_id,
 	return free_id;
 }
 
+/* Writes backend @id from @b. LB_BE_F_RVIP is kept while @rvip (still
+ * eligible) and never set here: dp_rvip_sync() sets it once its lb_rvips
+ * entry exists.
+ */
 static int backend_write(struct dataplane *dp, int id,
-			 const struct l4plan_backend *b)
+			 const struct l4plan_backend *b, bool rvip)
 {
 	struct lb_backend v = {};
 	uint8_t flags = b->down ? 0 : LB_BE_F_ACTIVE;
 	int err;
+
+	if (rvip && dp->be[id].flags != 0xff &&
+	    (dp->be[id].flags & LB_BE_F_RVIP))
+		flags |= LB_BE_F_RVIP;
 
 	if (dp->be[id].flags == flags)
 		return 0;
@@ -263,8 +272,10 @@ static int vip_id(struct dataplane *dp, const struct lb_vip_key *k,
  * ring that grows is written before the VIP entry (whose ring_size picks
  * positions), one that shrinks after it: positions stay inside the ring.
  */
-static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
+static int vip_write(struct dataplane *dp, const struct l4plan *p, size_t vi,
+		     const struct dp_rvip_plan *rp)
 {
+	const struct l4plan_vip *v = &p->vips[vi];
 	uint32_t *ring = NULL, active = 0, size = lbmap_ring_size(v->n_be);
 	struct lb_vip val = {}, old = {};
 	struct maglev_backend *mb;
@@ -295,7 +306,8 @@ static int vip_write(struct dataplane *dp, const struct l4plan_vip *v)
 		}
 		if (fresh)
 			lbmap_be_stats_reset(&dp->maps, bid);
-		err = backend_write(dp, bid, &v->be[i]);
+		err = backend_write(dp, bid, &v->be[i],
+				    dp_rvip_eligible(rp, p, vi, &v->be[i]));
 		if (err)
 			goto out_free;
 		mb[i].key = v->be[i].key;
@@ -394,7 +406,8 @@ static int ports_write(struct dataplane *dp, const struct l4plan *p)
 	return err;
 }
 
-static int plan_apply(struct dataplane *dp, struct l4plan *p)
+static int plan_apply(struct dataplane *dp, struct l4plan *p,
+		      const struct dp_rvip_plan *rp)
 {
 	const struct l4plan_vip *old;
 	size_t i, changed = 0, removed = 0;
@@ -409,7 +422,7 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 		old = dp->applied ? l4plan_find(dp->applied, &p->vips[i].key) : NULL;
 		if (old && vip_same(old, &p->vips[i]))
 			continue;
-		err = vip_write(dp, &p->vips[i]);
+		err = vip_write(dp, p, i, rp);
 		if (err)
 			return err;
 		changed++;
@@ -439,6 +452,9 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 			return err;
 		dp->be[id].key[0] = '\0';
 	}
+	err = dp_rvip_sync(dp, p, rp);
+	if (err)
+		return err;
 	err = dp_neigh_manage(p);
 	if (err)
 		pr_warn("dataplane: %d backend next hops have no managed neighbour entry (%s): their first packets take the kernel path",
@@ -454,10 +470,16 @@ static int plan_apply(struct dataplane *dp, struct l4plan *p)
 
 int dp_plan_apply(struct dataplane *dp, struct l4plan *p)
 {
+	struct dp_rvip_plan rp;
 	int err = index_build(dp);
 
-	if (!err)
-		err = plan_apply(dp, p);
+	if (err)
+		return err;
+	err = dp_rvip_plan(p, &rp);
+	if (!err) {
+		err = plan_apply(dp, p, &rp);
+		dp_rvip_plan_free(&rp);
+	}
 	index_free(dp);
 	return err;
 }

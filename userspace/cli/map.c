@@ -20,7 +20,7 @@ static int map_help(int argc, char **argv)
 		"       sluice map help\n"
 		"NAME := { lb_cfg | lb_vips | lb_rings | lb_backends | lb_flows | lb_rflows |\n"
 		"          lb_ifaces | lb_stats | lb_vip_stats | lb_be_stats | lb_addrs |\n"
-		"          lb_addr_idx | lb_fib_cache | lb_ports }\n"
+		"          lb_addr_idx | lb_fib_cache | lb_ports | lb_steer | lb_rvips }\n"
 		"  show   id, type, key/value sizes and capacity of each map\n"
 		"  dump   every entry as hex (per-CPU values: all CPUs, in order);\n"
 		"         array maps print only non-zero entries\n");

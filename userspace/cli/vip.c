@@ -61,6 +61,11 @@ static int print_ring(const struct lbmap *m, const struct lb_vip *v,
 		print_double(PRINT_ANY, "share", " share %.4f", (double)count[id] / v->ring_size);
 		print_string(PRINT_ANY, "state", " %s",
 			     be.flags & LB_BE_F_ACTIVE ? "active" : "down");
+		/* how replies find their flow: lb_rvips, or an lb_rflows entry
+		 * per flow
+		 */
+		print_string(PRINT_ANY, "replies", " replies %s",
+			     be.flags & LB_BE_F_RVIP ? "stateless" : "per-flow");
 		print_nl();
 		close_json_object();
 	}

@@ -28,6 +28,7 @@ static const char *const map_names[LBMAP_NR] = {
 	[LBMAP_FIB_CACHE] = LB_MAP_FIB_CACHE,
 	[LBMAP_PORTS] = LB_MAP_PORTS,
 	[LBMAP_STEER] = LB_MAP_STEER,
+	[LBMAP_RVIPS] = LB_MAP_RVIPS,
 };
 
 static const char *const stat_names[LB_STAT_NR] = {
@@ -243,6 +244,39 @@ int lbmap_vip_foreach(const struct lbmap *m,
 		k = next;
 		prev = &k;
 		if (lookup(m, LBMAP_VIPS, &k, &v))
+			continue;
+		ret = fn(&k, &v, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int lbmap_rvip_set(const struct lbmap *m, const struct lb_vip_key *k,
+		   const struct lb_rvip *v)
+{
+	return update(m, LBMAP_RVIPS, k, v);
+}
+
+int lbmap_rvip_del(const struct lbmap *m, const struct lb_vip_key *k)
+{
+	return bpf_map_delete_elem(m->fd[LBMAP_RVIPS], k) ? -errno : 0;
+}
+
+int lbmap_rvip_foreach(const struct lbmap *m,
+		       int (*fn)(const struct lb_vip_key *k,
+				 const struct lb_rvip *v, void *arg),
+		       void *arg)
+{
+	struct lb_vip_key k, next;
+	struct lb_rvip v;
+	void *prev = NULL;
+	int ret;
+
+	while (!bpf_map_get_next_key(m->fd[LBMAP_RVIPS], prev, &next)) {
+		k = next;
+		prev = &k;
+		if (lookup(m, LBMAP_RVIPS, &k, &v))
 			continue;
 		ret = fn(&k, &v, arg);
 		if (ret)

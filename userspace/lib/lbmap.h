@@ -28,6 +28,7 @@ enum lbmap_id {
 	LBMAP_FIB_CACHE,
 	LBMAP_PORTS,
 	LBMAP_STEER,
+	LBMAP_RVIPS,
 	LBMAP_NR,
 };
 
@@ -157,6 +158,19 @@ int lbmap_flow_get(const struct lbmap *m, const struct lb_flow_key *k,
 		   struct lb_flow *f);
 int lbmap_rflow_get(const struct lbmap *m, const struct lb_flow_key *k,
 		    struct lb_rflow *r);
+
+/* Stateless nat replies (lb_rvips): @k is a backend's address, port,
+ * protocol and family (lbmap_vip_key()). Write the entry before setting
+ * LB_BE_F_RVIP on the backend, clear the flag before deleting it.
+ */
+int lbmap_rvip_set(const struct lbmap *m, const struct lb_vip_key *k,
+		   const struct lb_rvip *v);
+int lbmap_rvip_del(const struct lbmap *m, const struct lb_vip_key *k);
+/* Calls @fn for every entry; stops at its first non-zero return. */
+int lbmap_rvip_foreach(const struct lbmap *m,
+		       int (*fn)(const struct lb_vip_key *k,
+				 const struct lb_rvip *v, void *arg),
+		       void *arg);
 
 /* Formats an lb address of @family as text into @buf (INET6_ADDRSTRLEN). */
 const char *lbmap_addr_str(int family, const __be32 *addr, char *buf,

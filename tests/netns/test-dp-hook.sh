@@ -78,7 +78,7 @@ tcp:
     up6: { entryPoints: [up6], rule: "HostSNI(\`*\`)", service: up6 }
 $([ "${2:-0}" = 1 ] && echo '    web2: { entryPoints: [web2], rule: "HostSNI(`*`)", service: web2 }')
   services:
-$([ "${2:-0}" = 1 ] && printf '    web2:\n      loadBalancer:\n        servers: [ { address: "10.0.11.2:8080" } ]\n')
+$([ "${2:-0}" = 1 ] && printf '    web2:\n      loadBalancer:\n        servers: [ { address: "10.0.11.2:8080" }, { address: "10.0.12.2:8080" }, { address: "10.0.13.2:8080" } ]\n')
     web:
       loadBalancer:
         forwarding: nat
@@ -210,28 +210,7 @@ replies() {
 	dp_sluice -j vip show | jq -r --arg v "$1" \
 		'[.[] | select(.vip | startswith($v)) | .backends[] | "\(.address)=\(.replies)"] | sort | join(",")'
 }
-r1=$(replies 10.0.0.10:)
-r6=$(replies "[fd00:a::10]:")
-write_config tc 1
-dp_sluice daemon reload >/dev/null
-r2=$(replies 10.0.0.10:)
-out=$(dp_client tcp 10.0.0.10 80 30 24000)
-out2=$(dp_client tcp 10.0.0.14 80 5 24100)
-if [ "$r1" = "10.0.11.2:8080=stateless,10.0.12.2:8080=stateless,10.0.13.2:8080=stateless" ] &&
-   [ "$r6" = "[fd00:11::2]:8080=per-flow,[fd00:12::2]:8080=per-flow" ] &&
-   [ "$r2" = "10.0.11.2:8080=per-flow,10.0.12.2:8080=stateless,10.0.13.2:8080=stateless" ] &&
-   [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq '.answers | length' <<<"$out")" = 3 ] &&
-   [ "$(jq .failed <<<"$out2")" = 0 ]; then
-	pass dp_hook_stateless_replies
-else
-	fail dp_hook_stateless_replies "before: $r1 / $r6; shared: $r2; web $(jq -c . <<<"$out"), web2 $(jq -c . <<<"$out2")"
-fi
-write_config tc
-dp_sluice daemon reload >/dev/null
-
-# move to XDP and back by reload, one connection open throughout (XDP
-# needs the peers' checksums complete: offload off first)
-offload off
+offload off	# for the XDP part of the move below; the hold is opened here
 fifo=$DP_TMP/hold.fifo
 mkfifo "$fifo"
 dp_client hold 10.0.0.10 80 "$fifo" "$DP_TMP/hold.out" &
@@ -239,6 +218,32 @@ DP_PIDS+=($!)
 exec 7<>"$fifo"
 ping_hold() { echo ping >&7; sleep 0.5; }
 ping_hold
+r1=$(replies 10.0.0.10:)
+r6=$(replies "[fd00:a::10]:")
+write_config tc 1
+dp_sluice daemon reload >/dev/null
+# the held connection's backend is now shared: its replies still
+# translate, the lb_rvips entries outlive the flags (3 web + down + up6)
+ping_hold
+r2=$(replies 10.0.0.10:)
+nrv=$(dp_sluice -j map dump lb_rvips | jq length)
+out=$(dp_client tcp 10.0.0.10 80 30 24000)
+out2=$(dp_client tcp 10.0.0.14 80 5 24100)
+if [ "$r1" = "10.0.11.2:8080=stateless,10.0.12.2:8080=stateless,10.0.13.2:8080=stateless" ] &&
+   [ "$r6" = "[fd00:11::2]:8080=per-flow,[fd00:12::2]:8080=per-flow" ] &&
+   [ "$r2" = "10.0.11.2:8080=per-flow,10.0.12.2:8080=per-flow,10.0.13.2:8080=per-flow" ] &&
+   [ "$(grep -c " 10.0.1.2$" "$DP_TMP/hold.out")" = 2 ] && [ "$nrv" = 5 ] &&
+   [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq '.answers | length' <<<"$out")" = 3 ] &&
+   [ "$(jq .failed <<<"$out2")" = 0 ]; then
+	pass dp_hook_stateless_replies
+else
+	fail dp_hook_stateless_replies "before: $r1 / $r6; shared: $r2, $nrv lb_rvips entries; held: $(tr '\n' '|' <"$DP_TMP/hold.out"); web $(jq -c . <<<"$out"), web2 $(jq -c . <<<"$out2")"
+fi
+write_config tc
+dp_sluice daemon reload >/dev/null
+
+# move to XDP and back by reload, the same connection open throughout
+# (XDP needs the peers' checksums complete: offload went off above)
 write_config xdp
 dp_sluice daemon reload >/dev/null
 ping_hold
@@ -252,7 +257,7 @@ echo quit >&7
 exec 7>&-
 lines=$(grep -c " 10.0.1.2$" "$DP_TMP/hold.out")
 be=$(sort -u "$DP_TMP/hold.out" | wc -l)
-if [ "$xdp" = 4 ] && [ "$lines" = 3 ] && [ "$be" = 1 ] &&
+if [ "$xdp" = 4 ] && [ "$lines" = 4 ] && [ "$be" = 1 ] &&
    [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq .failed <<<"$out2")" = 0 ] &&
    [ "$(tc_lb_links)" = $((links0 + 4)) ]; then
 	pass dp_hook_move

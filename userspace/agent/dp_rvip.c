@@ -108,13 +108,19 @@ static int backend_flag(struct dataplane *dp, int id, bool on)
 
 struct stale_ctx {
 	const struct dp_rvip_plan *rp;
+	const struct dp_rvip_plan *prev;	/* may be NULL */
 	const struct l4plan *p;
 	struct lb_vip_key *gone;
 	size_t n, cap;
 };
 
-/* Collects lb_rvips entries the plan does not want (deleting while
- * iterating would restart the walk).
+/* Collects the lb_rvips entries to delete (deleting while iterating
+ * would restart the walk): those of endpoints neither this plan nor the
+ * previous one has. An entry the plan no longer wants but whose endpoint
+ * is still in use stays, pointing at its old VIP: flows made while the
+ * backend was stateless have no lb_rflows entry, and lb_reply_find()
+ * only translates through it what lb_flows confirms (anything else falls
+ * through to lb_rflows).
  */
 static int collect_stale(const struct lb_vip_key *k, const struct lb_rvip *v,
 			 void *arg)
@@ -125,8 +131,8 @@ static int collect_stale(const struct lb_vip_key *k, const struct lb_rvip *v,
 	size_t owner;
 
 	strmap_hexkey(k, sizeof(*k), hex);
-	if (strmap_get(&c->rp->owner, hex, &owner) && owner < c->p->n_vips &&
-	    vip_kind_ok(&c->p->vips[owner]))
+	if (strmap_get(&c->rp->owner, hex, &owner) ||
+	    (c->prev && strmap_get(&c->prev->owner, hex, &owner)))
 		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 64;
@@ -143,6 +149,8 @@ int dp_rvip_sync(struct dataplane *dp, const struct l4plan *p,
 		 const struct dp_rvip_plan *rp)
 {
 	struct stale_ctx sc = { .rp = rp, .p = p };
+	struct dp_rvip_plan prev;
+	bool have_prev = false;
 	char ikey[sizeof(dp->be[0].ikey)];
 	struct lb_vip_key k;
 	struct lb_vip vip;
@@ -187,7 +195,11 @@ int dp_rvip_sync(struct dataplane *dp, const struct l4plan *p,
 		if (err)
 			goto out;
 	}
-	/* 3. entries nobody flags any more */
+	/* 3. entries of endpoints gone from this plan and the previous one */
+	if (dp->applied && !dp_rvip_plan(dp->applied, &prev)) {
+		have_prev = true;
+		sc.prev = &prev;
+	}
 	err = lbmap_rvip_foreach(&dp->maps, collect_stale, &sc);
 	for (i = 0; !err && i < sc.n; i++) {
 		err = lbmap_rvip_del(&dp->maps, &sc.gone[i]);
@@ -195,6 +207,8 @@ int dp_rvip_sync(struct dataplane *dp, const struct l4plan *p,
 			err = 0;
 	}
 out:
+	if (have_prev)
+		dp_rvip_plan_free(&prev);
 	free(sc.gone);
 	free(want);
 	return err;

@@ -6,7 +6,9 @@
  * lb_rvips + lb_flows. Anything shared keeps per-flow reply entries.
  *
  * Order (bpf/lb_abi.h): the lb_rvips entry exists before a backend gets
- * the flag, and the flag is gone before the entry is removed.
+ * the flag, and the flag is gone before the entry is removed. An entry
+ * outlives its eligibility while its endpoint is in the current or the
+ * previous plan (dp_rvip_sync()): the flows it made keep their replies.
  */
 #ifndef LB_AGENT_DP_RVIP_H
 #define LB_AGENT_DP_RVIP_H

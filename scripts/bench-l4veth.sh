@@ -34,9 +34,11 @@
 #                paths under test)
 #   cpu_ns_pkt   CPU time of the forwarding work during a fixed offered
 #                load, divided by packets. Forwarding in the kernel (routing,
-#                netfilter, XDP on veth) runs in softirq context, which
-#                /proc/stat accounts machine-wide, not per namespace; so
-#                CPU = softirq time of all CPUs + user/system time of the
+#                netfilter, XDP and TC on veth) runs in softirq context,
+#                which Linux accounts per CPU, not per namespace; so
+#                CPU = network softirq time of all CPUs (NET_RX + NET_TX,
+#                in ns from tracepoints: tests/bench/softirq_ns; /proc/stat
+#                ticks where it cannot load) + user/system time of the
 #                balancer's processes (HAProxy; none for the others).
 #                Softirq also holds the client's and backends' receive work,
 #                the same for every contender, and other softirq load on
@@ -49,6 +51,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
 bn_init l4veth
+bn_softirq_start || bn_log "softirq_ns unavailable: cpu_ns_pkt from /proc/stat ticks"
 
 CONTENDERS=${BENCH_L4_CONTENDERS:-route-default route nft haproxy xdp-nat xdp-fullnat tc-nat tc-fullnat tc-default}
 CONC=${BENCH_L4_CONC:-1 8 32 128}
@@ -467,7 +470,7 @@ except Exception: print("null")') || true
 			if (p <= 0) { print "null"; exit }
 			printf "%.0f", c / p }')
 		row "$c" cpu_ns_pkt udp "$r" "$v" ns/pkt \
-			"softirq + balancer process CPU per datagram delivered, 50 kpps x 64 B"
+			"net softirq ns + balancer process CPU per datagram delivered, 50 kpps x 64 B"
 	fi
 	p0=$(bn_rx_stat $NL rx_bytes lc b1 b2 b3)
 	b0=$(lb_cpu_ns)
@@ -478,7 +481,7 @@ except Exception: print("null")') || true
 		if (p <= 0) { print "null"; exit }
 		printf "%.0f", c / p }')
 	row "$c" cpu_ns_pkt tcp "$r" "$v" ns/pkt \
-		"softirq + balancer process CPU per 1514 B into the balancer, 200 Mbit/s TCP"
+		"net softirq ns + balancer process CPU per 1514 B into the balancer, 200 Mbit/s TCP"
 }
 
 for r in $(seq "$BENCH_ROUNDS"); do

@@ -70,6 +70,7 @@ bn_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "${BN_TMP:-}" ] && rm -rf "$BN_TMP"
+	[ -n "${BN_SOFTIRQ:-}" ] && rm -rf "$BN_SOFTIRQ"
 }
 
 # bn_init SECTION: sets the section name, the temp dir, the EXIT trap.
@@ -97,9 +98,25 @@ bn_busy_ns() {
 		printf "%.0f\n", b * (1e9 / hz) }' /proc/stat
 }
 
-# bn_softirq_ns: the softirq part of bn_busy_ns.
+# bn_softirq_ns: CPU time of the network softirqs (NET_RX, NET_TX) of
+# all CPUs, in ns: from tests/bench/softirq_ns (tracepoints, exact) once
+# bn_softirq_start ran, else /proc/stat's softirq column (all vectors,
+# 10 ms ticks).
 bn_softirq_ns() {
+	if [ -n "${BN_SOFTIRQ:-}" ]; then
+		"$BUILD/tests/bench/softirq_ns" read "$BN_SOFTIRQ" && return 0
+	fi
 	awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.0f\n", $8 * (1e9 / hz) }' /proc/stat
+}
+
+# bn_softirq_start: starts counting network softirq time (pins under
+# /sys/fs/bpf/slbn-softirq-$$, removed by bn_cleanup). Returns non-zero
+# (and bn_softirq_ns falls back to /proc/stat) where it cannot.
+bn_softirq_start() {
+	local dir=/sys/fs/bpf/slbn-softirq-$$
+	[ -x "$BUILD/tests/bench/softirq_ns" ] || return 1
+	"$BUILD/tests/bench/softirq_ns" start "$dir" || { rm -rf "$dir"; return 1; }
+	BN_SOFTIRQ=$dir
 }
 
 # bn_proc_cpu_ns PID...: user + system CPU time of the processes, in ns.

@@ -2,7 +2,8 @@
 # The benchmark harness works (not how fast anything is: speed is only
 # measured by `make bench`): the XDP microbenchmark times every path with
 # the verdict it must have (the rewriting paths also by the restore method),
-# and the cost breakdown, udpblast counts what it sends, report.py turns
+# and the cost breakdown, udpblast counts what it sends, softirq_ns counts
+# network softirq time, report.py turns
 # rows into results.json and tables.
 set -u
 cd "$(dirname "$0")/../.."
@@ -16,6 +17,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
+	[ -n "${SI:-}" ] && rm -rf "$SI"
 }
 trap cleanup EXIT
 
@@ -73,6 +75,24 @@ wait "${PIDS[0]}"
 got=$(awk '/^recv/ { print $2 }' "$TMP/recv")
 [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$got" = "$sent" ] && t_pass ||
 	t_fail "sent '$sent', received '$got'"
+
+t_case softirq_ns_counts_network_softirq_time
+SI=/sys/fs/bpf/slbn-t-softirq-$$
+if "$B/tests/bench/softirq_ns" start "$SI"; then
+	a=$("$B/tests/bench/softirq_ns" read "$SI")
+	ip netns exec "$NS" "$B/tests/bench/udpblast" recv 9001 2 >"$TMP/recv2" 2>&1 &
+	PIDS+=($!)
+	t_wait "grep -q ready '$TMP/recv2'" 5
+	ip netns exec "$NS" timeout 10 "$B/tests/bench/udpblast" send 127.0.0.1 9001 0.5 64 4 20000 >/dev/null
+	b=$("$B/tests/bench/softirq_ns" read "$SI")
+	rm -rf "$SI"
+	# 10,000 loopback datagrams: their receive softirqs take > 1 ms
+	[ -n "$a" ] && [ -n "$b" ] && [ $((b - a)) -gt 1000000 ] &&
+		[ ! -e "$SI" ] && t_pass || t_fail "before $a ns, after $b ns"
+else
+	rm -rf "$SI"
+	t_fail "softirq_ns start failed"
+fi
 
 t_case report_writes_results_and_table
 mkdir -p "$TMP/out"

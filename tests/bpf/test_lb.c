@@ -626,6 +626,8 @@ static void check_fwd(const struct row *r, int verdict,
 {
 	const struct be_def *b;
 	char mac[6] = { 2, 0, 0, 0, 1, 0 };
+	struct lb_flow_key rk = {};
+	struct lb_rflow rv;
 
 	if (r->expect == X_FWD_LAST) {
 		assert_string_equal(out->dst, last_fwd.dst);
@@ -645,33 +647,22 @@ static void check_fwd(const struct row *r, int verdict,
 	} else {
 		assert_memory_equal(out->dmac, in->dmac, 6);
 	}
+	/* the reply key, as the backend will answer the translated packet */
+	rk.family = r->in.family == AF_INET ? LB_AF_INET : LB_AF_INET6;
+	fill_addr(r->in.family, out->dst, rk.src);
+	fill_addr(r->in.family, out->src, rk.dst);
+	rk.sport = htons(out->dport);
+	rk.dport = htons(out->sport);
+	rk.proto = r->in.proto;
 	if (r->snat) {
-		struct lb_flow_key rk = {};
-		struct lb_rflow rv;
-
 		assert_string_equal(out->src, r->snat);
 		assert_true(out->sport >= 20000 && out->sport <= 29999);
-		rk.family = r->in.family == AF_INET ? LB_AF_INET : LB_AF_INET6;
-		fill_addr(r->in.family, out->dst, rk.src);
-		fill_addr(r->in.family, out->src, rk.dst);
-		rk.sport = htons(out->dport);
-		rk.dport = htons(out->sport);
-		rk.proto = r->in.proto;
 		assert_int_equal(lbmap_rflow_get(&maps, &rk, &rv), 0);
 		assert_int_equal(ntohs(rv.client_port), r->in.sport);
 	} else {
-		struct lb_flow_key rk = {};
-		struct lb_rflow rv;
-
 		assert_string_equal(out->src, in->src);
 		assert_int_equal(out->sport, in->sport);
 		/* nat: a reply entry unless the backend answers statelessly */
-		rk.family = r->in.family == AF_INET ? LB_AF_INET : LB_AF_INET6;
-		fill_addr(r->in.family, out->dst, rk.src);
-		fill_addr(r->in.family, out->src, rk.dst);
-		rk.sport = htons(out->dport);
-		rk.dport = htons(out->sport);
-		rk.proto = r->in.proto;
 		assert_int_equal(lbmap_rflow_get(&maps, &rk, &rv),
 				 r->no_rflow ? -ENOENT : 0);
 	}

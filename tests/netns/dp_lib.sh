@@ -49,6 +49,15 @@ dp_in() {
 	nsenter --net="/run/netns/$(dp_ns "$ns")" "$@"
 }
 
+# dp_prog_links NAME: how many links (any namespace) run a program
+# named NAME (bpftool's view: the kernel's, not our pins')
+dp_prog_links() {
+	local ids
+	ids=$(bpftool -j prog show | jq --arg n "$1" '[.[] | select(.name == $n) | .id]')
+	bpftool -j link show | jq --argjson ids "$ids" \
+		'[.[] | select(.prog_id as $p | $ids | index($p))] | length'
+}
+
 dp_require() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP dataplane: needs root"; exit 0

@@ -26,13 +26,6 @@ for t in bpftool socat sha256sum; do
 	command -v $t >/dev/null || { echo "SKIP dp_hook: $t missing"; exit 0; }
 done
 
-# links (any namespace) whose program is named lb_tc_lb
-tc_lb_links() {
-	local ids
-	ids=$(bpftool -j prog show | jq '[.[] | select(.name == "lb_tc_lb") | .id]')
-	bpftool -j link show | jq --argjson ids "$ids" \
-		'[.[] | select(.prog_id as $p | $ids | index($p))] | length'
-}
 # offload PEERS on|off: tx checksum offload (and with it TSO) of the
 # client's and the backends' veths
 offload() {
@@ -42,7 +35,7 @@ offload() {
 		dp_in b$i ethtool -K b$i tx "$1" >/dev/null
 	done
 }
-links0=$(tc_lb_links)
+links0=$(dp_prog_links lb_tc_lb)
 dp_init
 trap 'kill $BLOB_PIDS 2>/dev/null; dp_cleanup' EXIT
 BLOB_PIDS=
@@ -143,10 +136,10 @@ fi
 st=$(dp_sluice -j prog show)
 xdp=$(for n in lc lb1 lb2 lb3; do dp_in l ip -d link show "$n"; done | grep -c "prog/xdp")
 if jq -e '[.links[] | select(.hook == "tc" and .tc and (.xdp // false | not) and .ifindex > 0)] | length == 4' <<<"$st" >/dev/null &&
-   [ "$(tc_lb_links)" = $((links0 + 4)) ] && [ "$xdp" = 0 ]; then
+   [ "$(dp_prog_links lb_tc_lb)" = $((links0 + 4)) ] && [ "$xdp" = 0 ]; then
 	pass dp_hook_attached
 else
-	fail dp_hook_attached "$(jq -c .links <<<"$st"); lb_tc_lb links $(tc_lb_links) (before: $links0); xdp progs $xdp"
+	fail dp_hook_attached "$(jq -c .links <<<"$st"); lb_tc_lb links $(dp_prog_links lb_tc_lb) (before: $links0); xdp progs $xdp"
 fi
 
 g0=$(dp_sluice -j stats show | jq .global)
@@ -259,7 +252,7 @@ lines=$(grep -c " 10.0.1.2$" "$DP_TMP/hold.out")
 be=$(sort -u "$DP_TMP/hold.out" | wc -l)
 if [ "$xdp" = 4 ] && [ "$lines" = 4 ] && [ "$be" = 1 ] &&
    [ "$(jq .failed <<<"$out")" = 0 ] && [ "$(jq .failed <<<"$out2")" = 0 ] &&
-   [ "$(tc_lb_links)" = $((links0 + 4)) ]; then
+   [ "$(dp_prog_links lb_tc_lb)" = $((links0 + 4)) ]; then
 	pass dp_hook_move
 else
 	fail dp_hook_move "xdp progs after reload $xdp; held answers: $(tr '\n' '|' <"$DP_TMP/hold.out"); new conns $(jq -c . <<<"$out") / $(jq -c . <<<"$out2")"
@@ -267,9 +260,9 @@ fi
 
 dp_sluiced_stop
 dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
-if [ ! -e "$DP_PIN" ] && [ "$(tc_lb_links)" = "$links0" ]; then
+if [ ! -e "$DP_PIN" ] && [ "$(dp_prog_links lb_tc_lb)" = "$links0" ]; then
 	pass dp_hook_detach
 else
-	fail dp_hook_detach "lb_tc_lb links: $(tc_lb_links) (before: $links0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
+	fail dp_hook_detach "lb_tc_lb links: $(dp_prog_links lb_tc_lb) (before: $links0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
 fi
 exit $failed

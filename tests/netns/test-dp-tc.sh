@@ -14,14 +14,7 @@ cd "$(dirname "$0")/../.."
 dp_require
 command -v bpftool >/dev/null || { echo "SKIP dp_tc: bpftool missing"; exit 0; }
 
-# links (any namespace) whose program is named lb_tc
-tc_links() {
-	local ids
-	ids=$(bpftool -j prog show | jq '[.[] | select(.name == "lb_tc") | .id]')
-	bpftool -j link show | jq --argjson ids "$ids" \
-		'[.[] | select(.prog_id as $p | $ids | index($p))] | length'
-}
-tc0=$(tc_links)
+tc0=$(dp_prog_links lb_tc)
 dp_init
 trap dp_cleanup EXIT
 # write_config XMIT: how packets leave by lb3 (tc or xdp)
@@ -70,10 +63,10 @@ fi
 
 st=$(dp_sluice -j prog show)
 if jq -e '[.links[] | select(.tc and .ifindex > 0)] | length == 4' <<<"$st" >/dev/null &&
-   [ "$(tc_links)" = $((tc0 + 4)) ]; then
+   [ "$(dp_prog_links lb_tc)" = $((tc0 + 4)) ]; then
 	pass dp_tc_attached
 else
-	fail dp_tc_attached "$(jq -c .links <<<"$st"); lb_tc links $(tc_links) (before: $tc0)"
+	fail dp_tc_attached "$(jq -c .links <<<"$st"); lb_tc links $(dp_prog_links lb_tc) (before: $tc0)"
 fi
 
 g0=$(dp_sluice -j stats show | jq .global)
@@ -107,9 +100,9 @@ out=$(dp_client tcp 10.0.0.10 80 5 23000)
 
 dp_sluiced_stop
 dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
-if [ ! -e "$DP_PIN" ] && [ "$(tc_links)" = "$tc0" ]; then
+if [ ! -e "$DP_PIN" ] && [ "$(dp_prog_links lb_tc)" = "$tc0" ]; then
 	pass dp_tc_detach
 else
-	fail dp_tc_detach "lb_tc links: $(tc_links) (before: $tc0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
+	fail dp_tc_detach "lb_tc links: $(dp_prog_links lb_tc) (before: $tc0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
 fi
 exit $failed

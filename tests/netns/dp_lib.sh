@@ -138,6 +138,20 @@ dp_sluiced() {
 	return 1
 }
 
+# dp_sluiced_up NAME CONFIG: dp_sluiced, then the suite ends: FAIL
+# NAME_start when sluiced does not come up, SKIP when its data plane is
+# off here.
+dp_sluiced_up() {
+	if ! dp_sluiced "$2"; then
+		echo "FAIL $1_start: $(tail -5 "$DP_TMP/sluiced.log" | tr '\n' ' ')"
+		exit 1
+	fi
+	if ! dp_sluice daemon status | grep -q "dataplane *attached"; then
+		echo "SKIP $1: no data plane here"
+		exit 0
+	fi
+}
+
 dp_sluiced_stop() {
 	[ -n "${DP_SLUICED:-}" ] || return 0
 	kill "$DP_SLUICED" 2>/dev/null

@@ -397,14 +397,7 @@ fi
 dp_backends
 write_config 1 2 3
 sleep 0.3
-if ! dp_sluiced "$DP_TMP/sluice.yaml"; then
-	echo "FAIL sluiced_start: $(tail -5 "$DP_TMP/sluiced.log" | tr '\n' ' ')"
-	exit 1
-fi
-if ! dp_sluice daemon status | grep -q "dataplane *attached"; then
-	echo "SKIP dataplane: this sluiced has no dataplane subsystem registered"
-	exit 0
-fi
+dp_sluiced_up sluiced "$DP_TMP/sluice.yaml"
 
 test_attach
 test_ring_shares

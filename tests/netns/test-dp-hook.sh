@@ -125,13 +125,7 @@ nsenter --net="/run/netns/$(dp_ns b2)" socat \
 BLOB_PIDS="$BLOB_PIDS $!"
 write_config tc
 sleep 0.3
-if ! dp_sluiced "$DP_TMP/sluice.yaml"; then
-	echo "FAIL dp_hook_start: $(tail -5 "$DP_TMP/sluiced.log" | tr '\n' ' ')"
-	exit 1
-fi
-if ! dp_sluice daemon status | grep -q "dataplane *attached"; then
-	echo "SKIP dp_hook: no data plane here"; exit 0
-fi
+dp_sluiced_up dp_hook "$DP_TMP/sluice.yaml"
 
 st=$(dp_sluice -j prog show)
 xdp=$(for n in lc lb1 lb2 lb3; do dp_in l ip -d link show "$n"; done | grep -c "prog/xdp")

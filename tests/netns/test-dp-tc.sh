@@ -53,13 +53,7 @@ dp_in b3 ethtool -K b3 gro off >/dev/null
 dp_backends
 write_config tc
 sleep 0.3
-if ! dp_sluiced "$DP_TMP/sluice.yaml"; then
-	echo "FAIL dp_tc_start: $(tail -5 "$DP_TMP/sluiced.log" | tr '\n' ' ')"
-	exit 1
-fi
-if ! dp_sluice daemon status | grep -q "dataplane *attached"; then
-	echo "SKIP dp_tc: no data plane here"; exit 0
-fi
+dp_sluiced_up dp_tc "$DP_TMP/sluice.yaml"
 
 st=$(dp_sluice -j prog show)
 if jq -e '[.links[] | select(.tc and .ifindex > 0)] | length == 4' <<<"$st" >/dev/null &&

@@ -1,5 +1,5 @@
-/* Facts about interfaces the data plane needs: which devices hand
- * packets to a peer in another namespace (lb_iface_peer_elsewhere()).
+/* Facts about interfaces the data plane needs (lb_iface_facts()): which
+ * devices are veth/netkit pairs, and whose peer is in another namespace.
  */
 #include <errno.h>
 #include <linux/if_link.h>
@@ -17,7 +17,7 @@
 #define NL_BUF	32768
 
 /* Looks at the RTM_NEWLINK answer @h: kind and peer namespace. */
-static int link_facts(struct nlmsghdr *h, bool *peer_kind, bool *netnsid)
+static void link_facts(struct nlmsghdr *h, bool *peer_kind, bool *netnsid)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(h);
 	int len = IFLA_PAYLOAD(h);
@@ -41,10 +41,9 @@ static int link_facts(struct nlmsghdr *h, bool *peer_kind, bool *netnsid)
 				     !strncmp(kind, "netkit", RTA_PAYLOAD(b));
 		}
 	}
-	return 0;
 }
 
-int lb_iface_peer_elsewhere(const char *ifname)
+int lb_iface_facts(const char *ifname, struct lb_iface_facts *f)
 {
 	struct {
 		struct nlmsghdr n;
@@ -61,6 +60,7 @@ int lb_iface_peer_elsewhere(const char *ifname)
 	int fd, err;
 	ssize_t r;
 
+	memset(f, 0, sizeof(*f));
 	req.i.ifi_index = if_nametoindex(ifname);
 	if (!req.i.ifi_index)
 		return -ENODEV;
@@ -95,7 +95,9 @@ int lb_iface_peer_elsewhere(const char *ifname)
 		goto out;
 	}
 	link_facts(h, &peer_kind, &netnsid);
-	err = peer_kind && netnsid;
+	f->pair = peer_kind;
+	f->peer_elsewhere = peer_kind && netnsid;
+	err = 0;
 out:
 	free(buf);
 	close(fd);

@@ -126,12 +126,16 @@ int lb_pins_other_abi_link(const char *pin_root, const char *ifname,
  * first non-link-local IPv6 address. Returns 0 or -errno.
  */
 int lb_iface_addrs(const char *ifname, struct lb_iface *ifc);
-/* 1 when @ifname is a veth or netkit device whose peer lives in another
- * network namespace (what bpf_redirect_peer() needs), 0 when not, or
- * -errno. From netlink (IFLA_INFO_KIND, IFLA_LINK_NETNSID): /sys may
- * show another namespace's devices.
+/* What netlink says of an interface (IFLA_INFO_KIND, IFLA_LINK_NETNSID;
+ * not /sys, which may show another namespace's devices).
  */
-int lb_iface_peer_elsewhere(const char *ifname);
+struct lb_iface_facts {
+	bool pair;		/* a veth or netkit device */
+	bool peer_elsewhere;	/* ... whose peer lives in another network
+				 * namespace: what bpf_redirect_peer() needs */
+};
+/* Fills @f for @ifname. Returns 0 or -errno (all false then). */
+int lb_iface_facts(const char *ifname, struct lb_iface_facts *f);
 
 const char *lb_xdp_mode_name(enum lb_xdp_mode mode);
 

@@ -13,7 +13,7 @@
 #    namespace enter that peer directly (bpf_redirect_peer()): the
 #    balancer's veth transmits none of them;
 #  - a reload moves the interfaces to XDP and back while a connection
-#    stays open across both moves;
+#    stays open across both moves; hook: auto picks TC on veths;
 #  - detach removes the TC links.
 # Topology: tests/netns/dp_lib.sh (its peers' tx offload is turned back
 # on here, then off again for the XDP part of the move).
@@ -250,6 +250,22 @@ if [ "$xdp" = 4 ] && [ "$lines" = 4 ] && [ "$be" = 1 ] &&
 	pass dp_hook_move
 else
 	fail dp_hook_move "xdp progs after reload $xdp; held answers: $(tr '\n' '|' <"$DP_TMP/hold.out"); new conns $(jq -c . <<<"$out") / $(jq -c . <<<"$out2")"
+fi
+
+# hook: auto picks TC on these veths (and would pick XDP on a NIC): from
+# xdp, a reload to auto moves every interface
+write_config xdp
+dp_sluice daemon reload >/dev/null
+hx=$(dp_sluice -j prog show | jq -r '[.links[].hook] | unique | join(",")')
+write_config auto
+dp_sluice daemon reload >/dev/null
+st=$(dp_sluice -j prog show)
+hk=$(jq -r '[.links[].hook] | unique | join(",")' <<<"$st")
+out=$(dp_client tcp 10.0.0.10 80 5 25000)
+if [ "$hx" = xdp ] && [ "$hk" = tc ] && [ "$(jq .failed <<<"$out")" = 0 ]; then
+	pass dp_hook_auto
+else
+	fail dp_hook_auto "hooks at xdp: $hx, at auto: $hk; $(jq -c . <<<"$out")"
 fi
 
 dp_sluiced_stop

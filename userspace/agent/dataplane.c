@@ -166,11 +166,27 @@ static int iface_write(struct dataplane *dp, const struct config *cfg,
 		       const struct cfg_dp_iface *ci)
 {
 	struct lb_iface ifc = { .flags = ci->xmit_tc ? 0 : LB_IFACE_F_REDIRECT };
+	struct lb_iface_facts facts;
 
-	if (lb_iface_peer_elsewhere(ci->name) == 1)
+	if (!lb_iface_facts(ci->name, &facts) && facts.peer_elsewhere)
 		ifc.flags |= LB_IFACE_F_PEER;
 	iface_snat(&cfg->dataplane, ci->name, &ifc);
 	return lbmap_iface_set(&dp->maps, if_nametoindex(ci->name), &ifc);
+}
+
+/* True when @ci's balancer runs at TC: hook tc, or auto on a veth/netkit
+ * device (XDP there runs on a copy of every skb and turns the peer's TSO
+ * off; TC sees GRO's super-packets: docs/datapath.md, "The TC hook").
+ */
+static bool iface_wants_tc(const struct config *cfg,
+			   const struct cfg_dp_iface *ci)
+{
+	enum cfg_hook h = config_dp_iface_hook(&cfg->dataplane, ci);
+	struct lb_iface_facts f;
+
+	if (h == CFG_HOOK_AUTO)
+		return !lb_iface_facts(ci->name, &f) && f.pair;
+	return h == CFG_HOOK_TC;
 }
 
 /* Attaches the balancer to @ci at its hook, or moves it there: at XDP
@@ -185,7 +201,7 @@ static int iface_attach(struct dataplane *dp, const struct config *cfg,
 				xdp_mode(cfg->dataplane.xdp_mode);
 	int err;
 
-	if (config_dp_iface_hook(&cfg->dataplane, ci) == CFG_HOOK_TC) {
+	if (iface_wants_tc(cfg, ci)) {
 		err = lb_loader__attach_tc(dp->ld, ci->name, true);
 		if (err) {
 			pr_err("dataplane: cannot attach to %s at TC ingress (hook: tc): %s",
@@ -250,7 +266,7 @@ static int iface_up(struct dataplane *dp, const struct config *cfg,
 static int iface_rehook(struct dataplane *dp, const struct config *cfg,
 			const struct cfg_dp_iface *ci, struct dp_iface *di)
 {
-	bool tc = config_dp_iface_hook(&cfg->dataplane, ci) == CFG_HOOK_TC;
+	bool tc = iface_wants_tc(cfg, ci);
 	int err;
 
 	if (tc == di->tc_hook)

@@ -89,6 +89,7 @@ static int prog_attach(int argc, char **argv)
 	enum lb_xdp_mode mode = LB_XDP_AUTO, used = LB_XDP_AUTO;
 	bool tc = false;
 	struct lb_iface ifc = { .flags = LB_IFACE_F_REDIRECT };
+	struct lb_iface_facts facts;
 	struct lb_loader *ld = NULL;
 	struct lbmap m;
 	int fds[LBMAP_NR], err, ret = EXIT_FAIL;
@@ -150,7 +151,7 @@ static int prog_attach(int argc, char **argv)
 	lb_loader__map_fds(ld, fds);
 	lbmap_init_fds(&m, fds);
 	lb_iface_addrs(argv[0], &ifc);
-	if (lb_iface_peer_elsewhere(argv[0]) == 1)
+	if (!lb_iface_facts(argv[0], &facts) && facts.peer_elsewhere)
 		ifc.flags |= LB_IFACE_F_PEER;
 	lbmap_iface_set(&m, if_nametoindex(argv[0]), &ifc);
 	open_json_object(NULL);

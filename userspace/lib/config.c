@@ -474,12 +474,16 @@ enum cfg_hook config_dp_iface_hook(const struct cfg_dataplane *dp,
 {
 	if (ci->hook != CFG_HOOK_DEFAULT)
 		return ci->hook;
-	return dp->hook == CFG_HOOK_TC ? CFG_HOOK_TC : CFG_HOOK_XDP;
+	return dp->hook != CFG_HOOK_DEFAULT ? dp->hook : CFG_HOOK_XDP;
 }
 
 const char *config_hook_name(enum cfg_hook hook)
 {
-	return hook == CFG_HOOK_TC ? "tc" : "xdp";
+	switch (hook) {
+	case CFG_HOOK_TC: return "tc";
+	case CFG_HOOK_AUTO: return "auto";
+	default: return "xdp";
+	}
 }
 
 const char *config_xdp_mode_name(enum cfg_xdp_mode mode)

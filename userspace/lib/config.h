@@ -96,7 +96,9 @@ bool config_entry_point_tcp_routed(const struct config *cfg, const char *ep);
 const char *config_kind_name(enum cfg_service_kind kind);
 const char *config_fwd_mode_name(enum cfg_fwd_mode mode);
 const char *config_xdp_mode_name(enum cfg_xdp_mode mode);
-/* The hook @ci of @dp runs at: CFG_HOOK_XDP or CFG_HOOK_TC. */
+/* The hook @ci of @dp asks for: CFG_HOOK_XDP, _TC or _AUTO (the agent
+ * resolves auto per device).
+ */
 enum cfg_hook config_dp_iface_hook(const struct cfg_dataplane *dp,
 				   const struct cfg_dp_iface *ci);
 const char *config_hook_name(enum cfg_hook hook);

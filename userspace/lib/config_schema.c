@@ -116,12 +116,15 @@ static int dec_xmit(struct decoder *d, yaml_node_t *node, void *dst)
 
 static int dec_hook(struct decoder *d, yaml_node_t *node, void *dst)
 {
-	static const char *const names[] = { "xdp", "tc" };
+	static const char *const names[] = { "xdp", "tc", "auto" };
+	static const enum cfg_hook hooks[] = {
+		CFG_HOOK_XDP, CFG_HOOK_TC, CFG_HOOK_AUTO
+	};
 	int v;
 
-	if (dec_enum(d, node, &v, names, 2) < 0)
+	if (dec_enum(d, node, &v, names, 3) < 0)
 		return -1;
-	*(enum cfg_hook *)dst = v ? CFG_HOOK_TC : CFG_HOOK_XDP;
+	*(enum cfg_hook *)dst = hooks[v];
 	return 0;
 }
 

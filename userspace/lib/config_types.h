@@ -87,6 +87,7 @@ enum cfg_hook {
 	CFG_HOOK_DEFAULT,	/* interfaces: dataplane.hook's */
 	CFG_HOOK_XDP,		/* XDP, before the kernel makes an skb */
 	CFG_HOOK_TC,		/* TC ingress, on skbs after GRO */
+	CFG_HOOK_AUTO,		/* TC on veth/netkit devices, XDP elsewhere */
 };
 
 struct cfg_dp_iface {

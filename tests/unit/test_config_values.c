@@ -159,6 +159,36 @@ static void test_show_json(void **state)
 	config_free(cfg);
 }
 
+/* dataplane.hook and its per-interface override: xdp, tc, auto; the
+ * default xdp; anything else is an error naming the value and place.
+ */
+static void test_dataplane_hook(void **state)
+{
+	struct config *cfg = cfgt_load(
+		"dataplane:\n"
+		"  hook: auto\n"
+		"  interfaces: [veth0, {name: veth1, hook: tc}, {name: veth2, hook: xdp}]\n");
+	const struct cfg_dataplane *dp = &cfg->dataplane;
+
+	assert_int_equal(cfg->n_errors, 0);
+	assert_int_equal(config_dp_iface_hook(dp, &dp->ifaces[0]), CFG_HOOK_AUTO);
+	assert_int_equal(config_dp_iface_hook(dp, &dp->ifaces[1]), CFG_HOOK_TC);
+	assert_int_equal(config_dp_iface_hook(dp, &dp->ifaces[2]), CFG_HOOK_XDP);
+	config_free(cfg);
+
+	cfg = cfgt_load("dataplane:\n  interfaces: [veth0]\n");
+	assert_int_equal(config_dp_iface_hook(&cfg->dataplane,
+					      &cfg->dataplane.ifaces[0]),
+			 CFG_HOOK_XDP);
+	config_free(cfg);
+
+	cfg = cfgt_load("dataplane:\n  interfaces: [{name: veth0, hook: ebpf}]\n");
+	assert_int_equal(cfg->n_errors, 1);
+	assert_non_null(strstr(cfg->diags[0].msg, "\"ebpf\""));
+	assert_int_equal(cfg->diags[0].pos.line, 2);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_cookie_names),
 		cmocka_unit_test(test_show_json),
+		cmocka_unit_test(test_dataplane_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,6 +121,11 @@ int lbmap_open_pinned(struct lbmap *m, const char *dir)
 	for (i = 0; i < LBMAP_NR; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
 		m->fd[i] = bpf_obj_get(path);
+		/* pins made before lb_rvips existed (sluiced not restarted
+		 * since the upgrade): everything else still reads
+		 */
+		if (m->fd[i] < 0 && errno == ENOENT && i == LBMAP_RVIPS)
+			continue;
 		if (m->fd[i] < 0) {
 			err = -errno;
 			goto out_close;

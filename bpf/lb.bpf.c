@@ -393,8 +393,10 @@ static __always_inline int lb_main(void *ctx, const bool tc)
 	int res;
 
 	lb_stat_inc(LB_STAT_RX);
-	lb_pull_headers(ctx, tc);
 	res = lb_parse(ctx, tc, &p, &opts);
+	/* TC: headers past a short skb head (most heads hold them all) */
+	if (tc && res == LB_PARSE_MALFORMED && lb_pull_headers(ctx, tc))
+		res = lb_parse(ctx, tc, &p, &opts);
 	if (opts)
 		lb_stat_inc(LB_STAT_IP_OPTIONS);
 	switch (res) {

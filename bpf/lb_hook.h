@@ -53,19 +53,22 @@ static __always_inline __u32 lb_ingress_ifindex(void *ctx, const bool tc)
 	return ((struct xdp_md *)ctx)->ingress_ifindex;
 }
 
-/* TC: makes the headers lb_parse() reads part of the skb's head. */
-static __always_inline void lb_pull_headers(void *ctx, const bool tc)
+/* TC: pulls the headers lb_parse() reads into the skb's head, for a
+ * packet whose head ended before them (lb_parse() said malformed).
+ * Returns true when the head grew, so parsing again may succeed.
+ */
+static __always_inline bool lb_pull_headers(void *ctx, const bool tc)
 {
 	struct __sk_buff *skb = ctx;
-	__u32 len;
+	__u32 len, head;
 
 	if (!tc)
-		return;
+		return false;
 	len = skb->len;
-	if (lb_data_end(ctx, tc) - lb_data(ctx, tc) >= LB_HDR_PULL ||
-	    lb_data_end(ctx, tc) - lb_data(ctx, tc) >= len)
-		return;
-	bpf_skb_pull_data(skb, len < LB_HDR_PULL ? len : LB_HDR_PULL);
+	head = lb_data_end(ctx, tc) - lb_data(ctx, tc);
+	if (head >= LB_HDR_PULL || head >= len)
+		return false;
+	return !bpf_skb_pull_data(skb, len < LB_HDR_PULL ? len : LB_HDR_PULL);
 }
 
 #endif /* LB_HOOK_H */

@@ -100,7 +100,7 @@ void conn_free(struct conn *c)
 		c->status = 499;
 		request_finish(c);
 	}
-	upstream_free(c->up);
+	relay_abandon(c);
 	graph_unref(c->g);
 	if (c->reqhead)
 		evbuffer_free(c->reqhead);

@@ -109,6 +109,12 @@ void conn_request_done(struct conn *c);
  */
 void relay_start(struct conn *c);
 
+/* The client left with the request on c->up unanswered: hands c->up to
+ * upstream_drain() when its response can still end cleanly (the request
+ * went out whole, no tunnel, a bounded body), else closes it (relay.c).
+ */
+void relay_abandon(struct conn *c);
+
 /* Request body bytes or framing for the backend (relay.c). */
 void relay_body(struct conn *c, const char *data, size_t len);
 void relay_body_end(struct conn *c);

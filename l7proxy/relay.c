@@ -514,6 +514,33 @@ static void up_event_cb(struct bufferevent *bev, short what, void *arg)
 	conn_fail(c, status, L7_ERR_PROXY);
 }
 
+/* How long an abandoned response may take to end, and how much of a known
+ * length is worth reading rather than a new connection. */
+#define DRAIN_NS	(5 * NSEC_PER_SEC)
+#define DRAIN_MAX	(1024 * 1024)
+
+void relay_abandon(struct conn *c)
+{
+	struct upstream *u = c->up;
+	const http_parser *rp = &c->resp_p;
+
+	c->up = NULL;
+	if (!u)
+		return;
+	if (!u->connected || !c->req_done || c->upgrade ||
+	    c->state == C_TUNNEL || c->resp_1xx)
+		goto out_free;
+	if (c->resp_head_done &&
+	    (!http_should_keep_alive(rp) ||
+	     (!(rp->flags & F_CHUNKED) && rp->content_length > DRAIN_MAX)))
+		goto out_free;
+	upstream_drain(u, rp, c->head_req, DRAIN_NS);
+	return;
+
+out_free:
+	upstream_free(u);
+}
+
 void relay_client_drained(struct conn *c)
 {
 	if (!c->up || c->state == C_CLOSING || c->state == C_TUNNEL ||

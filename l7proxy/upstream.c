@@ -25,8 +25,8 @@ static void upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream *u = arg;
 
-	if (u->idle) {
-		/* idleConnTimeout elapsed */
+	if (u->idle || u->drain) {
+		/* idleConnTimeout elapsed, or a drain took too long */
 		upstream_free(u);
 		return;
 	}
@@ -83,11 +83,21 @@ static void idle_unlink(struct upstream *u)
 	u->idle = false;
 }
 
+static void drain_unlink(struct upstream *u)
+{
+	if (!u->drain)
+		return;
+	TAILQ_REMOVE(&u->w->draining, u, link);
+	free(u->drain);
+	u->drain = NULL;
+}
+
 void upstream_free(struct upstream *u)
 {
 	if (!u)
 		return;
 	idle_unlink(u);
+	drain_unlink(u);
 	if (u->bev)
 		bufferevent_free(u->bev);
 	else if (u->ssl)
@@ -257,6 +267,83 @@ out_free:
 	upstream_free(u);
 }
 
+static int drain_headers_complete(http_parser *rp)
+{
+	struct upstream *u = rp->data;
+
+	return u->drain_head ? 1 : 0;	/* a HEAD response has no body */
+}
+
+static int drain_message_complete(http_parser *rp)
+{
+	struct upstream *u = rp->data;
+
+	u->drain_done = true;
+	http_parser_pause(rp, 1);
+	return 0;
+}
+
+static const http_parser_settings drain_settings = {
+	.on_headers_complete = drain_headers_complete,
+	.on_message_complete = drain_message_complete,
+};
+
+static void drain_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream *u = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	bool keep;
+	size_t n;
+
+	while (!u->drain_done && evbuffer_peek(in, -1, NULL, &v, 1) == 1 &&
+	       v.iov_len) {
+		n = http_parser_execute(u->drain, &drain_settings, v.iov_base,
+					v.iov_len);
+		if (HTTP_PARSER_ERRNO(u->drain) != HPE_OK &&
+		    HTTP_PARSER_ERRNO(u->drain) != HPE_PAUSED) {
+			upstream_free(u);
+			return;
+		}
+		evbuffer_drain(in, n);
+	}
+	if (!u->drain_done)
+		return;
+	/* an informational response is not the end: not worth following */
+	keep = u->drain->status_code >= 200 && http_should_keep_alive(u->drain);
+	drain_unlink(u);
+	upstream_put(u, keep);
+}
+
+static void drain_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	upstream_free(arg);
+}
+
+void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
+		    int64_t ns)
+{
+	struct timeval tv;
+
+	u->drain = malloc(sizeof(*u->drain));
+	if (!u->drain) {
+		upstream_free(u);
+		return;
+	}
+	*u->drain = *rp;
+	u->drain->data = u;
+	u->drain_head = head_req;
+	u->drain_done = false;
+	TAILQ_INSERT_TAIL(&u->w->draining, u, link);
+	u->on_timer = NULL;
+	bufferevent_setcb(u->bev, drain_read_cb, NULL, drain_event_cb, u);
+	bufferevent_enable(u->bev, EV_READ);
+	ns_to_tv(ns, &tv);
+	evtimer_add(u->timer, &tv);
+	if (evbuffer_get_length(bufferevent_get_input(u->bev)))
+		drain_read_cb(u->bev, u);
+}
+
 void sock_read_more(struct bufferevent *bev, size_t budget)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
@@ -302,4 +389,6 @@ void upstream_pool_flush(struct worker *w)
 		free(b);
 	}
 	w->pool = NULL;
+	while (!TAILQ_EMPTY(&w->draining))
+		upstream_free(TAILQ_FIRST(&w->draining));
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <http_parser.h>
 #include <openssl/ssl.h>
 
 struct worker;
@@ -38,6 +39,9 @@ struct upstream {
 	void (*on_timer)(void *arg);
 	void *arg;
 	unsigned requests;	/* requests sent on this connection */
+	http_parser *drain;	/* finishing a response nobody waits for */
+	bool drain_head;	/* ... to a HEAD request */
+	bool drain_done;
 };
 
 /* An idle connection to @s through @t from worker @w's pool, or a new one
@@ -72,6 +76,19 @@ void upstream_timer(struct upstream *u, int64_t ns, void (*cb)(void *arg),
  */
 void upstream_put(struct upstream *u, bool reusable);
 
+/* The client of the request on @u left before its response ended. Rather
+ * than closing a connection that is otherwise fine, the rest of the
+ * response is read and discarded (parser state @rp, within @ns
+ * nanoseconds), then @u goes back to the pool as upstream_put(u, true)
+ * would put it; a response that ends the connection, or one that is not
+ * over in time, closes it. HAProxy keeps its server
+ * connections the same way; a new connection, TLS above all, would cost a
+ * handshake on the next request's path. Takes ownership of @u; closes it
+ * when it cannot drain (no memory).
+ */
+void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
+		    int64_t ns);
+
 /* Closes @u now. NULL-safe. */
 void upstream_free(struct upstream *u);
 
@@ -83,7 +100,7 @@ void upstream_free(struct upstream *u);
  */
 void sock_read_more(struct bufferevent *bev, size_t budget);
 
-/* Closes every idle connection of @w. */
+/* Closes every idle and draining connection of @w. */
 void upstream_pool_flush(struct worker *w);
 
 #endif /* LB_L7_UPSTREAM_H */

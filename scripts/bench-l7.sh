@@ -25,7 +25,7 @@ for t in wrk haproxy nginx; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench-l7: needs root (network namespace)" >&2; exit 1; }
 
-NS=sll7b-$$
+NS=${BENCH_NS:-sll7b}-$$
 TMP=$(mktemp -d /tmp/sll7b.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()

@@ -68,7 +68,7 @@ static void send_head(struct conn *c)
 		evbuffer_add(out, head + n, len - n);
 	bufferevent_setcb(u->bev, up_read_cb, up_write_cb, up_event_cb, c);
 	bufferevent_setwatermark(u->bev, EV_WRITE, c->p->lim.buf_high / 2, 0);
-	bufferevent_enable(u->bev, EV_READ);
+	upstream_read(u, true);
 	/* enabling EV_WRITE re-arms the write event even with nothing to
 	 * write: only when it is off (a new connection) */
 	if (!(bufferevent_get_enabled(u->bev) & EV_WRITE))
@@ -120,6 +120,15 @@ static void tunnel_maybe_free(struct conn *c)
 	conn_free(c);
 }
 
+/* Reading the client (@bev is c->bev) or the backend side of a tunnel. */
+static void side_read(struct conn *c, struct bufferevent *bev, bool on)
+{
+	if (bev == c->bev)
+		conn_read(c, on);
+	else
+		upstream_read(c->up, on);
+}
+
 static void tunnel_pipe(struct bufferevent *from, struct bufferevent *to,
 			struct conn *c)
 {
@@ -127,7 +136,7 @@ static void tunnel_pipe(struct bufferevent *from, struct bufferevent *to,
 
 	evbuffer_add_buffer(out, bufferevent_get_input(from));
 	if (evbuffer_get_length(out) > c->p->lim.buf_high)
-		bufferevent_disable(from, EV_READ);
+		side_read(c, from, false);
 }
 
 static void tun_client_read(struct bufferevent *bev, void *arg)
@@ -155,7 +164,7 @@ static void tun_write(struct bufferevent *bev, void *arg)
 		return;
 	}
 	/* the other side may read again */
-	bufferevent_enable(bev == c->bev ? c->up->bev : c->bev, EV_READ);
+	side_read(c, bev == c->bev ? c->up->bev : c->bev, true);
 }
 
 static void tun_event(struct bufferevent *bev, short what, void *arg)
@@ -165,8 +174,8 @@ static void tun_event(struct bufferevent *bev, short what, void *arg)
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
 	c->close_after = true;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_disable(c->up->bev, EV_READ);
+	conn_read(c, false);
+	upstream_read(c->up, false);
 	tunnel_maybe_free(c);
 }
 
@@ -184,8 +193,10 @@ static void tunnel_start(struct conn *c)
 			    bufferevent_get_input(c->bev));
 	bufferevent_setcb(c->bev, tun_client_read, tun_write, tun_event, c);
 	bufferevent_setcb(c->up->bev, tun_up_read, tun_write, tun_event, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	bufferevent_enable(c->up->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_WRITE);
+	bufferevent_enable(c->up->bev, EV_WRITE);
+	conn_read(c, true);
+	upstream_read(c->up, true);
 }
 
 /* ---- response parser callbacks ------------------------------------------- */
@@ -377,8 +388,6 @@ static void up_read(struct bufferevent *bev, struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	if (!c->up->ssl && evbuffer_get_length(in) >= 4096)
-		sock_read_more(bev, c->p->lim.buf_high);
 	while (evbuffer_get_length(in)) {
 		struct evbuffer_iovec v;
 		size_t n;
@@ -415,7 +424,7 @@ static void up_read(struct bufferevent *bev, struct conn *c)
 check_backpressure:
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) +
 		    evbuffer_get_length(c->stage) > c->p->lim.buf_high) {
-			bufferevent_disable(bev, EV_READ);
+			upstream_read(c->up, false);
 			return;
 		}
 	}
@@ -428,14 +437,13 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 	for (;;) {
 		up_read(bev, c);
 		relay_flush(c);
-		if (!c->up || c->up->bev != bev ||
-		    (bufferevent_get_enabled(bev) & EV_READ))
+		if (!c->up || c->up->bev != bev || upstream_reading(c->up))
 			return;
 		/* up_read() paused the backend; if the direct write took it
 		 * all, no write callback will resume it: go on here */
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)))
 			return;
-		bufferevent_enable(bev, EV_READ);
+		upstream_read(c->up, true);
 		if (!evbuffer_get_length(bufferevent_get_input(bev)))
 			return;
 	}
@@ -544,9 +552,9 @@ out_free:
 void relay_client_drained(struct conn *c)
 {
 	if (!c->up || c->state == C_CLOSING || c->state == C_TUNNEL ||
-	    (bufferevent_get_enabled(c->up->bev) & EV_READ))
+	    upstream_reading(c->up))
 		return;
-	bufferevent_enable(c->up->bev, EV_READ);
+	upstream_read(c->up, true);
 	/* bytes read before the pause wait in the input: no new readiness
 	 * event will announce them */
 	if (evbuffer_get_length(bufferevent_get_input(c->up->bev)))

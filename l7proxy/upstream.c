@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 
 #include "internal.h"
+#include "sockread.h"
 #include "transport.h"
 #include "upstream.h"
 
@@ -98,6 +99,7 @@ void upstream_free(struct upstream *u)
 		return;
 	idle_unlink(u);
 	drain_unlink(u);
+	sockread_free(u->rd);	/* before the descriptor closes */
 	if (u->bev)
 		bufferevent_free(u->bev);
 	else if (u->ssl)
@@ -157,6 +159,11 @@ static struct upstream *upstream_dial(struct worker *w,
 	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&s->addr,
 				       s->addrlen) < 0)
 		goto out_free;
+	if (!u->ssl) {
+		u->rd = sockread_new(u->bev, 256 * 1024);
+		if (!u->rd)
+			goto out_free;
+	}
 	w->up_opened++;
 	atomic_fetch_add_explicit(&w->p->up_opened, 1, memory_order_relaxed);
 	return u;
@@ -256,7 +263,7 @@ void upstream_put(struct upstream *u, bool reusable)
 	TAILQ_INSERT_TAIL(&b->idle, u, link);
 	b->n_idle++;
 	bufferevent_setcb(u->bev, idle_read_cb, NULL, idle_event_cb, u);
-	bufferevent_enable(u->bev, EV_READ);
+	upstream_read(u, true);
 	if (u->idle_timeout > 0) {
 		ns_to_tv(u->idle_timeout, &tv);
 		evtimer_add(u->timer, &tv);
@@ -337,44 +344,28 @@ void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
 	TAILQ_INSERT_TAIL(&u->w->draining, u, link);
 	u->on_timer = NULL;
 	bufferevent_setcb(u->bev, drain_read_cb, NULL, drain_event_cb, u);
-	bufferevent_enable(u->bev, EV_READ);
+	upstream_read(u, true);
 	ns_to_tv(ns, &tv);
 	evtimer_add(u->timer, &tv);
 	if (evbuffer_get_length(bufferevent_get_input(u->bev)))
 		drain_read_cb(u->bev, u);
 }
 
-void sock_read_more(struct bufferevent *bev, size_t budget)
+void upstream_read(struct upstream *u, bool on)
 {
-	struct evbuffer *in = bufferevent_get_input(bev);
-	int fd = bufferevent_getfd(bev);
-	size_t got = 0;
+	if (u->rd)
+		sockread_set(u->rd, on);
+	else if (on)
+		bufferevent_enable(u->bev, EV_READ);
+	else
+		bufferevent_disable(u->bev, EV_READ);
+}
 
-	if (fd < 0)
-		return;
-	/* a socket bufferevent keeps the end of its input frozen except
-	 * while it reads itself */
-	evbuffer_unfreeze(in, 0);
-	while (got < budget) {
-		struct evbuffer_iovec v;
-		ssize_t n;
-
-		if (evbuffer_reserve_space(in, 65536, &v, 1) < 1)
-			break;
-		n = recv(fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
-		if (n <= 0) {
-			/* EAGAIN, EOF or an error: commit nothing; EOF and
-			 * errors repeat on libevent's next read */
-			evbuffer_commit_space(in, NULL, 0);
-			break;
-		}
-		v.iov_len = n;
-		evbuffer_commit_space(in, &v, 1);
-		got += n;
-		if ((size_t)n < 65536)
-			break;
-	}
-	evbuffer_freeze(in, 0);
+bool upstream_reading(const struct upstream *u)
+{
+	if (u->rd)
+		return sockread_on(u->rd);
+	return bufferevent_get_enabled(u->bev) & EV_READ;
 }
 
 void upstream_pool_flush(struct worker *w)

@@ -22,10 +22,12 @@ struct bufferevent;
 struct event;
 struct pool_bucket;
 struct tls_ref;
+struct sockread;
 
 struct upstream {
 	struct worker *w;
 	struct bufferevent *bev;
+	struct sockread *rd;	/* plain sockets: reads (sockread.h) */
 	struct event *timer;
 	SSL *ssl;		/* TLS backends; freed with bev */
 	struct tls_ref *tls;	/* held while ssl lives */
@@ -92,13 +94,11 @@ void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
 /* Closes @u now. NULL-safe. */
 void upstream_free(struct upstream *u);
 
-/* libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ),
- * so a 64 KiB body takes sixteen loop iterations. Called from a read
- * callback of a plain-socket bufferevent whose input just grew by a full
- * 4 KiB, this pulls what the kernel holds in 64 KiB gulps, up to @budget
- * bytes. A read error or EOF is left for libevent to see again.
+/* Turns reading @u's backend on or off (sockread.h for plain sockets,
+ * libevent's for TLS); upstream_reading() tells which.
  */
-void sock_read_more(struct bufferevent *bev, size_t budget);
+void upstream_read(struct upstream *u, bool on);
+bool upstream_reading(const struct upstream *u);
 
 /* Closes every idle and draining connection of @w. */
 void upstream_pool_flush(struct worker *w);

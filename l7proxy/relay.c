@@ -54,16 +54,11 @@ static void send_head(struct conn *c)
 	struct evbuffer *out = bufferevent_get_output(u->bev);
 	size_t len = evbuffer_get_length(c->reqhead);
 	const char *head = (const char *)evbuffer_pullup(c->reqhead, -1);
-	ssize_t n = 0;
+	size_t n;
 
 	/* on an idle pooled connection the head usually fits the socket
 	 * buffer: send it now, without arming libevent's write event */
-	if (u->connected && !u->ssl && !evbuffer_get_length(out)) {
-		n = send(bufferevent_getfd(u->bev), head, len,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0)
-			n = 0;	/* errors show up on the next read */
-	}
+	n = upstream_write_now(u, head, len);
 	if ((size_t)n < len)
 		evbuffer_add(out, head + n, len - n);
 	bufferevent_setcb(u->bev, up_read_cb, up_write_cb, up_event_cb, c);

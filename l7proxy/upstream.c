@@ -1,5 +1,6 @@
 /* Backend connections and the idle pool: see upstream.h. */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -349,6 +350,29 @@ void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
 	evtimer_add(u->timer, &tv);
 	if (evbuffer_get_length(bufferevent_get_input(u->bev)))
 		drain_read_cb(u->bev, u);
+}
+
+size_t upstream_write_now(struct upstream *u, const void *buf, size_t len)
+{
+	ssize_t n;
+	int r;
+
+	if (!u->connected || !len ||
+	    evbuffer_get_length(bufferevent_get_output(u->bev)))
+		return 0;
+	if (!u->ssl) {
+		n = send(bufferevent_getfd(u->bev), buf, len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		return n < 0 ? 0 : (size_t)n;
+	}
+	ERR_clear_error();
+	r = SSL_write(u->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	if (r > 0)
+		return (size_t)r;
+	/* want read/write, or a failure libevent's own write will meet
+	 * and report */
+	ERR_clear_error();
+	return 0;
 }
 
 void upstream_read(struct upstream *u, bool on)

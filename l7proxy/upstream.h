@@ -94,6 +94,17 @@ void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
 /* Closes @u now. NULL-safe. */
 void upstream_free(struct upstream *u);
 
+/* Writes the start of @buf to @u now when nothing is queued before it (a
+ * pooled connection): send() on plain sockets, SSL_write() on TLS ones,
+ * saving libevent's write event (two epoll_ctl calls and a loop iteration
+ * per request). Returns how many bytes went out (0 on EAGAIN, errors, or
+ * with bytes queued); the caller queues the rest from there, and errors
+ * show up through the bufferevent. A TLS record OpenSSL could not finish
+ * is completed by libevent's next SSL_write() of the queued bytes
+ * (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, set by transport_tls_ssl()).
+ */
+size_t upstream_write_now(struct upstream *u, const void *buf, size_t len);
+
 /* Turns reading @u's backend on or off (sockread.h for plain sockets,
  * libevent's for TLS); upstream_reading() tells which.
  */

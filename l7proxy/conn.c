@@ -574,7 +574,8 @@ static int request_head(struct conn *c)
 	c->keep_alive = http_should_keep_alive(&c->req_p);
 	c->head_req = c->req_p.method == HTTP_HEAD;
 	c->upgrade = c->req_p.upgrade;
-	log_fields(c);
+	if (c->p->access_log)	/* fixed when the proxy is built */
+		log_fields(c);
 	status = check_framing(c);
 	if (status)
 		return status;

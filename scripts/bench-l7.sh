@@ -13,7 +13,8 @@
 # round, so a noisy machine skews them alike.
 #   DURATION=seconds per run (default 3), ROUNDS (default 3),
 #   CONNS=wrk connections (default 50), BENCH_QUICK=1 (DURATION 1 unless
-#   given), BENCH_DOCS=0 (leave docs/performance.md alone)
+#   given), BENCH_DOCS=0 (leave docs/performance.md alone),
+#   BENCH_NS=prefix of the namespace's name (default sll7b)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}

@@ -68,15 +68,16 @@ static bool conn_linger(struct conn *c)
 	ssize_t n;
 	char b;
 
-	shutdown(fd, SHUT_WR);
-	c->lingering = true;
 	if (!evbuffer_get_length(bufferevent_get_input(c->bev))) {
 		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno == EAGAIN)) {
+			/* close() sends the FIN itself: no shutdown() */
 			conn_free(c);
 			return true;
 		}
 	}
+	shutdown(fd, SHUT_WR);
+	c->lingering = true;
 	timer_ms(c, 2000);
 	return false;
 }

@@ -9,9 +9,10 @@
 
 #include "sockread.h"
 
-/* 64 KiB per recv(), less room for the chain header evbuffer allocates in
+/* 64 KiB or 16 KiB per recv(), less room for the chain header evbuffer allocates in
  * front (a round 65536 would make it allocate 128 KiB) */
 #define GULP	(65536 - 512)
+#define FIRST	(16384 - 512)
 
 struct sockread {
 	struct event *ev;
@@ -33,9 +34,12 @@ static ssize_t sock_read(struct bufferevent *bev, int fd, size_t budget)
 	 * while it reads itself */
 	evbuffer_unfreeze(in, 0);
 	while (got < budget) {
+		/* most reads are one small request or response: the first
+		 * takes 16 KiB, the ones after a full read 64 KiB */
+		size_t want = got ? GULP : FIRST;
 		struct evbuffer_iovec v;
 
-		if (evbuffer_reserve_space(in, GULP, &v, 1) < 1) {
+		if (evbuffer_reserve_space(in, want, &v, 1) < 1) {
 			errno = ENOMEM;
 			n = -1;
 			break;
@@ -48,7 +52,7 @@ static ssize_t sock_read(struct bufferevent *bev, int fd, size_t budget)
 		v.iov_len = n;
 		evbuffer_commit_space(in, &v, 1);
 		got += n;
-		if ((size_t)n < GULP)
+		if ((size_t)n < want)
 			break;
 	}
 	evbuffer_freeze(in, 0);

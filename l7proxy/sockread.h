@@ -4,8 +4,8 @@
  * on a keep-alive request that is one syscall in four, and a 64 KiB body
  * takes sixteen loop iterations. A socket bufferevent here never enables
  * its own EV_READ; a persistent read event on the same descriptor reads
- * with recv() straight into the input (up to a budget per readiness, in
- * 64 KiB gulps) and then calls the bufferevent's own callbacks, as
+ * with recv() straight into the input (16 KiB, then 64 KiB at a time
+ * after a full read, up to a budget per readiness) and then calls the bufferevent's own callbacks, as
  * libevent would: the read callback after data, the event callback with
  * BEV_EVENT_READING | BEV_EVENT_EOF or BEV_EVENT_ERROR (errno set) after
  * which reading is off. Writing, connecting and everything else stay

@@ -23,6 +23,7 @@
 #include "rule.h"
 #include "svc.h"
 #include "svc_mirror.h"
+#include "sockread.h"
 #include "upstream.h"
 
 static void conn_process(struct conn *c);
@@ -40,6 +41,11 @@ static void timer_ms(struct conn *c, int64_t ms)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	evtimer_add(c->timer, &tv);
+}
+
+void conn_read(struct conn *c, bool on)
+{
+	sockread_set(c->rd, on);
 }
 
 void conn_want_write(struct conn *c)
@@ -62,15 +68,16 @@ static bool conn_linger(struct conn *c)
 	ssize_t n;
 	char b;
 
-	shutdown(fd, SHUT_WR);
-	c->lingering = true;
 	if (!evbuffer_get_length(bufferevent_get_input(c->bev))) {
 		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno == EAGAIN)) {
+			/* close() sends the FIN itself: no shutdown() */
 			conn_free(c);
 			return true;
 		}
 	}
+	shutdown(fd, SHUT_WR);
+	c->lingering = true;
 	timer_ms(c, 2000);
 	return false;
 }
@@ -81,7 +88,7 @@ static bool conn_linger(struct conn *c)
 static void conn_close_soon(struct conn *c)
 {
 	c->state = C_CLOSING;
-	bufferevent_enable(c->bev, EV_READ);
+	conn_read(c, true);
 	/* the write callback lingers once the output is out; an empty
 	 * output lingers from the loop (the timer), not from inside the
 	 * caller's chain, which still uses @c
@@ -100,7 +107,7 @@ void conn_free(struct conn *c)
 		c->status = 499;
 		request_finish(c);
 	}
-	upstream_free(c->up);
+	relay_abandon(c);
 	graph_unref(c->g);
 	if (c->reqhead)
 		evbuffer_free(c->reqhead);
@@ -108,6 +115,7 @@ void conn_free(struct conn *c)
 		evbuffer_free(c->stage);
 	LIST_REMOVE(c, link);
 	event_free(c->timer);
+	sockread_free(c->rd);	/* before the descriptor closes */
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -567,7 +575,8 @@ static int request_head(struct conn *c)
 	c->keep_alive = http_should_keep_alive(&c->req_p);
 	c->head_req = c->req_p.method == HTTP_HEAD;
 	c->upgrade = c->req_p.upgrade;
-	log_fields(c);
+	if (c->p->access_log)	/* fixed when the proxy is built */
+		log_fields(c);
 	status = check_framing(c);
 	if (status)
 		return status;
@@ -817,7 +826,7 @@ static void conn_process(struct conn *c)
 			if (c->up && evbuffer_get_length(
 				bufferevent_get_output(c->up->bev)) >
 			    c->p->lim.buf_high) {
-				bufferevent_disable(c->bev, EV_READ);
+				conn_read(c, false);
 				return;
 			}
 			if (!process_body(c, in))
@@ -826,7 +835,7 @@ static void conn_process(struct conn *c)
 		case C_WAIT:
 			/* pipelined requests wait for this response */
 			if (evbuffer_get_length(in) > c->p->lim.buf_high)
-				bufferevent_disable(c->bev, EV_READ);
+				conn_read(c, false);
 			return;
 		case C_TUNNEL:
 		case C_CLOSING:
@@ -839,7 +848,7 @@ void conn_resume(struct conn *c)
 {
 	if (c->state == C_CLOSING || c->state == C_TUNNEL)
 		return;
-	bufferevent_enable(c->bev, EV_READ);
+	conn_read(c, true);
 	conn_process(c);
 }
 
@@ -853,9 +862,6 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	if (c->state == C_BODY &&
-	    evbuffer_get_length(bufferevent_get_input(bev)) >= 4096)
-		sock_read_more(bev, c->p->lim.buf_high);
 	conn_process(c);
 }
 
@@ -939,7 +945,10 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(w->base, conn_timer_cb, c);
 	c->stage = evbuffer_new();
-	if (!c->bev || !c->timer || !c->stage) {
+	if (c->bev)
+		c->rd = sockread_new(c->bev, c->p->lim.buf_high);
+	if (!c->bev || !c->timer || !c->stage || !c->rd) {
+		sockread_free(c->rd);
 		if (c->stage)
 			evbuffer_free(c->stage);
 		if (c->bev)
@@ -952,13 +961,12 @@ void conn_accept(struct worker *w, int ep, int fd, const struct sockaddr *sa,
 		return;
 	}
 	LIST_INSERT_HEAD(&w->conns, c, link);
-	/* libevent moves 16 KiB per syscall by default: a 64 KiB response
-	 * would take four loop iterations */
-	bufferevent_set_max_single_read(c->bev, 256 * 1024);
+	/* libevent writes 16 KiB per syscall by default: a 64 KiB response
+	 * would take four loop iterations (reads: sockread.h) */
 	bufferevent_set_max_single_write(c->bev, 256 * 1024);
 	c->state = C_HEAD;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 			  client_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ);
+	conn_read(c, true);
 	timer_ms(c, c->p->lim.idle_timeout_ms);
 }

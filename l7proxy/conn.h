@@ -25,6 +25,7 @@ struct upstream;
 struct bufferevent;
 struct evbuffer;
 struct event;
+struct sockread;
 
 enum conn_state {
 	C_HEAD,		/* waiting for a request head */
@@ -39,6 +40,7 @@ struct conn {
 	struct l7proxy *p;
 	int ep;
 	struct bufferevent *bev;
+	struct sockread *rd;	/* reads the client socket (sockread.h) */
 	struct event *timer;	/* header read and keep-alive timeouts */
 	bool timer_head;	/* timer runs for a partial head */
 	bool lingering;		/* half-closed, draining the client */
@@ -109,9 +111,18 @@ void conn_request_done(struct conn *c);
  */
 void relay_start(struct conn *c);
 
+/* The client left with the request on c->up unanswered: hands c->up to
+ * upstream_drain() when its response can still end cleanly (the request
+ * went out whole, no tunnel, a bounded body), else closes it (relay.c).
+ */
+void relay_abandon(struct conn *c);
+
 /* Request body bytes or framing for the backend (relay.c). */
 void relay_body(struct conn *c, const char *data, size_t len);
 void relay_body_end(struct conn *c);
+
+/* Turns reading the client on or off. */
+void conn_read(struct conn *c, bool on);
 
 /* Lets libevent write the client output (enabled lazily: enabling EV_WRITE
  * costs an epoll_ctl even with nothing queued). Call after queueing.

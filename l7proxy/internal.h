@@ -66,6 +66,7 @@ struct worker {
 	struct evconnlistener *lis[L7_MAX_EPS];
 	void *lis_arg[L7_MAX_EPS];	/* owned: which entryPoint */
 	struct pool_bucket *pool;
+	TAILQ_HEAD(, upstream) draining;	/* upstream_drain() */
 	LIST_HEAD(, conn) conns;
 	/* counters of this worker's backend connections (tests, stats) */
 	uint64_t up_opened;

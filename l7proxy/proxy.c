@@ -309,6 +309,7 @@ int l7proxy_start(struct l7proxy *p, char *err, size_t errlen)
 		w->p = p;
 		w->id = i;
 		LIST_INIT(&w->conns);
+		TAILQ_INIT(&w->draining);
 		w->base = event_base_new();
 		if (!w->base) {
 			snprintf(err, errlen, "event_base_new failed");

@@ -54,21 +54,16 @@ static void send_head(struct conn *c)
 	struct evbuffer *out = bufferevent_get_output(u->bev);
 	size_t len = evbuffer_get_length(c->reqhead);
 	const char *head = (const char *)evbuffer_pullup(c->reqhead, -1);
-	ssize_t n = 0;
+	size_t n;
 
 	/* on an idle pooled connection the head usually fits the socket
 	 * buffer: send it now, without arming libevent's write event */
-	if (u->connected && !u->ssl && !evbuffer_get_length(out)) {
-		n = send(bufferevent_getfd(u->bev), head, len,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0)
-			n = 0;	/* errors show up on the next read */
-	}
+	n = upstream_write_now(u, head, len);
 	if ((size_t)n < len)
 		evbuffer_add(out, head + n, len - n);
 	bufferevent_setcb(u->bev, up_read_cb, up_write_cb, up_event_cb, c);
 	bufferevent_setwatermark(u->bev, EV_WRITE, c->p->lim.buf_high / 2, 0);
-	bufferevent_enable(u->bev, EV_READ);
+	upstream_read(u, true);
 	/* enabling EV_WRITE re-arms the write event even with nothing to
 	 * write: only when it is off (a new connection) */
 	if (!(bufferevent_get_enabled(u->bev) & EV_WRITE))
@@ -120,6 +115,15 @@ static void tunnel_maybe_free(struct conn *c)
 	conn_free(c);
 }
 
+/* Reading the client (@bev is c->bev) or the backend side of a tunnel. */
+static void side_read(struct conn *c, struct bufferevent *bev, bool on)
+{
+	if (bev == c->bev)
+		conn_read(c, on);
+	else
+		upstream_read(c->up, on);
+}
+
 static void tunnel_pipe(struct bufferevent *from, struct bufferevent *to,
 			struct conn *c)
 {
@@ -127,7 +131,7 @@ static void tunnel_pipe(struct bufferevent *from, struct bufferevent *to,
 
 	evbuffer_add_buffer(out, bufferevent_get_input(from));
 	if (evbuffer_get_length(out) > c->p->lim.buf_high)
-		bufferevent_disable(from, EV_READ);
+		side_read(c, from, false);
 }
 
 static void tun_client_read(struct bufferevent *bev, void *arg)
@@ -155,7 +159,7 @@ static void tun_write(struct bufferevent *bev, void *arg)
 		return;
 	}
 	/* the other side may read again */
-	bufferevent_enable(bev == c->bev ? c->up->bev : c->bev, EV_READ);
+	side_read(c, bev == c->bev ? c->up->bev : c->bev, true);
 }
 
 static void tun_event(struct bufferevent *bev, short what, void *arg)
@@ -165,8 +169,8 @@ static void tun_event(struct bufferevent *bev, short what, void *arg)
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
 	c->close_after = true;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_disable(c->up->bev, EV_READ);
+	conn_read(c, false);
+	upstream_read(c->up, false);
 	tunnel_maybe_free(c);
 }
 
@@ -184,8 +188,10 @@ static void tunnel_start(struct conn *c)
 			    bufferevent_get_input(c->bev));
 	bufferevent_setcb(c->bev, tun_client_read, tun_write, tun_event, c);
 	bufferevent_setcb(c->up->bev, tun_up_read, tun_write, tun_event, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	bufferevent_enable(c->up->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_WRITE);
+	bufferevent_enable(c->up->bev, EV_WRITE);
+	conn_read(c, true);
+	upstream_read(c->up, true);
 }
 
 /* ---- response parser callbacks ------------------------------------------- */
@@ -377,8 +383,6 @@ static void up_read(struct bufferevent *bev, struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	if (!c->up->ssl && evbuffer_get_length(in) >= 4096)
-		sock_read_more(bev, c->p->lim.buf_high);
 	while (evbuffer_get_length(in)) {
 		struct evbuffer_iovec v;
 		size_t n;
@@ -415,7 +419,7 @@ static void up_read(struct bufferevent *bev, struct conn *c)
 check_backpressure:
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) +
 		    evbuffer_get_length(c->stage) > c->p->lim.buf_high) {
-			bufferevent_disable(bev, EV_READ);
+			upstream_read(c->up, false);
 			return;
 		}
 	}
@@ -428,14 +432,13 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 	for (;;) {
 		up_read(bev, c);
 		relay_flush(c);
-		if (!c->up || c->up->bev != bev ||
-		    (bufferevent_get_enabled(bev) & EV_READ))
+		if (!c->up || c->up->bev != bev || upstream_reading(c->up))
 			return;
 		/* up_read() paused the backend; if the direct write took it
 		 * all, no write callback will resume it: go on here */
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)))
 			return;
-		bufferevent_enable(bev, EV_READ);
+		upstream_read(c->up, true);
 		if (!evbuffer_get_length(bufferevent_get_input(bev)))
 			return;
 	}
@@ -514,12 +517,39 @@ static void up_event_cb(struct bufferevent *bev, short what, void *arg)
 	conn_fail(c, status, L7_ERR_PROXY);
 }
 
+/* How long an abandoned response may take to end, and how much of a known
+ * length is worth reading rather than a new connection. */
+#define DRAIN_NS	(5 * NSEC_PER_SEC)
+#define DRAIN_MAX	(1024 * 1024)
+
+void relay_abandon(struct conn *c)
+{
+	struct upstream *u = c->up;
+	const http_parser *rp = &c->resp_p;
+
+	c->up = NULL;
+	if (!u)
+		return;
+	if (!u->connected || !c->req_done || c->upgrade ||
+	    c->state == C_TUNNEL || c->resp_1xx)
+		goto out_free;
+	if (c->resp_head_done &&
+	    (!http_should_keep_alive(rp) ||
+	     (!(rp->flags & F_CHUNKED) && rp->content_length > DRAIN_MAX)))
+		goto out_free;
+	upstream_drain(u, rp, c->head_req, DRAIN_NS);
+	return;
+
+out_free:
+	upstream_free(u);
+}
+
 void relay_client_drained(struct conn *c)
 {
 	if (!c->up || c->state == C_CLOSING || c->state == C_TUNNEL ||
-	    (bufferevent_get_enabled(c->up->bev) & EV_READ))
+	    upstream_reading(c->up))
 		return;
-	bufferevent_enable(c->up->bev, EV_READ);
+	upstream_read(c->up, true);
 	/* bytes read before the pause wait in the input: no new readiness
 	 * event will announce them */
 	if (evbuffer_get_length(bufferevent_get_input(c->up->bev)))

@@ -197,7 +197,8 @@ static int copy_start(struct mirror_task *t)
 	t->rp.data = t;
 	t->done = false;
 	bufferevent_setcb(t->up->bev, read_cb, NULL, event_cb, t);
-	bufferevent_enable(t->up->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(t->up->bev, EV_WRITE);
+	upstream_read(t->up, true);
 	upstream_timer(t->up, MIRROR_CAP_NS, timeout_cb, t);
 	return 0;
 }

@@ -399,6 +399,9 @@ SSL *transport_tls_ssl(struct transport_tls *t, const char *url_host)
 	if (!ssl)
 		return NULL;
 	SSL_set_connect_state(ssl);
+	/* upstream_write_now() writes with SSL_write() itself; a record it
+	 * leaves unfinished is retried by libevent from its own buffer */
+	SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (*name && !is_ip_literal(name) && SSL_set_tlsext_host_name(ssl, name) != 1)
 		goto out_free;
 	if (t->insecure_skip_verify)

@@ -1,5 +1,6 @@
 /* Backend connections and the idle pool: see upstream.h. */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <openssl/err.h>
 
 #include "internal.h"
+#include "sockread.h"
 #include "transport.h"
 #include "upstream.h"
 
@@ -25,8 +27,8 @@ static void upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream *u = arg;
 
-	if (u->idle) {
-		/* idleConnTimeout elapsed */
+	if (u->idle || u->drain) {
+		/* idleConnTimeout elapsed, or a drain took too long */
 		upstream_free(u);
 		return;
 	}
@@ -83,11 +85,22 @@ static void idle_unlink(struct upstream *u)
 	u->idle = false;
 }
 
+static void drain_unlink(struct upstream *u)
+{
+	if (!u->drain)
+		return;
+	TAILQ_REMOVE(&u->w->draining, u, link);
+	free(u->drain);
+	u->drain = NULL;
+}
+
 void upstream_free(struct upstream *u)
 {
 	if (!u)
 		return;
 	idle_unlink(u);
+	drain_unlink(u);
+	sockread_free(u->rd);	/* before the descriptor closes */
 	if (u->bev)
 		bufferevent_free(u->bev);
 	else if (u->ssl)
@@ -147,6 +160,11 @@ static struct upstream *upstream_dial(struct worker *w,
 	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&s->addr,
 				       s->addrlen) < 0)
 		goto out_free;
+	if (!u->ssl) {
+		u->rd = sockread_new(u->bev, 256 * 1024);
+		if (!u->rd)
+			goto out_free;
+	}
 	w->up_opened++;
 	atomic_fetch_add_explicit(&w->p->up_opened, 1, memory_order_relaxed);
 	return u;
@@ -246,7 +264,7 @@ void upstream_put(struct upstream *u, bool reusable)
 	TAILQ_INSERT_TAIL(&b->idle, u, link);
 	b->n_idle++;
 	bufferevent_setcb(u->bev, idle_read_cb, NULL, idle_event_cb, u);
-	bufferevent_enable(u->bev, EV_READ);
+	upstream_read(u, true);
 	if (u->idle_timeout > 0) {
 		ns_to_tv(u->idle_timeout, &tv);
 		evtimer_add(u->timer, &tv);
@@ -257,37 +275,121 @@ out_free:
 	upstream_free(u);
 }
 
-void sock_read_more(struct bufferevent *bev, size_t budget)
+static int drain_headers_complete(http_parser *rp)
 {
+	struct upstream *u = rp->data;
+
+	return u->drain_head ? 1 : 0;	/* a HEAD response has no body */
+}
+
+static int drain_message_complete(http_parser *rp)
+{
+	struct upstream *u = rp->data;
+
+	u->drain_done = true;
+	http_parser_pause(rp, 1);
+	return 0;
+}
+
+static const http_parser_settings drain_settings = {
+	.on_headers_complete = drain_headers_complete,
+	.on_message_complete = drain_message_complete,
+};
+
+static void drain_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream *u = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	int fd = bufferevent_getfd(bev);
-	size_t got = 0;
+	struct evbuffer_iovec v;
+	bool keep;
+	size_t n;
 
-	if (fd < 0)
-		return;
-	/* a socket bufferevent keeps the end of its input frozen except
-	 * while it reads itself */
-	evbuffer_unfreeze(in, 0);
-	while (got < budget) {
-		struct evbuffer_iovec v;
-		ssize_t n;
-
-		if (evbuffer_reserve_space(in, 65536, &v, 1) < 1)
-			break;
-		n = recv(fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
-		if (n <= 0) {
-			/* EAGAIN, EOF or an error: commit nothing; EOF and
-			 * errors repeat on libevent's next read */
-			evbuffer_commit_space(in, NULL, 0);
-			break;
+	while (!u->drain_done && evbuffer_peek(in, -1, NULL, &v, 1) == 1 &&
+	       v.iov_len) {
+		n = http_parser_execute(u->drain, &drain_settings, v.iov_base,
+					v.iov_len);
+		if (HTTP_PARSER_ERRNO(u->drain) != HPE_OK &&
+		    HTTP_PARSER_ERRNO(u->drain) != HPE_PAUSED) {
+			upstream_free(u);
+			return;
 		}
-		v.iov_len = n;
-		evbuffer_commit_space(in, &v, 1);
-		got += n;
-		if ((size_t)n < 65536)
-			break;
+		evbuffer_drain(in, n);
 	}
-	evbuffer_freeze(in, 0);
+	if (!u->drain_done)
+		return;
+	/* an informational response is not the end: not worth following */
+	keep = u->drain->status_code >= 200 && http_should_keep_alive(u->drain);
+	drain_unlink(u);
+	upstream_put(u, keep);
+}
+
+static void drain_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	upstream_free(arg);
+}
+
+void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
+		    int64_t ns)
+{
+	struct timeval tv;
+
+	u->drain = malloc(sizeof(*u->drain));
+	if (!u->drain) {
+		upstream_free(u);
+		return;
+	}
+	*u->drain = *rp;
+	u->drain->data = u;
+	u->drain_head = head_req;
+	u->drain_done = false;
+	TAILQ_INSERT_TAIL(&u->w->draining, u, link);
+	u->on_timer = NULL;
+	bufferevent_setcb(u->bev, drain_read_cb, NULL, drain_event_cb, u);
+	upstream_read(u, true);
+	ns_to_tv(ns, &tv);
+	evtimer_add(u->timer, &tv);
+	if (evbuffer_get_length(bufferevent_get_input(u->bev)))
+		drain_read_cb(u->bev, u);
+}
+
+size_t upstream_write_now(struct upstream *u, const void *buf, size_t len)
+{
+	ssize_t n;
+	int r;
+
+	if (!u->connected || !len ||
+	    evbuffer_get_length(bufferevent_get_output(u->bev)))
+		return 0;
+	if (!u->ssl) {
+		n = send(bufferevent_getfd(u->bev), buf, len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		return n < 0 ? 0 : (size_t)n;
+	}
+	ERR_clear_error();
+	r = SSL_write(u->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	if (r > 0)
+		return (size_t)r;
+	/* want read/write, or a failure libevent's own write will meet
+	 * and report */
+	ERR_clear_error();
+	return 0;
+}
+
+void upstream_read(struct upstream *u, bool on)
+{
+	if (u->rd)
+		sockread_set(u->rd, on);
+	else if (on)
+		bufferevent_enable(u->bev, EV_READ);
+	else
+		bufferevent_disable(u->bev, EV_READ);
+}
+
+bool upstream_reading(const struct upstream *u)
+{
+	if (u->rd)
+		return sockread_on(u->rd);
+	return bufferevent_get_enabled(u->bev) & EV_READ;
 }
 
 void upstream_pool_flush(struct worker *w)
@@ -302,4 +404,6 @@ void upstream_pool_flush(struct worker *w)
 		free(b);
 	}
 	w->pool = NULL;
+	while (!TAILQ_EMPTY(&w->draining))
+		upstream_free(TAILQ_FIRST(&w->draining));
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <http_parser.h>
 #include <openssl/ssl.h>
 
 struct worker;
@@ -21,10 +22,12 @@ struct bufferevent;
 struct event;
 struct pool_bucket;
 struct tls_ref;
+struct sockread;
 
 struct upstream {
 	struct worker *w;
 	struct bufferevent *bev;
+	struct sockread *rd;	/* plain sockets: reads (sockread.h) */
 	struct event *timer;
 	SSL *ssl;		/* TLS backends; freed with bev */
 	struct tls_ref *tls;	/* held while ssl lives */
@@ -38,6 +41,9 @@ struct upstream {
 	void (*on_timer)(void *arg);
 	void *arg;
 	unsigned requests;	/* requests sent on this connection */
+	http_parser *drain;	/* finishing a response nobody waits for */
+	bool drain_head;	/* ... to a HEAD request */
+	bool drain_done;
 };
 
 /* An idle connection to @s through @t from worker @w's pool, or a new one
@@ -72,18 +78,40 @@ void upstream_timer(struct upstream *u, int64_t ns, void (*cb)(void *arg),
  */
 void upstream_put(struct upstream *u, bool reusable);
 
+/* The client of the request on @u left before its response ended. Rather
+ * than closing a connection that is otherwise fine, the rest of the
+ * response is read and discarded (parser state @rp, within @ns
+ * nanoseconds), then @u goes back to the pool as upstream_put(u, true)
+ * would put it; a response that ends the connection, or one that is not
+ * over in time, closes it. HAProxy keeps its server
+ * connections the same way; a new connection, TLS above all, would cost a
+ * handshake on the next request's path. Takes ownership of @u; closes it
+ * when it cannot drain (no memory).
+ */
+void upstream_drain(struct upstream *u, const http_parser *rp, bool head_req,
+		    int64_t ns);
+
 /* Closes @u now. NULL-safe. */
 void upstream_free(struct upstream *u);
 
-/* libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ),
- * so a 64 KiB body takes sixteen loop iterations. Called from a read
- * callback of a plain-socket bufferevent whose input just grew by a full
- * 4 KiB, this pulls what the kernel holds in 64 KiB gulps, up to @budget
- * bytes. A read error or EOF is left for libevent to see again.
+/* Writes the start of @buf to @u now when nothing is queued before it (a
+ * pooled connection): send() on plain sockets, SSL_write() on TLS ones,
+ * saving libevent's write event (two epoll_ctl calls and a loop iteration
+ * per request). Returns how many bytes went out (0 on EAGAIN, errors, or
+ * with bytes queued); the caller queues the rest from there, and errors
+ * show up through the bufferevent. A TLS record OpenSSL could not finish
+ * is completed by libevent's next SSL_write() of the queued bytes
+ * (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, set by transport_tls_ssl()).
  */
-void sock_read_more(struct bufferevent *bev, size_t budget);
+size_t upstream_write_now(struct upstream *u, const void *buf, size_t len);
 
-/* Closes every idle connection of @w. */
+/* Turns reading @u's backend on or off (sockread.h for plain sockets,
+ * libevent's for TLS); upstream_reading() tells which.
+ */
+void upstream_read(struct upstream *u, bool on);
+bool upstream_reading(const struct upstream *u);
+
+/* Closes every idle and draining connection of @w. */
 void upstream_pool_flush(struct worker *w);
 
 #endif /* LB_L7_UPSTREAM_H */

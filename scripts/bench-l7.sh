@@ -13,7 +13,8 @@
 # round, so a noisy machine skews them alike.
 #   DURATION=seconds per run (default 3), ROUNDS (default 3),
 #   CONNS=wrk connections (default 50), BENCH_QUICK=1 (DURATION 1 unless
-#   given), BENCH_DOCS=0 (leave docs/performance.md alone)
+#   given), BENCH_DOCS=0 (leave docs/performance.md alone),
+#   BENCH_NS=prefix of the namespace's name (default sll7b)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -25,7 +26,7 @@ for t in wrk haproxy nginx; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench-l7: needs root (network namespace)" >&2; exit 1; }
 
-NS=sll7b-$$
+NS=${BENCH_NS:-sll7b}-$$
 TMP=$(mktemp -d /tmp/sll7b.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()

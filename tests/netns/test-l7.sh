@@ -278,6 +278,26 @@ for i in $(seq 5); do c -o /dev/null -H 'Host: pool.test' $WEB/x; done
 n=$(( $(conns 18103) - n0 - 1 ))
 [ "$n" = 1 ] && t_pass || t_fail "proxy opened $n connections for 5 requests, want 1"
 
+# A client that leaves before the response does not cost the backend
+# connection: the proxy reads the rest of the response and pools it (the
+# slow response ends 600 ms after the request; the next request comes well
+# after that).
+t_case l7_pool_keeps_connection_when_client_leaves
+n0=$(conns 18103)
+$NX timeout 5 curl -s -m 0.2 -H 'Host: pool.test' "$WEB/slow?ms=600" >/dev/null
+sleep 1.5
+c -o /dev/null -H 'Host: pool.test' $WEB/x
+n=$(( $(conns 18103) - n0 - 1 ))
+[ "$n" = 0 ] && t_pass || t_fail "proxy opened $n connections after a client left, want 0 (the drained one reused)"
+
+t_case l7_tls_pool_keeps_connection_when_client_leaves
+n0=$(c -k https://127.0.0.1:18104/_conns | jq .conns)
+$NX timeout 5 curl -s -m 0.2 -H 'Host: ok.tls' "$WEB/slow?ms=600" >/dev/null
+sleep 1.5
+c -o /dev/null -H 'Host: ok.tls' $WEB/x
+n=$(( $(c -k https://127.0.0.1:18104/_conns | jq .conns) - n0 - 1 ))
+[ "$n" = 0 ] && t_pass || t_fail "proxy opened $n TLS connections (handshakes) after a client left, want 0"
+
 t_case l7_pool_disabled_with_negative_max_idle
 n0=$(conns 18108)
 for i in $(seq 5); do c -o /dev/null -H 'Host: nopool.test' $WEB/x; done

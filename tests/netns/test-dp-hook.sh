@@ -14,6 +14,7 @@
 #    balancer's veth transmits none of them;
 #  - a reload moves the interfaces to XDP and back while a connection
 #    stays open across both moves; hook: auto picks TC on veths;
+#  - the CLI reads pins made before lb_rvips existed;
 #  - detach removes the TC links.
 # Topology: tests/netns/dp_lib.sh (its peers' tx offload is turned back
 # on here, then off again for the XDP part of the move).
@@ -266,6 +267,17 @@ if [ "$hx" = xdp ] && [ "$hk" = tc ] && [ "$(jq .failed <<<"$out")" = 0 ]; then
 	pass dp_hook_auto
 else
 	fail dp_hook_auto "hooks at xdp: $hx, at auto: $hk; $(jq -c . <<<"$out")"
+fi
+
+# pins made before lb_rvips existed (a sluiced not restarted since an
+# upgrade): the CLI still reads everything else
+rm "$DP_PIN"/v*/lb_rvips
+if dp_sluice -j vip show >/dev/null 2>"$DP_TMP/cli.err" &&
+   dp_sluice -j stats show >/dev/null 2>>"$DP_TMP/cli.err" &&
+   ! dp_sluice -j map dump lb_rvips >/dev/null 2>&1; then
+	pass dp_hook_old_pins
+else
+	fail dp_hook_old_pins "$(cat "$DP_TMP/cli.err")"
 fi
 
 dp_sluiced_stop

@@ -58,6 +58,19 @@ dp_prog_links() {
 		'[.[] | select(.prog_id as $p | $ids | index($p))] | length'
 }
 
+# dp_detach_case NAME PROG BEFORE: stops sluiced, runs sluiced --detach,
+# and passes NAME when the pin folder is gone and as many links run PROG
+# as BEFORE (dp_prog_links before the suite attached anything).
+dp_detach_case() {
+	dp_sluiced_stop
+	dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
+	if [ ! -e "$DP_PIN" ] && [ "$(dp_prog_links "$2")" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "$2 links: $(dp_prog_links "$2") (before: $3); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
+	fi
+}
+
 dp_require() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP dataplane: needs root"; exit 0

@@ -280,11 +280,5 @@ else
 	fail dp_hook_old_pins "$(cat "$DP_TMP/cli.err")"
 fi
 
-dp_sluiced_stop
-dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
-if [ ! -e "$DP_PIN" ] && [ "$(dp_prog_links lb_tc_lb)" = "$links0" ]; then
-	pass dp_hook_detach
-else
-	fail dp_hook_detach "lb_tc_lb links: $(dp_prog_links lb_tc_lb) (before: $links0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
-fi
+dp_detach_case dp_hook_detach lb_tc_lb "$links0"
 exit $failed

@@ -92,11 +92,5 @@ out=$(dp_client tcp 10.0.0.10 80 5 23000)
 [ "$(jq .failed <<<"$out")" = 0 ] && pass dp_tc_reload ||
 	fail dp_tc_reload "after reload to tc: $(jq -c '{failed, answers}' <<<"$out")"
 
-dp_sluiced_stop
-dp_in l "$DP_BUILD/sluiced" --detach -P "$DP_PIN" >>"$DP_TMP/sluiced.log" 2>&1
-if [ ! -e "$DP_PIN" ] && [ "$(dp_prog_links lb_tc)" = "$tc0" ]; then
-	pass dp_tc_detach
-else
-	fail dp_tc_detach "lb_tc links: $(dp_prog_links lb_tc) (before: $tc0); pins: $(ls "$DP_PIN" 2>&1 | head -2)"
-fi
+dp_detach_case dp_tc_detach lb_tc "$tc0"
 exit $failed

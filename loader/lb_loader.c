@@ -239,8 +239,8 @@ static int netns_ino(__u64 *ino)
 	return 0;
 }
 
-/* Reads the netns link pinned at @path. Returns its fd, or -errno. */
-static int steer_link_get(const char *path, struct bpf_link_info *info)
+/* Reads the link pinned at @path into @info. Returns its fd, or -errno. */
+static int link_get(const char *path, struct bpf_link_info *info)
 {
 	__u32 len = sizeof(*info);
 	int fd;
@@ -270,7 +270,7 @@ int lb_loader__attach_steer(struct lb_loader *ld)
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/%s", ld->dir, LB_PIN_STEER_LINK);
-	fd = steer_link_get(path, &info);
+	fd = link_get(path, &info);
 	if (fd >= 0) {
 		if (info.type == BPF_LINK_TYPE_NETNS &&
 		    info.netns.netns_ino == ino &&
@@ -307,7 +307,7 @@ int lb_pins_steer(const char *pin_root, struct lb_steer_info *out)
 
 	lbmap_pin_dir(pin_root, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%s", dir, LB_PIN_STEER_LINK);
-	fd = steer_link_get(path, &info);
+	fd = link_get(path, &info);
 	if (fd < 0)
 		return fd;
 	close(fd);
@@ -319,19 +319,29 @@ int lb_pins_steer(const char *pin_root, struct lb_steer_info *out)
 	return 0;
 }
 
+/* Detaches (forcibly: other holders, a running sluiced, see it die) and
+ * unpins the link at @path. Returns 0, -ENOENT or -errno.
+ */
+static int link_remove(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return -errno;
+	bpf_link_detach(fd);
+	close(fd);
+	return unlink(path) ? -errno : 0;
+}
+
 /* Detaches (forcibly) and unpins the sk_lookup link, if any. */
 static int steer_link_remove(const char *dir)
 {
 	char path[PATH_MAX + 32];
-	int fd;
+	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, LB_PIN_STEER_LINK);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	bpf_link_detach(fd);
-	close(fd);
-	return unlink(path) ? -errno : 0;
+	err = link_remove(path);
+	return err == -ENOENT ? 0 : err;
 }
 
 int lb_loader__attach_tc(struct lb_loader *ld, const char *ifname,
@@ -374,17 +384,14 @@ void lb_loader__close(struct lb_loader *ld)
 static int link_read(const char *path, __u32 *ifindex, __u32 *link_id,
 		     __u32 *prog_id)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path);
+	struct bpf_link_info info;
+	int fd = link_get(path, &info);
 
 	if (fd < 0)
-		return -errno;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		*ifindex = info.xdp.ifindex;
-		*link_id = info.id;
-		*prog_id = info.prog_id;
-	}
+		return fd;
+	*ifindex = info.xdp.ifindex;
+	*link_id = info.id;
+	*prog_id = info.prog_id;
 	close(fd);
 	return 0;
 }
@@ -471,19 +478,6 @@ int lb_pins_links(const char *pin_root, struct lb_link_info *out, int max)
 	return n;
 }
 
-/* Detaches (forcibly: other holders, a running sluiced, see it die) and
- * unpins the link at @path. Returns 0, -ENOENT or -errno.
- */
-static int link_remove(const char *path)
-{
-	int fd = bpf_obj_get(path);
-
-	if (fd < 0)
-		return -errno;
-	bpf_link_detach(fd);
-	close(fd);
-	return unlink(path) ? -errno : 0;
-}
 
 int lb_pins_detach_xdp(const char *pin_root, const char *ifname)
 {

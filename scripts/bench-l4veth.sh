@@ -8,6 +8,8 @@
 # Contenders (BENCH_L4_CONTENDERS selects, space separated):
 #   route-default  plain kernel routing, veths left at their defaults
 #   route          plain kernel routing on the prepared veths (the limit)
+#   route-one      route, but every connection to backend 1 (not in the
+#                  default list: the limit as sessions 1-3 measured it)
 #   nft            nftables DNAT over a numgen vmap, as kube-proxy's
 #                  nftables mode writes it (conntrack)
 #   haproxy        HAProxy mode tcp, 2 threads
@@ -20,9 +22,12 @@
 # "Prepared" (all but route-default): tx checksum offload off on every veth
 # end (XDP rewrites cannot fix partial checksums) and GRO on every veth end
 # (veth NAPI: frames XDP_REDIRECTed into a veth need it on the peer).
-# Routing contenders connect to backend 1's address directly (nothing to
-# balance); balancers get VIP:80/tcp and VIP:9000/udp -> 3 backends,
-# VIP:5201/tcp -> backend 1 (iperf3 needs all streams on one server).
+# Routing contenders reach the same 3 backends as the balancers: the VIP
+# is routed over them by a multipath route hashed on the L4 tuple and each
+# backend owns it on lo (ecmp_up), so every contender hands the backends
+# the same work; only iperf3 goes to backend 1's address (its one server).
+# Balancers get VIP:80/tcp and VIP:9000/udp -> 3 backends, VIP:5201/tcp ->
+# backend 1.
 #
 # Measures per contender and round:
 #   conn_per_s   wrk, Connection: close (one TCP connection per request)
@@ -366,6 +371,22 @@ EOF
 	xdp_up "$fwd"
 }
 
+# ecmp_up: the VIP routed by the kernel itself over the 3 backends (a
+# multipath route hashed on the L4 tuple; every backend owns the VIP on
+# lo and answers from it, like direct server return): the same backend
+# work as the balancers, no translation.
+ecmp_up() {
+	local i
+	ip netns exec $NL sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	ip -n $NL route add $VIP/32 \
+		nexthop via 10.91.11.2 dev b1 \
+		nexthop via 10.91.12.2 dev b2 \
+		nexthop via 10.91.13.2 dev b3
+	for i in 0 1 2; do
+		ip -n "${NB[$i]}" addr add $VIP/32 dev lo
+	done
+}
+
 contender_up() {
 	cnote=
 	case $1 in
@@ -374,7 +395,8 @@ contender_up() {
 	esac
 	backends_up
 	case $1 in
-	route*) ;;
+	route|route-default) ecmp_up ;;
+	route-one) ;;
 	nft) nft_up ;;
 	haproxy) haproxy_up ;;
 	xdp-nat) xdp_up nat ;;
@@ -389,7 +411,7 @@ contender_up() {
 
 target() {
 	case $1 in
-	route*) echo 10.91.11.2 ;;
+	route-one) echo 10.91.11.2 ;;
 	*) echo $VIP ;;
 	esac
 }
@@ -434,7 +456,7 @@ udp_run() {
 row() { bn_row "$1" "$2" "$3" "$4" "$5" "$6" "$7$cnote"; }
 
 measure() {
-	local c=$1 r=$2 dst out v conc th b0 p0 cpu pk
+	local c=$1 r=$2 dst idst out v conc th b0 p0 cpu pk
 	dst=$(target "$c")
 	# warm-up: neighbours, conntrack, flow tables
 	timeout 5 ip netns exec $NC wrk -t1 -c4 -d1s -H 'Connection: close' "http://$dst/" >/dev/null 2>&1 || true
@@ -450,8 +472,12 @@ measure() {
 			"wrk -t$th -c$conc -d${D_CONN}s Connection: close"
 	done
 
+	# iperf3 listens on backend 1 only: the multipath route would send
+	# some streams elsewhere (the balancers send VIP:5201 to backend 1)
+	idst=$dst
+	case $c in route*) idst=10.91.11.2 ;; esac
 	for p in 1 4; do
-		v=$(iperf_json "$dst" "$D_TCP" -P $p | python3 -c '
+		v=$(iperf_json "$idst" "$D_TCP" -P $p | python3 -c '
 import json, sys
 try: print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
 except Exception: print("null")') || true
@@ -474,7 +500,7 @@ except Exception: print("null")') || true
 	fi
 	p0=$(bn_rx_stat $NL rx_bytes lc b1 b2 b3)
 	b0=$(lb_cpu_ns)
-	iperf_json "$dst" "$D_CPU" -b 200M >/dev/null || true
+	iperf_json "$idst" "$D_CPU" -b 200M >/dev/null || true
 	cpu=$(( $(lb_cpu_ns) - b0 ))
 	pk=$(( ($(bn_rx_stat $NL rx_bytes lc b1 b2 b3) - p0) / 1514 ))
 	v=$(awk -v c=$cpu -v p=$pk 'BEGIN {

@@ -17,11 +17,12 @@ import statistics
 import subprocess
 import sys
 
-L4_ORDER = ["route-default", "route", "nft", "haproxy", "xdp-nat", "xdp-fullnat",
+L4_ORDER = ["route-default", "route", "route-one", "nft", "haproxy", "xdp-nat", "xdp-fullnat",
             "tc-nat", "tc-fullnat", "tc-default"]
 L4_NAMES = {
     "route-default": "kernel routing, veth defaults",
     "route": "kernel routing (the limit)",
+    "route-one": "kernel routing, all to backend 1",
     "nft": "nftables DNAT (kube-proxy style)",
     "haproxy": "HAProxy mode tcp",
     "xdp-nat": "sluice XDP, nat",

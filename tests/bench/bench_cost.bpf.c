@@ -78,6 +78,23 @@ struct {
 	__type(value, __u64);
 } cost_stats SEC(".maps");
 
+/* The machine's memory floor: one 64-byte line of a 16 MiB array (the
+ * size of cost_flows' bucket array) read at a random index, cold unless
+ * cost_line_mask is 0 (then always line 0: the same work, warm).
+ */
+struct line {
+	__u64 w[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 262144);
+	__type(key, __u32);
+	__type(value, struct line);
+} cost_lines SEC(".maps");
+
+__u32 cost_line_mask;	/* set by the bench: 262143 or 0 */
+__u32 cost_line_dep;	/* the last line's first word (0) */
 __u32 cost_seq;		/* the next new key of the inserts */
 __u32 cost_miss_seq;	/* the next key of cost_lru_miss */
 __u64 cost_fail;
@@ -165,6 +182,21 @@ int cost_lru_miss(struct xdp_md *ctx)
 	k.proto = IPPROTO_ICMP;
 	k.src[3] = cost_miss_seq++;
 	return verdict(bpf_map_lookup_elem(&cost_flows, &k) == NULL);
+}
+
+SEC("xdp")
+int cost_line_read(struct xdp_md *ctx)
+{
+	__u32 i = (bpf_get_prandom_u32() + cost_line_dep) & cost_line_mask;
+	struct line *l = bpf_map_lookup_elem(&cost_lines, &i);
+
+	/* The next run's index waits for this run's load (the array holds
+	 * zeros): misses of consecutive runs cannot overlap, as a packet's
+	 * dependent lookups do not.
+	 */
+	if (l)
+		cost_line_dep = (__u32)l->w[0];
+	return verdict(l != NULL);
 }
 
 SEC("xdp")

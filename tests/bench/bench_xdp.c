@@ -557,7 +557,7 @@ static int cost_rows(void)
 	int flows, first = REPEAT * REPEAT_TRIES;
 	char how[256];
 	struct pkt p;
-	double empty;
+	double empty, warm;
 
 	if (!c) {
 		fprintf(stderr, "bench_xdp: cannot load the cost programs\n");
@@ -601,6 +601,16 @@ static int cost_rows(void)
 	    time_cost(c, c->progs.cost_lru_miss, XDP_PASS, REPEAT, empty), "ns",
 	    "repeat=200000, a distinct absent key per run, the table above (holding 1); "
 	    "minus the empty program, median of 5");
+	c->bss->cost_line_mask = 0;
+	warm = time_cost(c, c->progs.cost_line_read, XDP_PASS, REPEAT, empty);
+	c->bss->cost_line_mask = bpf_map__max_entries(c->maps.cost_lines) - 1;
+	row("xdp_cost", "memory floor: one random 64-byte line of 16 MiB (cold)",
+	    "ns_per_op", "repeat",
+	    time_cost(c, c->progs.cost_line_read, XDP_PASS, REPEAT, empty) - warm,
+	    "ns", "repeat=200000, an array map of 262144 lines (the bucket array of "
+	    "a 1048576-entry hash) read at bpf_get_prandom_u32() & 262143, minus the "
+	    "same program reading line 0 every run (warm), median of 5: the "
+	    "machine's cost of one cache and TLB miss");
 	cost_insert(c, c->progs.cost_lru_new, "LRU hash update, new key, table not full",
 		    "LRU hash", c->maps.cost_flows, REPEAT, empty);
 	/* fill the table: every insert from here on evicts */

@@ -260,17 +260,16 @@ static __always_inline int lb_to_backend(void *ctx, const bool tc,
 
 out_drop:
 	lb_vip_count(vip_id, p->len, 0, 1);
-	/* TC: no reset (an skb's checksum state is not ours to rewrite
-	 * whole); the client's retransmissions time out
-	 */
-	if (drop == LB_DROP_BACKEND_GONE && !tc) {
+	if (drop == LB_DROP_BACKEND_GONE) {
+		int v = tc ? lb_tcp_reset_tc(ctx, p) : lb_tcp_reset(ctx, p);
+
 		lb_stat_inc(LB_DROP_BACKEND_GONE);
-		if (lb_tcp_reset(ctx, p) == XDP_REDIRECT) {
+		if (v == LB_V_REDIRECT(tc)) {
 			lb_stat_inc(LB_STAT_TCP_RESET);
-			return XDP_REDIRECT;
+			return v;
 		}
 		lb_stat_inc(LB_STAT_DROP);
-		return XDP_DROP;
+		return LB_V_DROP(tc);
 	}
 	return lb_drop(drop, tc);
 }

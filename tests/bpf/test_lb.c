@@ -585,11 +585,9 @@ static struct row rows[] = {
 	  .tc_meta = true,
 	  /* TC redirects skbs to any device */
 	  .tc_alt = true, .tc_verdict = XDP_REDIRECT, .tc_stat = LB_STAT_TX_TC },
-	{ "v4 tcp flow whose backend is gone gets a RST (TC: dropped)",
+	{ "v4 tcp flow whose backend is gone gets a RST",
 	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, ACK), XDP_REDIRECT, X_NONE, NULL,
-	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down,
-	  .tc_alt = true, .tc_verdict = XDP_DROP,
-	  .tc_stat = LB_DROP_BACKEND_GONE },
+	  LB_STAT_TCP_RESET, .poke_off = -1, .hook = hook_backend2_down },
 	{ "v4 tcp RST of a flow whose backend is gone is dropped",
 	  TCP4(CLIENT4, "10.0.0.1", 40000, 80, 0x04), XDP_DROP, X_NONE, NULL,
 	  LB_DROP_BACKEND_GONE, .poke_off = -1 },
@@ -1338,7 +1336,12 @@ int main(void)
 		tests[j].test_func = run_row;
 		tests[j++].initial_state = &rows[i];
 	}
-	/* kernel steering's LOCAL path is hook-agnostic too */
+	/* resets (an skb test run's checksum state is CHECKSUM_NONE: the
+	 * PARTIAL case is tests/netns/test-dp-hook.sh's) and kernel
+	 * steering's LOCAL path are hook-agnostic too
+	 */
+	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_reset_v4_with_payload);
+	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_reset_v6_syn);
 	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_local_vip_flow);
 	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_local_vip_no_backend);
 	tests[j++] = (struct CMUnitTest)cmocka_unit_test(test_local_vip_switch);

@@ -14,6 +14,8 @@
 #    balancer's veth transmits none of them;
 #  - a reload moves the interfaces to XDP and back while a connection
 #    stays open across both moves; hook: auto picks TC on veths;
+#  - a held connection whose backend goes down gets a RST, with the
+#    client's checksums left to the device (PARTIAL) and complete;
 #  - the CLI reads pins made before lb_rvips existed;
 #  - detach removes the TC links.
 # Topology: tests/netns/dp_lib.sh (its peers' tx offload is turned back
@@ -202,7 +204,47 @@ replies() {
 	dp_sluice -j vip show | jq -r --arg v "$1" \
 		'[.[] | select(.vip | startswith($v)) | .backends[] | "\(.address)=\(.replies)"] | sort | join(",")'
 }
+# A held connection whose backend goes down gets a RST from the VIP at
+# once (lb_tcp_reset_tc()), whatever the client's packet's checksum state:
+# reset_case NAME. The client's recv gives up after 2 s: "timed out" is a
+# dropped packet, "reset" the RST arriving with a checksum c0 accepted.
+reset_case() {
+	local fifo=$DP_TMP/rst.fifo out=$DP_TMP/rst.out be addr r0 r1 i
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	: >"$out"
+	dp_client hold 10.0.0.10 80 "$fifo" "$out" &
+	DP_PIDS+=($!)
+	exec 8<>"$fifo"
+	echo ping >&8
+	for i in $(seq 30); do [ -s "$out" ] && break; sleep 0.1; done
+	be=$(awk 'NR == 1 { print $1 }' "$out")
+	case $be in be1) addr=10.0.11.2 ;; be2) addr=10.0.12.2 ;; be3) addr=10.0.13.2 ;; *) addr= ;; esac
+	r0=$(dp_sluice -j stats show | jq .global.tcp_reset)
+	[ -n "$addr" ] && dp_sluice server set web@file "$addr:8080" down >/dev/null
+	echo ping >&8
+	for i in $(seq 40); do [ "$(wc -l <"$out")" -ge 2 ] && break; sleep 0.1; done
+	r1=$(dp_sluice -j stats show | jq .global.tcp_reset)
+	[ -n "$addr" ] && dp_sluice server set web@file "$addr:8080" up >/dev/null
+	echo quit >&8
+	exec 8>&-
+	if [ -n "$addr" ] && grep -q "^ERROR.*reset" "$out" && [ $((r1 - r0)) -ge 1 ]; then
+		pass "$1"
+	else
+		fail "$1" "held: $(tr '\n' '|' <"$out"); tcp_reset $r0 -> $r1"
+	fi
+}
+# c0 leaves checksums to the device (CHECKSUM_PARTIAL reaches lc) and lc
+# has no transmit offload, so the RST going back out of lc has its
+# checksum completed by skb_checksum_help() from what the program wrote:
+# right only if it wrote the pseudo-header sum (a full checksum there
+# makes c0 drop the RST and time out)
+dp_in l ethtool -K lc tx off >/dev/null
+reset_case dp_hook_reset_partial
+dp_in l ethtool -K lc tx on >/dev/null
 offload off	# for the XDP part of the move below; the hold is opened here
+# complete checksums from c0 (CHECKSUM_NONE): the RST carries a full one
+reset_case dp_hook_reset_complete
 fifo=$DP_TMP/hold.fifo
 mkfifo "$fifo"
 dp_client hold 10.0.0.10 80 "$fifo" "$DP_TMP/hold.out" &

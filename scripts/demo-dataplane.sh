@@ -28,6 +28,7 @@ entryPoints:
   dns:
     address: "10.0.0.11:53/udp"
 dataplane:
+  hook: xdp
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
   routers:

@@ -21,6 +21,7 @@ entryPoints:
   big:
     address: "10.0.0.20:80"
 dataplane:
+  hook: xdp
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
   routers:

@@ -30,6 +30,7 @@ entryPoints:
   hc:
     address: "10.0.0.13:80"
 dataplane:
+  hook: xdp
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
   routers:

@@ -26,6 +26,7 @@ entryPoints:
   dns:
     address: "10.0.0.11:53/udp"
 dataplane:
+  hook: xdp
   interfaces: [lc, lb1, lb2, { name: lb3, transmit: $1 }]
 tcp:
   routers:

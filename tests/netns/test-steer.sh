@@ -34,6 +34,7 @@ entryPoints:
   ppw:
     address: ":2626"
 dataplane:
+  hook: xdp
   interfaces: [lc, lb1, lb2, lb3]
 tcp:
   routers:

@@ -160,7 +160,7 @@ static void test_show_json(void **state)
 }
 
 /* dataplane.hook and its per-interface override: xdp, tc, auto; the
- * default xdp; anything else is an error naming the value and place.
+ * default auto; anything else is an error naming the value and place.
  */
 static void test_dataplane_hook(void **state)
 {
@@ -176,9 +176,12 @@ static void test_dataplane_hook(void **state)
 	assert_int_equal(config_dp_iface_hook(dp, &dp->ifaces[2]), CFG_HOOK_XDP);
 	config_free(cfg);
 
-	cfg = cfgt_load("dataplane:\n  interfaces: [veth0]\n");
+	cfg = cfgt_load("dataplane:\n  interfaces: [veth0, {name: veth1, hook: xdp}]\n");
 	assert_int_equal(config_dp_iface_hook(&cfg->dataplane,
 					      &cfg->dataplane.ifaces[0]),
+			 CFG_HOOK_AUTO);
+	assert_int_equal(config_dp_iface_hook(&cfg->dataplane,
+					      &cfg->dataplane.ifaces[1]),
 			 CFG_HOOK_XDP);
 	config_free(cfg);
 

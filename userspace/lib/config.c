@@ -474,15 +474,15 @@ enum cfg_hook config_dp_iface_hook(const struct cfg_dataplane *dp,
 {
 	if (ci->hook != CFG_HOOK_DEFAULT)
 		return ci->hook;
-	return dp->hook != CFG_HOOK_DEFAULT ? dp->hook : CFG_HOOK_XDP;
+	return dp->hook != CFG_HOOK_DEFAULT ? dp->hook : CFG_HOOK_AUTO;
 }
 
 const char *config_hook_name(enum cfg_hook hook)
 {
 	switch (hook) {
 	case CFG_HOOK_TC: return "tc";
-	case CFG_HOOK_AUTO: return "auto";
-	default: return "xdp";
+	case CFG_HOOK_XDP: return "xdp";
+	default: return "auto";	/* CFG_HOOK_DEFAULT is auto */
 	}
 }
 

@@ -110,7 +110,7 @@ struct cfg_dataplane {
 	struct cfg_dp_iface *ifaces;
 	size_t n_ifaces;
 	enum cfg_xdp_mode xdp_mode;	/* default for interfaces */
-	enum cfg_hook hook;		/* default for interfaces (xdp) */
+	enum cfg_hook hook;		/* default for interfaces (auto) */
 	enum cfg_fwd_mode forwarding;	/* default fullnat */
 	struct cfg_strlist snat;	/* source addresses for fullnat */
 	char *pin_dir;			/* default /sys/fs/bpf/sluice */

@@ -7,6 +7,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/pkt_cls.h>
 
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -27,6 +28,19 @@ SEC("xdp")
 int floor_redirect(struct xdp_md *ctx)
 {
 	return XDP_REDIRECT;
+}
+
+/* The TC hook's verdicts without the work (restore_tc's floors). */
+SEC("tc")
+int floor_tc_ok(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int floor_tc_redirect(struct __sk_buff *skb)
+{
+	return TC_ACT_REDIRECT;
 }
 
 SEC("xdp")

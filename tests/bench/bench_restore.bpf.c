@@ -12,6 +12,7 @@
  * same input instead of on the program's own output.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -37,6 +38,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } restore_jmp SEC(".maps");
+
+/* The same for the TC hook's program (lb_tc_lb) and TC floors. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} restore_jmp_tc SEC(".maps");
 
 /* Written by the bench before each row (the skeleton's .bss). */
 __u8 restore_tmpl[RESTORE_MAX];
@@ -70,10 +79,8 @@ static __always_inline __u32 csum_word32(__u32 sum, __u32 old, __u32 new)
 /* Client n: 198.18.0.0 + (n >> 15) (a /15), port 32768 + (n & 0x7fff):
  * 2^32 distinct tuples.
  */
-static __always_inline int vary4(struct xdp_md *ctx, __u32 n)
+static __always_inline int vary4(void *data, void *end, __u32 n)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
 	__u32 saddr = bpf_htonl(0xc6120000 | ((n >> 15) & 0x1ffff));
 	__u16 sport = bpf_htons(0x8000 | (n & 0x7fff));
 	__u16 *ipc = data + OFF4_CHECK, *tcpc = data + OFF4_TCP + TCP_CHECK;
@@ -93,10 +100,8 @@ static __always_inline int vary4(struct xdp_md *ctx, __u32 n)
 	return 0;
 }
 
-static __always_inline int vary6(struct xdp_md *ctx, __u32 n)
+static __always_inline int vary6(void *data, void *end, __u32 n)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
 	__u16 *tcpc = data + OFF6_TCP + TCP_CHECK;
 	__u32 *sa = data + OFF6_SADDR_LO;
 	__u32 lo = bpf_htonl(n);
@@ -126,15 +131,43 @@ int restore(struct xdp_md *ctx)
 	    bpf_xdp_store_bytes(ctx, 0, restore_tmpl, len))
 		goto fail;
 	if (restore_vary == RESTORE_NEW4)
-		err = vary4(ctx, flow_no());
+		err = vary4((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			    flow_no());
 	else if (restore_vary == RESTORE_NEW6)
-		err = vary6(ctx, flow_no());
+		err = vary6((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			    flow_no());
 	if (err)
 		goto fail;
 	bpf_tail_call(ctx, &restore_jmp, 0);
 fail:
 	restore_fail++;
 	return XDP_ABORTED;
+}
+
+/* The harness for the TC hook: the same on an skb (a test run's skb is
+ * linear: the template is all in its head).
+ */
+SEC("tc")
+int restore_tc(struct __sk_buff *skb)
+{
+	__u32 len = restore_len;
+	int err = 0;
+
+	if (!len || len > RESTORE_MAX || len != skb->len ||
+	    bpf_skb_store_bytes(skb, 0, restore_tmpl, len, 0))
+		goto fail;
+	if (restore_vary == RESTORE_NEW4)
+		err = vary4((void *)(long)skb->data, (void *)(long)skb->data_end,
+			    flow_no());
+	else if (restore_vary == RESTORE_NEW6)
+		err = vary6((void *)(long)skb->data, (void *)(long)skb->data_end,
+			    flow_no());
+	if (err)
+		goto fail;
+	bpf_tail_call(skb, &restore_jmp_tc, 0);
+fail:
+	restore_fail++;
+	return TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -12,6 +12,7 @@
  * rows alternate across rounds. Prints one JSON object per row.
  */
 #include <arpa/inet.h>
+#include <linux/pkt_cls.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
@@ -220,13 +221,16 @@ struct rrow {
 	int floor;		/* prog fd: same verdict, no work */
 	int stat;		/* LB_STAT_* moved by one per run */
 	int new_flow;		/* 1: LB_STAT_NEW_FLOW moves too */
+	bool tc;		/* lb_tc_lb through restore_tc (verdict, floor:
+				 * TC's) instead of lb_xdp */
 };
 
 /* Runs the harness into @target with repeat @repeat; -1 on error. */
 static long restore_run(struct run *r, int target, int repeat)
 {
 	uint64_t fail = rskel->bss->restore_fail;
-	int jmp = bpf_map__fd(rskel->maps.restore_jmp);
+	int jmp = bpf_map__fd(r->tc ? rskel->maps.restore_jmp_tc :
+				      rskel->maps.restore_jmp);
 	uint32_t zero = 0;
 	long d;
 
@@ -288,9 +292,10 @@ static int restore_check(struct run *r, const struct rrow *w,
  */
 static double time_restore(const struct rrow *w, int repeat, double *harness)
 {
-	struct run r = { .prog = bpf_program__fd(rskel->progs.restore),
-			 .ifindex = w->ifindex, .verdict = w->verdict };
-	int lb = bpf_program__fd(skel->progs.lb_xdp);
+	struct run r = { .prog = bpf_program__fd(w->tc ? rskel->progs.restore_tc :
+						       rskel->progs.restore),
+			 .tc = w->tc, .ifindex = w->ifindex, .verdict = w->verdict };
+	int lb = bpf_program__fd(w->tc ? skel->progs.lb_tc_lb : skel->progs.lb_xdp);
 	uint64_t st0[LB_STAT_NR], st1[LB_STAT_NR];
 	uint8_t want[PKT_MAX];
 	uint32_t want_len = 0;
@@ -411,37 +416,86 @@ static double time_restore_many(const struct rrow *w, uint32_t nflows,
 }
 
 /* The restore rows of one round, on fresh tables (paths_setup()). */
+/* The TC hook's program (lb_tc_lb, `hook: tc`) on the same maps and
+ * inputs: its non-VIP pass with repeat (the packet is untouched), its
+ * rewriting paths through restore_tc. A test run's skb is linear and
+ * CHECKSUM_NONE, so these time the program on small packets, not what
+ * GRO's super-packets save per byte on veth (the L4 bench's business).
+ */
+static int tc_rows(void)
+{
+	int fred = bpf_program__fd(floor_skel->progs.floor_tc_redirect);
+	int fok = bpf_program__fd(floor_skel->progs.floor_tc_ok);
+	const struct rrow rows[] = {
+		{ "sluice at TC: established, nat (v4)", p_est_nat, if_client,
+		  RESTORE_SAME, TC_ACT_REDIRECT, fred, LB_STAT_FWD, 0, true },
+		{ "sluice at TC: established, fullnat (v4)", p_est_fullnat, if_client,
+		  RESTORE_SAME, TC_ACT_REDIRECT, fred, LB_STAT_FWD, 0, true },
+		{ "sluice at TC: reverse nat (v4 reply)", p_rev_nat, if_backend,
+		  RESTORE_SAME, TC_ACT_REDIRECT, fred, LB_STAT_REV, 0, true },
+		{ "sluice at TC: new flow, nat (v4)", p_tmpl_nat, if_client,
+		  RESTORE_NEW4, TC_ACT_REDIRECT, fred, LB_STAT_FWD, 1, true },
+	};
+	struct run r = { .prog = bpf_program__fd(skel->progs.lb_tc_lb), .tc = true,
+			 .ifindex = if_client, .verdict = TC_ACT_OK };
+	struct run e = { .prog = fok, .tc = true, .ifindex = if_client,
+			 .verdict = TC_ACT_OK };
+	char how[320];
+	struct pkt p;
+	double v, h;
+	size_t i;
+
+	p_nonvip(&p, 0);
+	r.pkt = e.pkt = &p;
+	v = time_repeat(&r) - time_repeat(&e);
+	row("xdp", "sluice at TC: non-VIP pass", "ns_per_pkt", "repeat", v, "ns",
+	    "lb_tc_lb, repeat=200000 minus an empty TC program the same way, median of 5");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct rrow *w = &rows[i];
+		int n = w->new_flow ? RESTORE_NEW_RUNS : REPEAT;
+
+		v = time_restore(w, n, &h);
+		snprintf(how, sizeof(how),
+			 "as the lb_xdp row of this path, through the TC harness (restore_tc: "
+			 "bpf_skb_store_bytes + tail call) into lb_tc_lb, minus the same into "
+			 "an empty TC_ACT_REDIRECT program (%.0f ns)%s", h,
+			 w->new_flow ? "; new_flow +1 per run checked" : "; output checked");
+		row("xdp", w->name, "ns_per_pkt", "restore", v, "ns", how);
+	}
+	return flows_made >= FLOW_TABLE ? -1 : 0;
+}
+
 static int restore_rows(void)
 {
 	int fred = bpf_program__fd(floor_skel->progs.floor_redirect);
 	int fpass = bpf_program__fd(floor_skel->progs.floor_pass);
 	const struct rrow rows[] = {
 		{ "sluice: established, nat (v4)", p_est_nat, if_client,
-		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0 },
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0, false },
 		{ "sluice: established, fullnat (v4)", p_est_fullnat, if_client,
-		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0 },
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0, false },
 		{ "sluice: established, nat (v6)", p_est6, if_client,
-		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0 },
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_FWD, 0, false },
 		{ "sluice: established, steered to the proxy (v4)", p_est_local,
-		  if_client, RESTORE_SAME, XDP_PASS, fpass, LB_STAT_LOCAL, 0 },
+		  if_client, RESTORE_SAME, XDP_PASS, fpass, LB_STAT_LOCAL, 0, false },
 		{ "sluice: reverse nat (v4 reply)", p_rev_nat, if_backend,
-		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0 },
+		  RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0, false },
 		{ "sluice: reverse nat, stateless replies (v4 reply)", p_rev_nat5,
-		  if_backend, RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0 },
+		  if_backend, RESTORE_SAME, XDP_REDIRECT, fred, LB_STAT_REV, 0, false },
 		{ "sluice: new flow, nat (v4)", p_tmpl_nat, if_client,
-		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1, false },
 		{ "sluice: new flow, nat, stateless replies (v4)", p_tmpl_nat5,
-		  if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		  if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1, false },
 		{ "sluice: new flow, fullnat (v4)", p_tmpl_fullnat, if_client,
-		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		  RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 1, false },
 		{ "sluice: new flow, nat (v6)", p_tmpl6, if_client,
-		  RESTORE_NEW6, XDP_REDIRECT, fred, LB_STAT_FWD, 1 },
+		  RESTORE_NEW6, XDP_REDIRECT, fred, LB_STAT_FWD, 1, false },
 		{ "sluice: new flow, steered to the proxy (v4)", p_tmpl_local,
-		  if_client, RESTORE_NEW4, XDP_PASS, fpass, LB_STAT_LOCAL, 1 },
+		  if_client, RESTORE_NEW4, XDP_PASS, fpass, LB_STAT_LOCAL, 1, false },
 	};
 	const struct rrow est_many = {
 		"sluice: established, nat (v4), flows in turn", p_tmpl_nat_ack,
-		if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 0 };
+		if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 0, false };
 	static const uint32_t many[] = { 1000, 100000 };
 	char how[320];
 	double v, h;
@@ -476,6 +530,8 @@ static int restore_rows(void)
 		}
 		row("xdp", w->name, "ns_per_pkt", "restore", v, "ns", how);
 	}
+	if (tc_rows())
+		return -1;
 	for (i = 0; i < sizeof(many) / sizeof(many[0]); i++) {
 		char name[96];
 

@@ -291,6 +291,7 @@ static int ifaces_up(void)
 
 struct run {
 	int prog;
+	bool tc;		/* prog is a TC program: an skb test run */
 	const struct pkt *pkt;
 	int ifindex;
 	int verdict;		/* expected; -1: any */
@@ -306,14 +307,16 @@ static long run_once(struct run *r, int repeat)
 {
 	struct xdp_md ctx = { .ingress_ifindex = r->ifindex,
 			      .data_end = r->pkt->len };
+	struct __sk_buff sctx = { .ingress_ifindex = r->ifindex,
+				  .ifindex = r->ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o);
 
 	o.data_in = r->pkt->b;
 	o.data_size_in = r->pkt->len;
 	o.data_out = r->out;
 	o.data_size_out = sizeof(r->out);
-	o.ctx_in = &ctx;
-	o.ctx_size_in = sizeof(ctx);
+	o.ctx_in = r->tc ? (void *)&sctx : (void *)&ctx;
+	o.ctx_size_in = r->tc ? sizeof(sctx) : sizeof(ctx);
 	o.repeat = repeat;
 	if (bpf_prog_test_run_opts(r->prog, &o)) {
 		fprintf(stderr, "bench_xdp: test run: %s\n", strerror(errno));

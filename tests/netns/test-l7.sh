@@ -341,6 +341,21 @@ out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHos
 	raw | grep -aoE '"path": "[^"]*"|"body_len": [0-9]+' | tr '\n' ' ')
 [ "$out" = '"path": "/p1" "body_len": 0 "path": "/p2" "body_len": 4 "path": "/p3" "body_len": 0 ' ] && t_pass || t_fail "got $out"
 
+t_case l7_pipelined_error_between_responses_in_order
+# a 404 written by the proxy itself between two proxied responses of one
+# read: the first response (held for the end of the loop pass) goes out
+# before it, the third after
+out=$(printf 'GET /q1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nGET /q2 HTTP/1.1\r\nHost: nobody.test\r\n\r\nGET /q3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |
+	raw | tr -d "\r" | grep -aoE "HTTP/1.1 [0-9]+|\"path\": \"[^\"]*\"" | tr "\n" " ")
+[ "$out" = 'HTTP/1.1 200 "path": "/q1" HTTP/1.1 404 HTTP/1.1 200 "path": "/q3" ' ] && t_pass || t_fail "got $out"
+
+t_case l7_request_head_in_segments
+# the head arrives in three writes 200 ms apart, split inside a header
+# name and between the two CRLFs that end it
+out=$(printf 'GET /seg HTTP/1.1\r\nHo@@PAUSE@@st: hdr.test\r\nConnection: close\r\n@@PAUSE@@\r\n' |
+	RAW_SLEEP=200 raw | tr -d "\r" | grep -aoE "HTTP/1.1 [0-9]+|\"path\": \"[^\"]*\"" | tr "\n" " ")
+[ "$out" = 'HTTP/1.1 200 "path": "/seg" ' ] && t_pass || t_fail "got $out"
+
 t_case l7_head_then_http10_close
 out=$(printf 'HEAD /big?n=500 HTTP/1.1\r\nHost: hdr.test\r\n\r\nGET /p2 HTTP/1.0\r\nHost: hdr.test\r\n\r\n' | raw | tr -d '\r')
 if [ "$(echo "$out" | grep -c '^HTTP/1.1 200 OK')" = 2 ] && echo "$out" | grep -q '^Content-Length: 500' &&

@@ -87,6 +87,7 @@ static bool conn_linger(struct conn *c)
  */
 static void conn_close_soon(struct conn *c)
 {
+	relay_deferred_flush(c);	/* the last response goes out first */
 	c->state = C_CLOSING;
 	conn_read(c, true);
 	/* the write callback lingers once the output is out; an empty
@@ -107,6 +108,9 @@ void conn_free(struct conn *c)
 		c->status = 499;
 		request_finish(c);
 	}
+	/* what the pass still held: the answer to a client that half-closed
+	 * after its request, the request of an abandoned response */
+	relay_deferred_flush(c);
 	relay_abandon(c);
 	graph_unref(c->g);
 	if (c->reqhead)
@@ -412,6 +416,7 @@ static void serve_metrics(struct conn *c)
 		conn_fail(c, 500, L7_ERR_PROXY);
 		return;
 	}
+	relay_flush(c);	/* a pipelined response before this one */
 	proxy_prom(c->p, body);
 	c->status = 200;
 	c->bytes_out = evbuffer_get_length(body);

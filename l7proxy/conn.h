@@ -46,6 +46,9 @@ struct conn {
 	bool lingering;		/* half-closed, draining the client */
 	char client_ip[INET6_ADDRSTRLEN];
 	LIST_ENTRY(conn) link;
+	TAILQ_ENTRY(conn) flush_link;	/* on w->flushq */
+	bool flush_queued;
+	bool head_deferred;	/* c->reqhead not yet written to c->up */
 	enum conn_state state;
 
 	/* the current request */
@@ -133,6 +136,20 @@ void conn_want_write(struct conn *c);
  * queued before them, else behind the queue.
  */
 void relay_flush(struct conn *c);
+
+/* Writes held for the end of the loop pass: a finished response in
+ * c->stage and a bodiless request head (c->head_deferred). One pass of
+ * the worker's loop first reads every ready socket and only then writes,
+ * as HAProxy does: the backend and the client get their bytes in a burst
+ * and find more queued when they wake (see docs/l7proxy.md).
+ */
+void relay_defer(struct conn *c);
+
+/* Writes what relay_defer() held for @c now (also from conn_free()). */
+void relay_deferred_flush(struct conn *c);
+
+/* Runs relay_deferred_flush() for every conn of @w: the end of a pass. */
+void relay_flush_pass(struct worker *w);
 
 /* Client output drained below the watermark: resume reading the backend. */
 void relay_client_drained(struct conn *c);

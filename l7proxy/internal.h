@@ -68,6 +68,9 @@ struct worker {
 	struct pool_bucket *pool;
 	TAILQ_HEAD(, upstream) draining;	/* upstream_drain() */
 	LIST_HEAD(, conn) conns;
+	/* conns with writes held until the end of this loop pass (relay.c:
+	 * relay_defer()) */
+	TAILQ_HEAD(, conn) flushq;
 	/* counters of this worker's backend connections (tests, stats) */
 	uint64_t up_opened;
 	uint64_t up_reused;

@@ -284,7 +284,15 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	/* one pass: every ready socket's callbacks, then the writes they
+	 * held (relay_defer()) */
+	do {
+		if (event_base_loop(w->base, EVLOOP_ONCE |
+				    EVLOOP_NO_EXIT_ON_EMPTY) < 0)
+			break;
+		relay_flush_pass(w);
+	} while (!event_base_got_exit(w->base) &&
+		 !event_base_got_break(w->base));
 	return NULL;
 }
 
@@ -309,6 +317,7 @@ int l7proxy_start(struct l7proxy *p, char *err, size_t errlen)
 		w->p = p;
 		w->id = i;
 		LIST_INIT(&w->conns);
+		TAILQ_INIT(&w->flushq);
 		TAILQ_INIT(&w->draining);
 		w->base = event_base_new();
 		if (!w->base) {

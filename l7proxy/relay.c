@@ -57,10 +57,19 @@ static void send_head(struct conn *c)
 	size_t n;
 
 	/* on an idle pooled connection the head usually fits the socket
-	 * buffer: send it now, without arming libevent's write event */
-	n = upstream_write_now(u, head, len);
-	if ((size_t)n < len)
-		evbuffer_add(out, head + n, len - n);
+	 * buffer: sent directly at the end of this loop pass (nothing can
+	 * follow a bodiless request), otherwise now, without arming
+	 * libevent's write event either way */
+	if (u->connected && c->req_body == BODY_NONE &&
+	    !evbuffer_get_length(out)) {
+		c->head_deferred = true;
+		relay_defer(c);
+	} else {
+		c->head_deferred = false;
+		n = upstream_write_now(u, head, len);
+		if ((size_t)n < len)
+			evbuffer_add(out, head + n, len - n);
+	}
 	bufferevent_setcb(u->bev, up_read_cb, up_write_cb, up_event_cb, c);
 	bufferevent_setwatermark(u->bev, EV_WRITE, c->p->lim.buf_high / 2, 0);
 	upstream_read(u, true);
@@ -297,6 +306,45 @@ void relay_flush(struct conn *c)
 	}
 }
 
+/* A response held at most this long for the end of the pass. */
+#define DEFER_MAX	(64 * 1024)
+
+void relay_defer(struct conn *c)
+{
+	if (c->flush_queued)
+		return;
+	c->flush_queued = true;
+	TAILQ_INSERT_TAIL(&c->w->flushq, c, flush_link);
+}
+
+void relay_deferred_flush(struct conn *c)
+{
+	struct upstream *u = c->up;
+
+	if (!c->flush_queued)
+		return;
+	TAILQ_REMOVE(&c->w->flushq, c, flush_link);
+	c->flush_queued = false;
+	if (c->head_deferred && u && c->reqhead) {
+		size_t len = evbuffer_get_length(c->reqhead);
+		const char *head = (const char *)evbuffer_pullup(c->reqhead,
+								 -1);
+		size_t n = upstream_write_now(u, head, len);
+
+		if (n < len)
+			evbuffer_add(bufferevent_get_output(u->bev), head + n,
+				     len - n);
+	}
+	c->head_deferred = false;
+	relay_flush(c);
+}
+
+void relay_flush_pass(struct worker *w)
+{
+	while (!TAILQ_EMPTY(&w->flushq))
+		relay_deferred_flush(TAILQ_FIRST(&w->flushq));
+}
+
 static void response_done(struct conn *c)
 {
 	struct upstream *u = c->up;
@@ -304,7 +352,14 @@ static void response_done(struct conn *c)
 
 	if (c->resp_body == BODY_CHUNKED)
 		evbuffer_add(c->stage, "0\r\n\r\n", 5);
-	relay_flush(c);
+	/* a whole small response waits for the end of the pass while
+	 * nothing is queued before it; relay_flush() and conn_close_soon()
+	 * write it earlier when something must follow it at once */
+	if (!evbuffer_get_length(bufferevent_get_output(c->bev)) &&
+	    evbuffer_get_length(c->stage) <= DEFER_MAX)
+		relay_defer(c);
+	else
+		relay_flush(c);
 	reusable = c->req_done && http_should_keep_alive(&c->resp_p) &&
 		   !evbuffer_get_length(bufferevent_get_input(u->bev));
 	c->up = NULL;
@@ -431,7 +486,8 @@ static void up_read_cb(struct bufferevent *bev, void *arg)
 
 	for (;;) {
 		up_read(bev, c);
-		relay_flush(c);
+		if (!c->flush_queued)	/* else at the end of the pass */
+			relay_flush(c);
 		if (!c->up || c->up->bev != bev || upstream_reading(c->up))
 			return;
 		/* up_read() paused the backend; if the direct write took it

@@ -4,7 +4,8 @@ peer closes or TIMEOUT seconds pass.
 usage: raw.py HOST PORT [TIMEOUT] < request-bytes
        RAW_HALF=1: half-close after sending; RAW_SLEEP=ms between writes
        of stdin split on the marker '@@PAUSE@@'; RAW_EOF=1: print @@EOF@@
-       when the peer closed (rather than the timeout ending the read).
+       when the peer closed (rather than the timeout ending the read);
+       RAW_RDELAY=ms before the first read (the peer's writes back up).
 """
 import os
 import socket
@@ -22,6 +23,8 @@ for i, p in enumerate(parts):
     s.sendall(p)
 if os.environ.get("RAW_HALF"):
     s.shutdown(socket.SHUT_WR)
+if os.environ.get("RAW_RDELAY"):
+    time.sleep(int(os.environ["RAW_RDELAY"]) / 1000)
 out = b""
 end = time.time() + timeout
 try:

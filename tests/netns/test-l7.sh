@@ -341,6 +341,32 @@ out=$(printf 'GET /p1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nPOST /p2 HTTP/1.1\r\nHos
 	raw | grep -aoE '"path": "[^"]*"|"body_len": [0-9]+' | tr '\n' ' ')
 [ "$out" = '"path": "/p1" "body_len": 0 "path": "/p2" "body_len": 4 "path": "/p3" "body_len": 0 ' ] && t_pass || t_fail "got $out"
 
+t_case l7_pipelined_error_between_responses_in_order
+# a 404 written by the proxy itself between two proxied responses of one
+# read: the first response (held for the end of the loop pass) goes out
+# before it, the third after
+out=$(printf 'GET /q1 HTTP/1.1\r\nHost: hdr.test\r\n\r\nGET /q2 HTTP/1.1\r\nHost: nobody.test\r\n\r\nGET /q3 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n' |
+	raw | tr -d "\r" | grep -aoE "HTTP/1.1 [0-9]+|\"path\": \"[^\"]*\"" | tr "\n" " ")
+[ "$out" = 'HTTP/1.1 200 "path": "/q1" HTTP/1.1 404 HTTP/1.1 200 "path": "/q3" ' ] && t_pass || t_fail "got $out"
+
+t_case l7_pipelined_close_slow_reader_gets_all
+# eight 60000-byte responses (each small enough to be held for the end of
+# the loop pass) to a client that reads only after 1.5 s: the client
+# socket backs up, and the connection closes only after the last byte
+out=$({ for i in 1 2 3 4 5 6 7; do printf 'GET /big?n=60000 HTTP/1.1\r\nHost: hdr.test\r\n\r\n'; done
+	printf 'GET /big?n=60000 HTTP/1.1\r\nHost: hdr.test\r\nConnection: close\r\n\r\n'; } |
+	RAW_RDELAY=1500 RAW_EOF=1 RAW_T=6 raw | tr -d '\r')
+n200=$(echo "$out" | grep -o "HTTP/1.1 200" | wc -l)
+nx=$(echo "$out" | tr -cd x | wc -c)
+[ "$n200|$nx|${out: -7}" = "8|480000|@@EOF@@" ] && t_pass || t_fail "got $n200 responses, $nx body bytes, end ${out: -7}"
+
+t_case l7_request_head_in_segments
+# the head arrives in three writes 200 ms apart, split inside a header
+# name and between the two CRLFs that end it
+out=$(printf 'GET /seg HTTP/1.1\r\nHo@@PAUSE@@st: hdr.test\r\nConnection: close\r\n@@PAUSE@@\r\n' |
+	RAW_SLEEP=200 raw | tr -d "\r" | grep -aoE "HTTP/1.1 [0-9]+|\"path\": \"[^\"]*\"" | tr "\n" " ")
+[ "$out" = 'HTTP/1.1 200 "path": "/seg" ' ] && t_pass || t_fail "got $out"
+
 t_case l7_head_then_http10_close
 out=$(printf 'HEAD /big?n=500 HTTP/1.1\r\nHost: hdr.test\r\n\r\nGET /p2 HTTP/1.0\r\nHost: hdr.test\r\n\r\n' | raw | tr -d '\r')
 if [ "$(echo "$out" | grep -c '^HTTP/1.1 200 OK')" = 2 ] && echo "$out" | grep -q '^Content-Length: 500' &&

@@ -6,7 +6,8 @@ the generated block of docs/performance.md (between the bench:begin and
 bench:end markers).
 
 Every cell is the median over the rounds of that run; ratios are against
-the floor of the same run (plain routing for the L4 bench, the empty
+the floor of the same run (in the L4 table the median of the per-round
+ratios: see paired_ratio()) (plain routing for the L4 bench, the empty
 program for the XDP bench).
 """
 import argparse
@@ -124,8 +125,22 @@ def fmt(v, unit):
     return "%.1f" % v
 
 
-def l4_table(summ):
+def paired_ratio(rounds, con, base, m, p):
+    """Median over the rounds both ran of con's value over base's in the
+    same round: whole rounds drift together on a shared machine, and a
+    ratio within a round cancels that drift where a ratio of medians
+    does not."""
+    a, b = rounds.get((con, m, p), {}), rounds.get((base, m, p), {})
+    rs = [a[r] / b[r] for r in a if a[r] is not None and b.get(r)]
+    return statistics.median(rs) if rs else None
+
+
+def l4_table(summ, rows):
     cells = {(s["contender"], s["measure"], s["param"]): s for s in summ if s["section"] == "l4veth"}
+    rounds = {}
+    for r in rows:
+        if r["section"] == "l4veth":
+            rounds.setdefault((r["contender"], r["measure"], r["param"]), {})[r["round"]] = r["value"]
     if not cells:
         return [], []
     cols = []
@@ -150,13 +165,13 @@ def l4_table(summ):
         row = [L4_NAMES.get(con, con)]
         for m, p, u in cols:
             s = cells.get((con, m, p))
-            base = cells.get(("route", m, p))
             if not s or s["median"] is None:
                 row.append("n/a")
                 continue
             txt = fmt(s["median"], u)
-            if base and base["median"] and con != "route":
-                txt += " (%.2fx)" % (s["median"] / base["median"])
+            ratio = paired_ratio(rounds, con, "route", m, p) if con != "route" else None
+            if ratio is not None:
+                txt += " (%.2fx)" % ratio
             row.append(txt)
         lines.append("| " + " | ".join(row) + " |")
     return lines, contenders
@@ -276,12 +291,13 @@ def main():
         json.dump({"machine": machine, "command": a.command,
                    "summary": summ, "rows": rows}, f, indent=1)
 
-    l4, contenders = l4_table(summ)
+    l4, contenders = l4_table(summ, rows)
     md = ["Machine: %d CPUs, %s, kernel %s, %d MiB; run %s (`%s`, %s)." % (
         machine["nproc"], machine["cpu"], machine["kernel"], machine["mem_kb"] // 1024,
         machine["date"], a.command, os.environ.get("BENCH_NOTE", "rounds alternate the contenders"))]
     if l4:
-        md += ["", "### L4 on veth (ratio to kernel routing on the same prepared veths)", ""] + l4
+        md += ["", "### L4 on veth (median of the rounds; in brackets the median of the per-round "
+               "ratios to kernel routing on the same prepared veths)", ""] + l4
     x = xdp_table(summ)
     if x:
         md += ["", "### XDP program under BPF_PROG_TEST_RUN", ""] + x

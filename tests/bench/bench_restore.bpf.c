@@ -120,23 +120,28 @@ static __always_inline __u32 flow_no(void)
 	return restore_mod ? restore_base + n % restore_mod : n;
 }
 
+/* The row's variation of the restored frame in [@data, @end): 0, or
+ * -1 when the frame is too short for it.
+ */
+static __always_inline int vary(void *data, void *end)
+{
+	if (restore_vary == RESTORE_NEW4)
+		return vary4(data, end, flow_no());
+	if (restore_vary == RESTORE_NEW6)
+		return vary6(data, end, flow_no());
+	return 0;
+}
+
 SEC("xdp")
 int restore(struct xdp_md *ctx)
 {
 	__u32 len = restore_len;
-	int err = 0;
 
 	if (!len || len > RESTORE_MAX ||
 	    len != ctx->data_end - ctx->data ||
 	    bpf_xdp_store_bytes(ctx, 0, restore_tmpl, len))
 		goto fail;
-	if (restore_vary == RESTORE_NEW4)
-		err = vary4((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-			    flow_no());
-	else if (restore_vary == RESTORE_NEW6)
-		err = vary6((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-			    flow_no());
-	if (err)
+	if (vary((void *)(long)ctx->data, (void *)(long)ctx->data_end))
 		goto fail;
 	bpf_tail_call(ctx, &restore_jmp, 0);
 fail:
@@ -151,18 +156,11 @@ SEC("tc")
 int restore_tc(struct __sk_buff *skb)
 {
 	__u32 len = restore_len;
-	int err = 0;
 
 	if (!len || len > RESTORE_MAX || len != skb->len ||
 	    bpf_skb_store_bytes(skb, 0, restore_tmpl, len, 0))
 		goto fail;
-	if (restore_vary == RESTORE_NEW4)
-		err = vary4((void *)(long)skb->data, (void *)(long)skb->data_end,
-			    flow_no());
-	else if (restore_vary == RESTORE_NEW6)
-		err = vary6((void *)(long)skb->data, (void *)(long)skb->data_end,
-			    flow_no());
-	if (err)
+	if (vary((void *)(long)skb->data, (void *)(long)skb->data_end))
 		goto fail;
 	bpf_tail_call(skb, &restore_jmp_tc, 0);
 fail:

@@ -454,12 +454,16 @@ static int tc_rows(void)
 		const struct rrow *w = &rows[i];
 		int n = w->new_flow ? RESTORE_NEW_RUNS : REPEAT;
 
+		char fill[96] = "; output checked";
+
 		v = time_restore(w, n, &h);
+		if (w->new_flow)
+			snprintf(fill, sizeof(fill), "; new_flow +1 per run checked; flow "
+				 "table %lu/%d after the row", flows_made, FLOW_TABLE);
 		snprintf(how, sizeof(how),
 			 "as the lb_xdp row of this path, through the TC harness (restore_tc: "
 			 "bpf_skb_store_bytes + tail call) into lb_tc_lb, minus the same into "
-			 "an empty TC_ACT_REDIRECT program (%.0f ns)%s", h,
-			 w->new_flow ? "; new_flow +1 per run checked" : "; output checked");
+			 "an empty TC_ACT_REDIRECT program (%.0f ns)%s", h, fill);
 		row("xdp", w->name, "ns_per_pkt", "restore", v, "ns", how);
 	}
 	return flows_made >= FLOW_TABLE ? -1 : 0;

@@ -130,7 +130,8 @@ static __always_inline int lb_tcp_reset(struct xdp_md *ctx, struct lb_pkt *p)
 
 /* Scratch space for the TC hook's RST (lb_tcp_reset_tc()): copies of the
  * headers it rewrites (kept here, with its one user, rather than in
- * lb_maps.h: it needs the packet headers' types). Not pinned. Writer and reader: lb_tc_lb.
+ * lb_maps.h: it needs the packet headers' types). Not pinned.
+ * Writer and reader: lb_tc_lb.
  */
 struct lb_rst_hdrs {
 	__u8 mac[2 * ETH_ALEN];
@@ -146,7 +147,9 @@ struct {
 	__type(value, struct lb_rst_hdrs);
 } lb_rst_scratch SEC(".maps");
 
-/* The probe's raw checksum field before and after (see below). */
+/* The probe's raw checksum field: as written, and after the +1 move when
+ * the skb is CHECKSUM_PARTIAL (see below).
+ */
 #define LB_RST_PROBE		0x0100
 #define LB_RST_PROBE_PARTIAL	0x0101
 

@@ -284,12 +284,23 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	bool wrote = false;
+
 	/* one pass: every ready socket's callbacks, then the writes they
-	 * held (relay_defer()) */
+	 * held (relay_defer()). After a pass that wrote, the next poll does
+	 * not wait: the answers to what it wrote (a backend's response, the
+	 * client's next request) are often in flight already, and finding
+	 * them at once saves a sleep and a wake-up (both paid on this CPU
+	 * by the processes at the other ends too). One such poll, then a
+	 * waiting one: an idle proxy does not spin. Measured: small
+	 * keep-alive requests +3 % and +6 % in two 8-pair A/Bs against the
+	 * waiting poll (docs/l7proxy.md). */
 	do {
-		if (event_base_loop(w->base, EVLOOP_ONCE |
-				    EVLOOP_NO_EXIT_ON_EMPTY) < 0)
+		int how = wrote ? EVLOOP_NONBLOCK : EVLOOP_ONCE;
+
+		if (event_base_loop(w->base, how | EVLOOP_NO_EXIT_ON_EMPTY) < 0)
 			break;
+		wrote = !wrote && !TAILQ_EMPTY(&w->flushq);
 		relay_flush_pass(w);
 	} while (!event_base_got_exit(w->base) &&
 		 !event_base_got_break(w->base));

@@ -287,6 +287,19 @@ static int restore_check(struct run *r, const struct rrow *w,
 	return 0;
 }
 
+/* Every new-flow row starts from the tables paths_setup() makes (its 5
+ * flows): a new flow's cost grows with the table's fill (an occupied
+ * bucket is one more cold line to compare), so rows are compared at the
+ * same fill.
+ */
+static int fresh_tables(void)
+{
+	if (paths_setup())
+		return -1;
+	flows_made = 5;
+	return 0;
+}
+
 /* Times @w: median over REPEAT_TRIES of lb_xdp minus the median of the
  * floor, both through the harness; *@harness gets the floor's median.
  */
@@ -295,14 +308,16 @@ static double time_restore(const struct rrow *w, int repeat, double *harness)
 	struct run r = { .prog = bpf_program__fd(w->tc ? rskel->progs.restore_tc :
 						       rskel->progs.restore),
 			 .tc = w->tc, .ifindex = w->ifindex, .verdict = w->verdict };
-	int lb = bpf_program__fd(w->tc ? skel->progs.lb_tc_lb : skel->progs.lb_xdp);
 	uint64_t st0[LB_STAT_NR], st1[LB_STAT_NR];
 	uint8_t want[PKT_MAX];
 	uint32_t want_len = 0;
 	long dl[REPEAT_TRIES], df[REPEAT_TRIES];
 	struct pkt p;
-	int i;
+	int i, lb;
 
+	if (w->new_flow && fresh_tables())
+		exit(1);
+	lb = bpf_program__fd(w->tc ? skel->progs.lb_tc_lb : skel->progs.lb_xdp);
 	w->fn(&p, 0);
 	if (p.len > sizeof(rskel->bss->restore_tmpl))
 		exit(1);
@@ -416,19 +431,6 @@ static double time_restore_many(const struct rrow *w, uint32_t nflows,
 }
 
 /* The restore rows of one round, on fresh tables (paths_setup()). */
-/* Every new-flow row starts from the tables paths_setup() makes (its 5
- * flows): a new flow's cost grows with the table's fill (an occupied
- * bucket is one more cold line to compare), so rows are compared at the
- * same fill.
- */
-static int fresh_tables(void)
-{
-	if (paths_setup())
-		return -1;
-	flows_made = 5;
-	return 0;
-}
-
 /* The TC hook's program (lb_tc_lb, `hook: tc`) on the same maps and
  * inputs: its non-VIP pass with repeat (the packet is untouched), its
  * rewriting paths through restore_tc. A test run's skb is linear and
@@ -466,11 +468,8 @@ static int tc_rows(void)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct rrow *w = &rows[i];
 		int n = w->new_flow ? RESTORE_NEW_RUNS : REPEAT;
-
 		char fill[96] = "; output checked";
 
-		if (w->new_flow && fresh_tables())
-			return -1;
 		v = time_restore(w, n, &h);
 		if (w->new_flow)
 			snprintf(fill, sizeof(fill), "; new_flow +1 per run checked; flow "
@@ -534,8 +533,6 @@ static int restore_rows(void)
 				 w->verdict == XDP_PASS ? "XDP_PASS" : "XDP_REDIRECT",
 				 h, lbmap_stat_name(w->stat));
 		} else {
-			if (fresh_tables())
-				return -1;
 			v = time_restore(w, RESTORE_NEW_RUNS, &h);
 			snprintf(how, sizeof(how),
 				 "repeat=%d x 5 distinct SYNs (tuple varied per run, checksums fixed) "

@@ -6,11 +6,14 @@
 # over keep-alive with TLS from the proxy to the backend (the backend's
 # self-signed certificate is generated per run in the temp dir; each proxy
 # skips verification and keeps its backend TLS connections).
-# Every proxy gets one worker thread/process; results are ratios to
-# HAProxy. Rows go to $BUILD/bench/l7.tsv, the table into
+# Every proxy gets one worker thread/process and sends the backend the
+# same request (Traefik's X-Forwarded-* headers: checked before the runs);
+# "haproxy-nofwd" is HAProxy without them, for reference. Results are
+# ratios to HAProxy. Rows go to $BUILD/bench/l7.tsv, the table into
 # docs/performance.md between the "bench-l7" markers.
-# Each row is the median of ROUNDS runs, the proxies interleaved within a
-# round, so a noisy machine skews them alike.
+# Each value is the median of ROUNDS runs, the proxies interleaved within
+# a round, so a noisy machine skews them alike; each ratio is the median of
+# the per-round ratios (tests/bench/report.py l7_table()).
 #   DURATION=seconds per run (default 3), ROUNDS (default 3),
 #   CONNS=wrk connections (default 50), BENCH_QUICK=1 (DURATION 1 unless
 #   given), BENCH_DOCS=0 (leave docs/performance.md alone),
@@ -50,7 +53,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-subj /CN=backend.test -days 1 -keyout "$TMP/be.key" -out "$TMP/be.crt" \
 	>/dev/null 2>&1 || { echo "bench-l7: openssl req failed" >&2; exit 1; }
 
-# backend: nginx serving two static files, one worker
+# backend: nginx serving two static files, one worker, and /hdrs, which
+# answers the forwarding headers it received (checked below: every proxy
+# must send the backend the same request)
+FWD_ECHO='host=$http_host xff=$http_x_forwarded_for xfh=$http_x_forwarded_host'
+FWD_ECHO+=' xfport=$http_x_forwarded_port xfproto=$http_x_forwarded_proto'
+FWD_ECHO+=' xfs=$http_x_forwarded_server xri=$http_x_real_ip'
 cat >"$TMP/backend.conf" <<C
 worker_processes 1;
 daemon off;
@@ -63,12 +71,14 @@ http {
 	server {
 		listen 127.0.0.1:19001 backlog=4096;
 		root $TMP/www;
+		location = /hdrs { return 200 "$FWD_ECHO\n"; }
 	}
 	server {
 		listen 127.0.0.1:19011 ssl backlog=4096;
 		ssl_certificate $TMP/be.crt;
 		ssl_certificate_key $TMP/be.key;
 		root $TMP/www;
+		location = /hdrs { return 200 "$FWD_ECHO\n"; }
 	}
 }
 C
@@ -89,6 +99,13 @@ http {
 			proxy_pass http://be;
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
+			proxy_set_header Host \$http_host;
+			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-Host \$http_host;
+			proxy_set_header X-Forwarded-Port \$server_port;
+			proxy_set_header X-Forwarded-Proto \$scheme;
+			proxy_set_header X-Forwarded-Server \$hostname;
+			proxy_set_header X-Real-Ip \$remote_addr;
 			proxy_buffering off;
 		}
 	}
@@ -98,6 +115,13 @@ http {
 			proxy_pass https://betls;
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
+			proxy_set_header Host \$http_host;
+			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-Host \$http_host;
+			proxy_set_header X-Forwarded-Port \$server_port;
+			proxy_set_header X-Forwarded-Proto \$scheme;
+			proxy_set_header X-Forwarded-Server \$hostname;
+			proxy_set_header X-Real-Ip \$remote_addr;
 			proxy_buffering off;
 			proxy_ssl_session_reuse on;
 			proxy_ssl_verify off;
@@ -116,12 +140,30 @@ defaults
 	timeout server 30s
 frontend f
 	bind 127.0.0.1:19002 backlog 4096
+	option forwardfor
+	http-request set-header X-Forwarded-Host %[req.hdr(host)]
+	http-request set-header X-Forwarded-Port %[dst_port]
+	http-request set-header X-Forwarded-Proto http
+	http-request set-header X-Forwarded-Server %[hostname]
+	http-request set-header X-Real-Ip %[src]
+	default_backend b
+frontend fbare
+	bind 127.0.0.1:19005 backlog 4096
 	default_backend b
 backend b
 	http-reuse always
 	server s1 127.0.0.1:19001
 frontend ftls
 	bind 127.0.0.1:19012 backlog 4096
+	option forwardfor
+	http-request set-header X-Forwarded-Host %[req.hdr(host)]
+	http-request set-header X-Forwarded-Port %[dst_port]
+	http-request set-header X-Forwarded-Proto http
+	http-request set-header X-Forwarded-Server %[hostname]
+	http-request set-header X-Real-Ip %[src]
+	default_backend btls
+frontend ftlsbare
+	bind 127.0.0.1:19015 backlog 4096
 	default_backend btls
 backend btls
 	http-reuse always
@@ -154,7 +196,7 @@ $NX haproxy -f "$TMP/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!); HAPID=$!
 $NX nginx -c "$TMP/nginx.conf" & PIDS+=($!); NGPID=$!
 $NX env SLUICE_L7_WORKERS=1 "$BUILD/sluiced" --config "$TMP/sluice.yml" \
 	--socket "$TMP/s.sock" --no-dataplane >"$TMP/sluiced.log" 2>&1 & PIDS+=($!); SLPID=$!
-for port in 19001 19002 19003 19004 19011 19012 19013 19014; do
+for port in 19001 19002 19003 19004 19005 19011 19012 19013 19014 19015; do
 	ok=0
 	sch=http; [ $port = 19011 ] && sch=https
 	for _ in $(seq 50); do
@@ -162,6 +204,29 @@ for port in 19001 19002 19003 19004 19011 19012 19013 19014; do
 		sleep 0.1
 	done
 	[ $ok = 1 ] || { echo "bench-l7: port $port did not answer" >&2; exit 1; }
+done
+
+# Every proxy must send the backend the same request: Traefik's
+# forwarding headers (sluice sends them as Traefik does; HAProxy and nginx
+# are configured to). The backend's /hdrs answers what it received; the
+# proxy's own port is the only difference allowed. haproxy-nofwd is the
+# reference without them.
+fwd_of() { # proxy port
+	$NX curl -sf "http://127.0.0.1:$1/hdrs" | sed "s/$1/PORT/g"
+}
+for pair in "19004 19002 19003" "19014 19012 19013"; do
+	read -r sl hp ng <<<"$pair"
+	want=$(fwd_of "$sl")
+	case $want in *xff=127.0.0.1*xfport=PORT*xfproto=http*xri=127.0.0.1*) ;;
+	*) echo "bench-l7: sluice on $sl sent unexpected forwarding headers: $want" >&2; exit 1 ;;
+	esac
+	for p in $hp $ng; do
+		got=$(fwd_of "$p")
+		[ "$got" = "$want" ] || {
+			echo "bench-l7: proxy on $p sends the backend '$got', sluice '$want'" >&2
+			exit 1
+		}
+	done
 done
 
 # RSS in KiB of a process and its children (nginx: master + worker)
@@ -184,7 +249,7 @@ to_ms() {
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 mkdir -p "$BUILD/bench"
 OUT=$BUILD/bench/l7.tsv
-printf 'scenario\tproxy\treq_s\tp50_ms\tp99_ms\trss_kib\n' >"$OUT"
+printf 'scenario\tproxy\tround\treq_s\tp50_ms\tp99_ms\trss_kib\n' >"$OUT"
 run() { # scenario proxy port path extra-wrk-args...
 	local scen=$1 name=$2 port=$3 path=$4 pid
 	shift 4
@@ -196,10 +261,10 @@ run() { # scenario proxy port path extra-wrk-args...
 	p50=$(to_ms "$(echo "$w" | awk '$1 == "50%" {print $2}')")
 	p99=$(to_ms "$(echo "$w" | awk '$1 == "99%" {print $2}')")
 	case $name in
-	sluice) pid=$SLPID ;; haproxy) pid=$HAPID ;; nginx) pid=$NGPID ;;
+	sluice) pid=$SLPID ;; haproxy*) pid=$HAPID ;; nginx) pid=$NGPID ;;
 	esac
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$rps" "$p50" "$p99" \
-		"$(rss $pid)" >>"$OUT"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$round" "$rps" "$p50" \
+		"$p99" "$(rss $pid)" >>"$OUT"
 }
 for round in $(seq "$ROUNDS"); do
 	for scen in "small keep-alive|/small|" "64KiB keep-alive|/big|" \
@@ -207,8 +272,8 @@ for round in $(seq "$ROUNDS"); do
 		    "small keep-alive, TLS backend|/small||tls" \
 		    "64KiB keep-alive, TLS backend|/big||tls"; do
 		IFS='|' read -r label path close tls <<<"$scen"
-		ports="haproxy:19002 sluice:19004 nginx:19003"
-		[ -n "$tls" ] && ports="haproxy:19012 sluice:19014 nginx:19013"
+		ports="haproxy:19002 sluice:19004 nginx:19003 haproxy-nofwd:19005"
+		[ -n "$tls" ] && ports="haproxy:19012 sluice:19014 nginx:19013 haproxy-nofwd:19015"
 		for proxy in $ports; do
 			if [ -n "$close" ]; then
 				run "$label" "${proxy%%:*}" "${proxy##*:}" "$path" -H 'Connection: close'
@@ -218,30 +283,8 @@ for round in $(seq "$ROUNDS"); do
 		done
 	done
 done
-# median of the rounds per (scenario, proxy), in first-seen order
-MED=$BUILD/bench/l7-median.tsv
-awk -F'\t' 'function med(list,   a, n, i, j, t) { n = split(list, a, " ")
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return a[int((n + 1) / 2)] }
-NR > 1 { k = $1 "\t" $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-	rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; rss[k] = $6 }
-END { for (i = 1; i <= n; i++) { k = order[i]
-	printf "%s\t%s\t%s\t%s\t%s\n", k, med(rps[k]), med(p50[k]), med(p99[k]), rss[k] } }' "$OUT" >"$MED"
-
-# table: every value with its ratio to HAProxy in the same scenario
-table=$(awk -F'\t' 'NR > 0 {
-	key = $1; rows[NR] = $0
-	if ($2 == "haproxy") { h_rps[key] = $3; h_p50[key] = $4; h_p99[key] = $5; h_rss[key] = $6 }
-} END {
-	print "| scenario | proxy | req/s | x HAProxy | p50 ms | p99 ms | p99 x HAProxy | RSS KiB | RSS x HAProxy |"
-	print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for (i = 1; i <= NR; i++) {
-		split(rows[i], f, "\t"); k = f[1]
-		printf "| %s | %s | %.0f | %.2f | %.3f | %.3f | %.2f | %d | %.2f |\n", k, f[2], f[3],
-			f[3] / h_rps[k], f[4], f[5], (h_p99[k] > 0 ? f[5] / h_p99[k] : 0), f[6],
-			(h_rss[k] > 0 ? f[6] / h_rss[k] : 0)
-	}
-}' "$MED")
+# values: medians of the rounds; ratios: medians of the per-round ratios
+table=$(python3 tests/bench/report.py --l7-table "$OUT")
 echo "$table"
 
 [ "${BENCH_DOCS:-1}" = 1 ] || exit 0
@@ -253,9 +296,16 @@ section=$(cat <<S
 \`scripts/bench-l7.sh\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(uname -r)): sluice,
 HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}') and nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')
 as reverse proxies to one nginx backend on a namespace's loopback, one
-worker each, wrk -t1 -c$CONNS for ${DURATION}s per run, each row the median
-of $ROUNDS interleaved rounds; client, proxy and backend share the machine's
-CPUs (load average at the start: $LOAD). "new conn" sends
+worker each, wrk -t1 -c$CONNS for ${DURATION}s per run, each value the
+median of $ROUNDS interleaved rounds, each ratio the median of the per-round
+ratios to HAProxy; client, proxy and backend share the machine's CPUs (load
+average at the start: $LOAD). Every proxy sends the backend the same
+request: the X-Forwarded-For/-Host/-Port/-Proto/-Server and X-Real-Ip
+headers sluice adds as Traefik does (HAProxy: \`option forwardfor\` and
+\`http-request set-header\`; nginx: \`proxy_set_header\`, Host passed
+through), checked through the backend before the runs; "HAProxy, no
+X-Forwarded-*" is HAProxy without them (six headers, ~160 bytes more
+per request head: its ratio is the price of those headers). "new conn" sends
 \`Connection: close\` (a new client connection per request; proxies keep
 backend connections). "TLS backend" rows proxy to the same backend over
 HTTPS (self-signed P-256 certificate, verification off, backend

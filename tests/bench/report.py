@@ -75,8 +75,9 @@ def load_tsv(path, section, key, measures, method):
 
 def load_l7_tsv(path):
     """scripts/bench-l7.sh (the L7 proxy's own section) writes a TSV:
-    scenario, proxy, req_s, p50_ms, p99_ms, rss_kib. Its table goes into
-    docs/performance.md by that script; here its rows join results.json."""
+    scenario, proxy, round, req_s, p50_ms, p99_ms, rss_kib. Its table
+    (l7_table(), printed by --l7-table) goes into docs/performance.md by
+    that script; here its rows join results.json."""
     if not os.path.exists(path):
         return []
     rows = []
@@ -91,7 +92,8 @@ def load_l7_tsv(path):
                 except (KeyError, ValueError):
                     val = None
                 rows.append({"section": "l7", "contender": v.get("proxy"), "measure": m,
-                             "param": v.get("scenario"), "round": 1, "value": val,
+                             "param": v.get("scenario"), "round": int(v.get("round") or 1),
+                             "value": val,
                              "unit": unit, "method": "scripts/bench-l7.sh (wrk)"})
     return rows
 
@@ -133,6 +135,48 @@ def paired_ratio(rounds, con, base, m, p):
     a, b = rounds.get((con, m, p), {}), rounds.get((base, m, p), {})
     rs = [a[r] / b[r] for r in a if a[r] is not None and b.get(r)]
     return statistics.median(rs) if rs else None
+
+
+L7_NAMES = {
+    "haproxy": "HAProxy",
+    "haproxy-nofwd": "HAProxy, no X-Forwarded-*",
+    "sluice": "sluice",
+    "nginx": "nginx",
+}
+
+
+def l7_table(rows, base="haproxy"):
+    """The L7 table: per scenario and proxy the median of the rounds, and
+    in the ratio columns the median of the per-round ratios to base (the
+    HAProxy that sends the backend what sluice sends)."""
+    summ = summarize(rows)
+    rounds = {}
+    for r in rows:
+        rounds.setdefault((r["contender"], r["measure"], r["param"]), {})[r["round"]] = r["value"]
+    med = {(s["contender"], s["measure"], s["param"]): s["median"] for s in summ}
+    order = []
+    for r in rows:
+        k = (r["param"], r["contender"])
+        if k not in order:
+            order.append(k)
+
+    def ratio(con, m, scen):
+        v = paired_ratio(rounds, con, base, m, scen)
+        return "%.2f" % v if v is not None else "n/a"
+
+    def val(con, m, scen, f):
+        v = med.get((con, m, scen))
+        return f % v if v is not None else "n/a"
+
+    lines = ["| scenario | proxy | req/s | x HAProxy | p50 ms | p99 ms | p99 x HAProxy "
+             "| RSS KiB | RSS x HAProxy |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for scen, con in order:
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            scen, L7_NAMES.get(con, con), val(con, "req_s", scen, "%.0f"),
+            ratio(con, "req_s", scen), val(con, "p50_ms", scen, "%.3f"),
+            val(con, "p99_ms", scen, "%.3f"), ratio(con, "p99_ms", scen),
+            val(con, "rss_kib", scen, "%.0f"), ratio(con, "rss_kib", scen)))
+    return lines
 
 
 def l4_table(summ, rows):
@@ -280,11 +324,18 @@ plot for [i=0:%d] '%s' index i using 1:2 with linespoints title columnheader(1)
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.environ.get("BENCH_OUT", "build/bench"))
-    ap.add_argument("--machine", required=True)
+    ap.add_argument("--machine")
+    ap.add_argument("--l7-table", metavar="TSV",
+                    help="print the L7 table of scripts/bench-l7.sh's TSV and stop")
     ap.add_argument("--command", default="make bench")
     ap.add_argument("--png", help="write the plot here")
     ap.add_argument("--docs", help="replace the generated block of this file")
     a = ap.parse_args()
+    if a.l7_table:
+        print("\n".join(l7_table(load_l7_tsv(a.l7_table))))
+        return 0
+    if not a.machine:
+        ap.error("--machine is required")
 
     rows = load_rows(a.out)
     summ = summarize(rows)

@@ -28,6 +28,10 @@ struct l7proxy_opts {
 	int workers;			/* default: online CPUs */
 	int64_t read_timeout_ms;	/* reading one request, head and body: 60000 */
 	int64_t idle_timeout_ms;	/* idle keep-alive: 180000 */
+	/* after a loop pass that wrote, poll without sleeping (yielding the
+	 * CPU between polls) for this long before a poll that waits:
+	 * 0 = default (20 us), negative = one such poll only */
+	int poll_spin_us;
 	/* Server health (health.h), borrowed for the proxy's life: down
 	 * servers are skipped. NULL: every server takes traffic. */
 	const struct health_state *health;

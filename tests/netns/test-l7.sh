@@ -443,4 +443,15 @@ t_case l7_reload_opens_new_entrypoint
 j=$(c -H 'Host: any.test' http://127.0.0.1:18110/late)
 [ "$(echo "$j" | jq -r .path 2>/dev/null)" = /late ] && t_pass || t_fail "got [$j]"
 
+t_case l7_idle_worker_does_not_spin
+# after a pass that wrote, a worker polls without sleeping for 20 us
+# (worker_main()); once the traffic stops it must sleep: over 2 idle
+# seconds sluiced's CPU time stays far below the 2 s a spinning worker
+# would take (health checks every 500 ms are all it does)
+c -o /dev/null -H 'Host: rr.test' $WEB/
+sleep 0.5
+ticks() { awk '{print $14 + $15}' /proc/$SPID/stat; }
+t0=$(ticks); sleep 2; t1=$(ticks)
+[ -n "$t0" ] && [ $((t1 - t0)) -lt 20 ] && t_pass ||
+	t_fail "sluiced used $((t1 - t0)) ticks of CPU in 2 idle seconds"
 t_done

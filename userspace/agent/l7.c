@@ -5,7 +5,7 @@
  *   "l7 metrics"		the Prometheus text, as {"text": "..."}
  * Tuning that Traefik's file format has no place for comes from the
  * environment: SLUICE_L7_WORKERS, SLUICE_L7_READ_TIMEOUT_MS,
- * SLUICE_L7_IDLE_TIMEOUT_MS.
+ * SLUICE_L7_IDLE_TIMEOUT_MS, SLUICE_L7_POLL_SPIN_US.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +75,7 @@ static int l7_start(struct agent *a)
 		.workers = (int)env_long("SLUICE_L7_WORKERS"),
 		.read_timeout_ms = env_long("SLUICE_L7_READ_TIMEOUT_MS"),
 		.idle_timeout_ms = env_long("SLUICE_L7_IDLE_TIMEOUT_MS"),
+		.poll_spin_us = (int)env_long("SLUICE_L7_POLL_SPIN_US"),
 		.health = a->health,
 	};
 	struct l7proxy *p;

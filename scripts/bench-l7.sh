@@ -229,11 +229,18 @@ for pair in "19004 19002 19003" "19014 19012 19013"; do
 	done
 done
 
-# RSS in KiB of a process and its children (nginx: master + worker)
-rss() {
+# Peak RSS in KiB of a process and its children (nginx: master +
+# worker) since peak_reset (clear_refs 5 sets the peak to the current RSS)
+peak_reset() {
+	local p
+	for p in $1 $(pgrep -P "$1" || true); do
+		echo 5 >/proc/$p/clear_refs 2>/dev/null || true
+	done
+}
+peak_rss() {
 	local total=0 p
 	for p in $1 $(pgrep -P "$1" || true); do
-		total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+		total=$((total + $(awk '/^VmHWM/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
 	done
 	echo $total
 }
@@ -249,22 +256,23 @@ to_ms() {
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 mkdir -p "$BUILD/bench"
 OUT=$BUILD/bench/l7.tsv
-printf 'scenario\tproxy\tround\treq_s\tp50_ms\tp99_ms\trss_kib\n' >"$OUT"
+printf 'scenario\tproxy\tround\treq_s\tp50_ms\tp99_ms\tpeak_rss_kib\n' >"$OUT"
 run() { # scenario proxy port path extra-wrk-args...
 	local scen=$1 name=$2 port=$3 path=$4 pid
 	shift 4
 	local w
+	case $name in
+	sluice) pid=$SLPID ;; haproxy*) pid=$HAPID ;; nginx) pid=$NGPID ;;
+	esac
+	peak_reset $pid
 	w=$($NX wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" \
 		"http://127.0.0.1:$port$path" 2>&1)
 	local rps p50 p99
 	rps=$(echo "$w" | awk '/^Requests\/sec/ {print $2}')
 	p50=$(to_ms "$(echo "$w" | awk '$1 == "50%" {print $2}')")
 	p99=$(to_ms "$(echo "$w" | awk '$1 == "99%" {print $2}')")
-	case $name in
-	sluice) pid=$SLPID ;; haproxy*) pid=$HAPID ;; nginx) pid=$NGPID ;;
-	esac
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$round" "$rps" "$p50" \
-		"$p99" "$(rss $pid)" >>"$OUT"
+		"$p99" "$(peak_rss $pid)" >>"$OUT"
 }
 for round in $(seq "$ROUNDS"); do
 	for scen in "small keep-alive|/small|" "64KiB keep-alive|/big|" \
@@ -309,7 +317,9 @@ per request head: its ratio is the price of those headers). "new conn" sends
 \`Connection: close\` (a new client connection per request; proxies keep
 backend connections). "TLS backend" rows proxy to the same backend over
 HTTPS (self-signed P-256 certificate, verification off, backend
-connections kept). RSS is measured after the row's last run. With a
+connections kept). Peak RSS: the highest resident set of the proxy's
+processes during the run (VmHWM, reset before each run through
+/proc/PID/clear_refs), the median of the rounds. With a
 load average above the CPU count, ratios move by tens of percent between
 runs: compare on an idle host.
 

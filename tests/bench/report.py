@@ -75,7 +75,7 @@ def load_tsv(path, section, key, measures, method):
 
 def load_l7_tsv(path):
     """scripts/bench-l7.sh (the L7 proxy's own section) writes a TSV:
-    scenario, proxy, round, req_s, p50_ms, p99_ms, rss_kib. Its table
+    scenario, proxy, round, req_s, p50_ms, p99_ms, peak_rss_kib. Its table
     (l7_table(), printed by --l7-table) goes into docs/performance.md by
     that script; here its rows join results.json."""
     if not os.path.exists(path):
@@ -86,7 +86,7 @@ def load_l7_tsv(path):
         for line in f:
             v = dict(zip(head, line.rstrip("\n").split("\t")))
             for m, unit in (("req_s", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms"),
-                            ("rss_kib", "KiB")):
+                            ("peak_rss_kib", "KiB")):
                 try:
                     val = float(v[m])
                 except (KeyError, ValueError):
@@ -169,13 +169,13 @@ def l7_table(rows, base="haproxy"):
         return f % v if v is not None else "n/a"
 
     lines = ["| scenario | proxy | req/s | x HAProxy | p50 ms | p99 ms | p99 x HAProxy "
-             "| RSS KiB | RSS x HAProxy |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| peak RSS KiB | x HAProxy |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for scen, con in order:
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             scen, L7_NAMES.get(con, con), val(con, "req_s", scen, "%.0f"),
             ratio(con, "req_s", scen), val(con, "p50_ms", scen, "%.3f"),
             val(con, "p99_ms", scen, "%.3f"), ratio(con, "p99_ms", scen),
-            val(con, "rss_kib", scen, "%.0f"), ratio(con, "rss_kib", scen)))
+            val(con, "peak_rss_kib", scen, "%.0f"), ratio(con, "peak_rss_kib", scen)))
     return lines
 
 

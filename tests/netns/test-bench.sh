@@ -116,7 +116,7 @@ fi
 t_case report_l7_ratios_are_paired_per_round
 # HAProxy 100/200/300 req/s, sluice 110/190/360: per-round ratios 1.10,
 # 0.95, 1.20 (median 1.10) where a ratio of medians would say 0.95
-printf 'scenario\tproxy\tround\treq_s\tp50_ms\tp99_ms\trss_kib\n' >"$TMP/l7.tsv"
+printf 'scenario\tproxy\tround\treq_s\tp50_ms\tp99_ms\tpeak_rss_kib\n' >"$TMP/l7.tsv"
 for r in "1 100 110" "2 200 190" "3 300 360"; do
 	read -r n h s <<<"$r"
 	printf 'small keep-alive\thaproxy\t%s\t%s\t1\t4\t100\n' "$n" "$h" >>"$TMP/l7.tsv"

@@ -143,7 +143,14 @@ static double time_sk_lookup(const char *vip, bool want_sk)
  * the flow tables (and fullnat's SNAT ports), so every round starts
  * empty; then the flows the established and reverse rows use.
  */
-static int paths_setup(void)
+#define FLOW_TABLE	(1 << 18)	/* paths_setup()'s flow tables */
+#define FLOW_TABLE_BIG	(1 << 21)	/* the 1,000,000-flow row's */
+static uint32_t flow_table;	/* capacity of the current flow tables */
+
+/* Fresh maps with flow tables of @cap entries, the VIPs and the five
+ * flows every path row starts from.
+ */
+static int paths_setup_cap(uint32_t cap)
 {
 	uint32_t *ring = malloc(LB_RING_MAX * sizeof(*ring));
 	struct run r = { .verdict = XDP_REDIRECT };
@@ -153,7 +160,8 @@ static int paths_setup(void)
 
 	if (skel)
 		lb_down();
-	err = !ring || lb_up(1 << 18) || backends_up() || ifaces_up() ||
+	flow_table = cap;
+	err = !ring || lb_up(cap) || backends_up() || ifaces_up() ||
 	      vip_up(1, AF_INET, "10.0.0.1", 80, 0, 1, 3, ring) ||
 	      vip_up(2, AF_INET, "10.0.0.2", 80, LB_VIP_F_FULLNAT, 1, 3, ring) ||
 	      vip_up(3, AF_INET6, "fd00::1", 80, 0, 4, 3, ring) ||
@@ -188,6 +196,11 @@ static int paths_setup(void)
 	return run_once(&r, 1) < 0 ? -1 : 0;
 }
 
+static int paths_setup(void)
+{
+	return paths_setup_cap(FLOW_TABLE);
+}
+
 /* ---- restore rows ------------------------------------------------------
  * Method "restore": one test run of bench_restore.bpf.c's harness with
  * repeat; every run writes the row's input back over the packet (a new
@@ -207,7 +220,6 @@ static int paths_setup(void)
 #define RESTORE_NEW_RUNS 4000	/* repeat of new-flow rows (distinct SYNs):
 				 * fullnat keeps its SNAT ports <= 10% used, so
 				 * 8 colliding tries (a drop) stay unlikely */
-#define FLOW_TABLE	(1 << 18)	/* paths_setup()'s flow tables */
 
 static struct bench_restore *rskel;
 static uint64_t flows_made;	/* new flows since paths_setup() */
@@ -473,15 +485,15 @@ static int tc_rows(void)
 		v = time_restore(w, n, &h);
 		if (w->new_flow)
 			snprintf(fill, sizeof(fill), "; new_flow +1 per run checked; flow "
-				 "table %lu/%d after the row (fresh tables)", flows_made,
-				 FLOW_TABLE);
+				 "table %lu/%u after the row (fresh tables)", flows_made,
+				 flow_table);
 		snprintf(how, sizeof(how),
 			 "as the lb_xdp row of this path, through the TC harness (restore_tc: "
 			 "bpf_skb_store_bytes + tail call) into lb_tc_lb, minus the same into "
 			 "an empty TC_ACT_REDIRECT program (%.0f ns)%s", h, fill);
 		row("xdp", w->name, "ns_per_pkt", "restore", v, "ns", how);
 	}
-	return flows_made >= FLOW_TABLE ? -1 : 0;
+	return flows_made >= flow_table ? -1 : 0;
 }
 
 static int restore_rows(void)
@@ -515,7 +527,8 @@ static int restore_rows(void)
 	const struct rrow est_many = {
 		"sluice: established, nat (v4), flows in turn", p_tmpl_nat_ack,
 		if_client, RESTORE_NEW4, XDP_REDIRECT, fred, LB_STAT_FWD, 0, false };
-	static const uint32_t many[] = { 1000, 100000 };
+	/* the last on tables of FLOW_TABLE_BIG, made for it */
+	static const uint32_t many[] = { 1000, 100000, 1000000 };
 	char how[320];
 	double v, h;
 	size_t i;
@@ -537,12 +550,12 @@ static int restore_rows(void)
 			snprintf(how, sizeof(how),
 				 "repeat=%d x 5 distinct SYNs (tuple varied per run, checksums fixed) "
 				 "minus the same into an empty %s program (%.0f ns), median of 5; "
-				 "new_flow +1 per run checked; flow table %lu/%d after the row "
+				 "new_flow +1 per run checked; flow table %lu/%u after the row "
 				 "(fresh tables for each new-flow row), never full (no LRU eviction)",
 				 RESTORE_NEW_RUNS,
 				 w->verdict == XDP_PASS ? "XDP_PASS" : "XDP_REDIRECT",
-				 h, flows_made, FLOW_TABLE);
-			if (flows_made >= FLOW_TABLE) {
+				 h, flows_made, flow_table);
+			if (flows_made >= flow_table) {
 				fprintf(stderr, "bench_xdp: flow table filled\n");
 				return -1;
 			}
@@ -554,16 +567,22 @@ static int restore_rows(void)
 	for (i = 0; i < sizeof(many) / sizeof(many[0]); i++) {
 		char name[96];
 
+		if (flows_made + many[i] >= flow_table) {
+			if (paths_setup_cap(FLOW_TABLE_BIG))
+				return -1;
+			flows_made = 5;
+		}
 		v = time_restore_many(&est_many, many[i], &h);
 		snprintf(name, sizeof(name), "sluice: established, nat (v4), %u flows in turn",
 			 many[i]);
 		snprintf(how, sizeof(how),
 			 "as established, nat (v4), but each run a different flow of %u made "
-			 "before, round robin (the working set grows past the caches) minus the same into an "
-			 "empty XDP_REDIRECT program (%.0f ns); fwd +1, new_flow +0 per run checked",
-			 many[i], h);
+			 "before (flow tables of %u), round robin (the working set grows past "
+			 "the caches) minus the same into an empty XDP_REDIRECT program "
+			 "(%.0f ns); fwd +1, new_flow +0 per run checked",
+			 many[i], flow_table, h);
 		row("xdp", name, "ns_per_pkt", "restore", v, "ns", how);
-		if (flows_made >= FLOW_TABLE) {
+		if (flows_made >= flow_table) {
 			fprintf(stderr, "bench_xdp: flow table filled\n");
 			return -1;
 		}

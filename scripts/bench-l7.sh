@@ -82,6 +82,28 @@ http {
 	}
 }
 C
+# what sluice sends the backend as Traefik does (the Host passed through,
+# X-Forwarded-*, X-Real-Ip), in each proxy's words
+NG_FWD=$(cat <<'X'
+			proxy_set_header Connection "";
+			proxy_set_header Host $http_host;
+			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-Host $http_host;
+			proxy_set_header X-Forwarded-Port $server_port;
+			proxy_set_header X-Forwarded-Proto $scheme;
+			proxy_set_header X-Forwarded-Server $hostname;
+			proxy_set_header X-Real-Ip $remote_addr;
+X
+)
+HP_FWD=$(cat <<'X'
+	option forwardfor
+	http-request set-header X-Forwarded-Host %[req.hdr(host)]
+	http-request set-header X-Forwarded-Port %[dst_port]
+	http-request set-header X-Forwarded-Proto http
+	http-request set-header X-Forwarded-Server %[hostname]
+	http-request set-header X-Real-Ip %[src]
+X
+)
 cat >"$TMP/nginx.conf" <<C
 worker_processes 1;
 daemon off;
@@ -98,14 +120,7 @@ http {
 		location / {
 			proxy_pass http://be;
 			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_set_header Host \$http_host;
-			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-			proxy_set_header X-Forwarded-Host \$http_host;
-			proxy_set_header X-Forwarded-Port \$server_port;
-			proxy_set_header X-Forwarded-Proto \$scheme;
-			proxy_set_header X-Forwarded-Server \$hostname;
-			proxy_set_header X-Real-Ip \$remote_addr;
+$NG_FWD
 			proxy_buffering off;
 		}
 	}
@@ -114,14 +129,7 @@ http {
 		location / {
 			proxy_pass https://betls;
 			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_set_header Host \$http_host;
-			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-			proxy_set_header X-Forwarded-Host \$http_host;
-			proxy_set_header X-Forwarded-Port \$server_port;
-			proxy_set_header X-Forwarded-Proto \$scheme;
-			proxy_set_header X-Forwarded-Server \$hostname;
-			proxy_set_header X-Real-Ip \$remote_addr;
+$NG_FWD
 			proxy_buffering off;
 			proxy_ssl_session_reuse on;
 			proxy_ssl_verify off;
@@ -140,12 +148,7 @@ defaults
 	timeout server 30s
 frontend f
 	bind 127.0.0.1:19002 backlog 4096
-	option forwardfor
-	http-request set-header X-Forwarded-Host %[req.hdr(host)]
-	http-request set-header X-Forwarded-Port %[dst_port]
-	http-request set-header X-Forwarded-Proto http
-	http-request set-header X-Forwarded-Server %[hostname]
-	http-request set-header X-Real-Ip %[src]
+$HP_FWD
 	default_backend b
 frontend fbare
 	bind 127.0.0.1:19005 backlog 4096
@@ -155,12 +158,7 @@ backend b
 	server s1 127.0.0.1:19001
 frontend ftls
 	bind 127.0.0.1:19012 backlog 4096
-	option forwardfor
-	http-request set-header X-Forwarded-Host %[req.hdr(host)]
-	http-request set-header X-Forwarded-Port %[dst_port]
-	http-request set-header X-Forwarded-Proto http
-	http-request set-header X-Forwarded-Server %[hostname]
-	http-request set-header X-Real-Ip %[src]
+$HP_FWD
 	default_backend btls
 frontend ftlsbare
 	bind 127.0.0.1:19015 backlog 4096

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -30,6 +31,7 @@
 
 #include "lb.skel.h"
 #include "lb_abi.h"
+#include "flow_gc.h"
 #include "lb_pkt.h"
 #include "lbmap.h"
 #include "maglev.h"
@@ -441,6 +443,7 @@ struct row {
 #define ACK 0x10
 #define PSHACK 0x18
 #define FIN 0x01
+#define RST 0x04
 
 static struct row rows[] = {
 	{ "v4 tcp SYN to fullnat VIP picks ring backend, SNAT",
@@ -1278,6 +1281,151 @@ static void test_big_ring(void **state)
 	free(ring);
 }
 
+/* ---- flow table GC --------------------------------------------------- */
+
+struct gc_count {
+	uint64_t all, closing;
+};
+
+static int gc_count_flow(const struct lb_flow_key *k, const struct lb_flow *f,
+			 void *arg)
+{
+	struct gc_count *c = arg;
+
+	c->all++;
+	c->closing += f->state == LB_FLOW_CLOSING;
+	return 0;
+}
+
+/* Sends @s (client side) and returns its flow entry in @f and the key of
+ * its reply entry in @rk (read from what the backend would answer to).
+ */
+static void gc_flow(struct pkt_spec *s, uint8_t flags, struct lb_flow *f,
+		    struct lb_flow_key *rk)
+{
+	struct lb_flow_key k = {};
+	struct pkt in, out;
+	struct pkt_view v;
+	int fam = s->family, verdict;
+
+	s->tcp_flags = flags;
+	pkt_build(&in, s);
+	/* translated either way: redirected, or passed up for lb_tc when
+	 * an earlier test left the egress without a neighbour */
+	verdict = run_pkt(&in, if_client, &out);
+	assert_true(verdict == XDP_REDIRECT || verdict == XDP_PASS);
+	pkt_view(&in, out.b, out.len, &v);
+	k.family = fam == AF_INET6 ? LB_AF_INET6 : LB_AF_INET;
+	fill_addr(fam, s->src, k.src);
+	fill_addr(fam, s->dst, k.dst);
+	k.sport = htons(s->sport);
+	k.dport = htons(s->dport);
+	k.proto = s->proto;
+	assert_int_equal(lbmap_flow_get(&maps, &k, f), 0);
+	/* the reply: from the backend the packet went to, to its source */
+	memset(rk, 0, sizeof(*rk));
+	rk->family = k.family;
+	rk->proto = s->proto;
+	fill_addr(fam, v.dst, rk->src);
+	fill_addr(fam, v.src, rk->dst);
+	rk->sport = htons(v.dport);
+	rk->dport = htons(v.sport);
+}
+
+/* flow_gc_pass() deletes what the data plane treats as expired and the
+ * reply entries those flows own, nothing else: a fullnat flow closed by
+ * FIN (its SNAT reply entry too), a nat flow closed by RST (its per-flow
+ * reply entry), while an established flow, a flow that saw only its SYN
+ * and a UDP flow stay with their reply entries.
+ */
+static void test_flow_gc(void **state)
+{
+	struct pkt_spec fin = TCP4(CLIENT4, "10.0.0.1", 42001, 80, SYN);
+	struct pkt_spec est = TCP4(CLIENT4, "10.0.0.1", 42002, 80, SYN);
+	struct pkt_spec udp = UDP4(CLIENT4, "10.0.0.2", 42003, 53, 20);
+	struct pkt_spec rst = TCP4(CLIENT4, "198.51.100.77", 42004, 5432, SYN);
+	struct pkt_spec syn = TCP4(CLIENT4, "10.0.0.1", 42005, 80, SYN);
+	struct lb_flow_key rk_fin, rk_est, rk_udp, rk_rst, rk_syn, k;
+	struct flow_gc_stats st = {};
+	struct gc_count before = {}, after = {};
+	struct lb_cfg cfg, cfg0;
+	struct lb_flow f;
+	struct lb_rflow rv;
+	struct timespec ts;
+	size_t i;
+
+	memcpy(be_weight, be_weight0, sizeof(be_weight));
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		backend_write(&backends[i], true);
+	vip_write(&vips[0]);
+	vip_write(&vips[1]);
+	vip_write(&vips[3]);
+
+	gc_flow(&fin, SYN, &f, &rk_fin);
+	assert_int_equal(f.flags & LB_VIP_F_FULLNAT, LB_VIP_F_FULLNAT);
+	gc_flow(&fin, FIN | ACK, &f, &rk_fin);
+	assert_int_equal(f.state, LB_FLOW_CLOSING);
+	gc_flow(&est, SYN, &f, &rk_est);
+	gc_flow(&est, ACK, &f, &rk_est);
+	assert_int_equal(f.state, LB_FLOW_EST);
+	gc_flow(&udp, 0, &f, &rk_udp);
+	assert_int_equal(f.state, LB_FLOW_UDP);
+	gc_flow(&rst, SYN, &f, &rk_rst);
+	assert_int_equal(f.flags & LB_VIP_F_FULLNAT, 0);
+	gc_flow(&rst, RST, &f, &rk_rst);
+	assert_int_equal(f.state, LB_FLOW_CLOSING);
+	gc_flow(&syn, SYN, &f, &rk_syn);
+	assert_int_equal(f.state, LB_FLOW_SYN);
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_fin, &rv), 0);
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_rst, &rv), 0);
+
+	/* closing flows expire after one tick; the rest keep their limits */
+	assert_int_equal(lbmap_cfg_get(&maps, &cfg0), 0);
+	cfg = cfg0;
+	cfg.tcp_closing_timeout_ns = 1;
+	assert_int_equal(lbmap_cfg_set(&maps, &cfg), 0);
+	usleep(5000);
+	/* earlier tests' closing flows expire with these */
+	assert_int_equal(lbmap_flow_foreach(&maps, gc_count_flow, &before), 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	assert_int_equal(flow_gc_pass(&maps, ts.tv_sec * 1000000000ull + ts.tv_nsec,
+				      2, &st), 0);
+	assert_int_equal(lbmap_cfg_set(&maps, &cfg0), 0);
+	assert_int_equal(lbmap_flow_foreach(&maps, gc_count_flow, &after), 0);
+	assert_int_equal(st.scanned, before.all);
+	assert_int_equal(st.expired, before.closing);
+	assert_int_equal(st.deleted, before.closing);
+	assert_true(st.replies >= 2);
+	assert_int_equal(after.closing, 0);
+	assert_int_equal(after.all, before.all - before.closing);
+
+	k = (struct lb_flow_key){ .proto = IPPROTO_TCP, .family = LB_AF_INET };
+	fill_addr(AF_INET, CLIENT4, k.src);
+	fill_addr(AF_INET, "10.0.0.1", k.dst);
+	k.dport = htons(80);
+	k.sport = htons(42001);
+	assert_int_equal(lbmap_flow_get(&maps, &k, &f), -ENOENT);
+	k.sport = htons(42002);
+	assert_int_equal(lbmap_flow_get(&maps, &k, &f), 0);
+	k.sport = htons(42005);
+	assert_int_equal(lbmap_flow_get(&maps, &k, &f), 0);
+	fill_addr(AF_INET, "198.51.100.77", k.dst);	/* the wildcard VIP's */
+	k.sport = htons(42004);
+	k.dport = htons(5432);
+	assert_int_equal(lbmap_flow_get(&maps, &k, &f), -ENOENT);
+	k.proto = IPPROTO_UDP;
+	fill_addr(AF_INET, "10.0.0.2", k.dst);
+	k.sport = htons(42003);
+	k.dport = htons(53);
+	assert_int_equal(lbmap_flow_get(&maps, &k, &f), 0);
+
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_fin, &rv), -ENOENT);
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_rst, &rv), -ENOENT);
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_est, &rv), 0);
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_syn, &rv), 0);
+	assert_int_equal(lbmap_rflow_get(&maps, &rk_udp, &rv), 0);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tail[] = {
@@ -1288,6 +1436,7 @@ int main(void)
 		cmocka_unit_test(test_local_vip_switch),
 		cmocka_unit_test(test_sk_lookup_steers),
 		cmocka_unit_test(test_sk_lookup_wildcard),
+		cmocka_unit_test(test_flow_gc),
 	};
 	static const struct CMUnitTest icmp[] = {
 		cmocka_unit_test(test_icmp_v4_fullnat_tcp),

@@ -1,0 +1,199 @@
+/* Flow table garbage collection (see flow_gc.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "flow_gc.h"
+
+/* The UDP timeout of the VIP of @k (its address, else its port's wildcard
+ * VIP, as the data plane looks it up) into *@limit; -ENOENT without one.
+ */
+static int udp_limit(const struct lbmap *m, const struct lb_flow_key *k,
+		     uint64_t *limit)
+{
+	struct lb_vip_key vk = {};
+	struct lb_vip v;
+
+	memcpy(vk.addr, k->dst, sizeof(vk.addr));
+	vk.port = k->dport;
+	vk.proto = k->proto;
+	vk.family = k->family;
+	if (lbmap_vip_get(m, &vk, &v)) {
+		memset(vk.addr, 0, sizeof(vk.addr));
+		if (lbmap_vip_get(m, &vk, &v))
+			return -ENOENT;
+	}
+	*limit = v.udp_timeout_ns;
+	return 0;
+}
+
+/* lb_flow_expired() of the data plane, at @now_tick. */
+static bool flow_expired(const struct lbmap *m, const struct lb_cfg *cfg,
+			 const struct lb_flow_key *k, const struct lb_flow *f,
+			 uint32_t now_tick)
+{
+	uint64_t limit;
+
+	switch (f->state) {
+	case LB_FLOW_SYN:
+		limit = cfg->tcp_syn_timeout_ns;
+		break;
+	case LB_FLOW_EST:
+		limit = cfg->tcp_est_timeout_ns;
+		break;
+	case LB_FLOW_CLOSING:
+		limit = cfg->tcp_closing_timeout_ns;
+		break;
+	default:
+		/* without its VIP no packet reaches the flow */
+		if (udp_limit(m, k, &limit))
+			return true;
+	}
+	return limit &&
+	       (uint32_t)(now_tick - f->last_tick) > (limit >> LB_TICK_SHIFT);
+}
+
+/* The key of the reply entry flow @k, @f owns into @rk (bpf/lb.bpf.c
+ * lb_forward() writes it); false when it has none (steered, stateless
+ * nat replies find no entry and are skipped by the caller) or it cannot
+ * be named (the backend id was reused, no SNAT address).
+ */
+static bool reply_key(const struct lbmap *m, const struct lb_cfg *cfg,
+		      const struct lb_flow_key *k, const struct lb_flow *f,
+		      struct lb_flow_key *rk)
+{
+	const struct lb_iface *eg;
+	struct lb_backend be;
+
+	if (f->flags & LB_VIP_F_LOCAL)
+		return false;
+	if (lbmap_backend_get(m, f->backend_id, &be) ||
+	    (uint16_t)be.gen != f->backend_gen || be.family != k->family)
+		return false;
+	memset(rk, 0, sizeof(*rk));
+	memcpy(rk->src, be.addr, sizeof(rk->src));
+	rk->sport = be.port;
+	rk->proto = k->proto;
+	rk->family = k->family;
+	if (!(f->flags & LB_VIP_F_FULLNAT)) {
+		memcpy(rk->dst, k->src, sizeof(rk->dst));
+		rk->dport = k->sport;
+		return true;
+	}
+	/* lb_snat_addr(): the egress interface's, else the configured one */
+	eg = &be.route.egress;
+	if (k->family == LB_AF_INET) {
+		rk->dst[0] = eg->snat4 ? eg->snat4 : cfg->snat4;
+	} else if (eg->snat6[0] | eg->snat6[1] | eg->snat6[2] | eg->snat6[3]) {
+		memcpy(rk->dst, eg->snat6, sizeof(rk->dst));
+	} else {
+		memcpy(rk->dst, cfg->snat6, sizeof(rk->dst));
+	}
+	rk->dport = f->snat_port;
+	return rk->dst[0] | rk->dst[1] | rk->dst[2] | rk->dst[3];
+}
+
+/* Deletes the reply entry of expired flow @k, @f if it still translates
+ * to that flow's client and VIP port. Returns 1 when deleted, else 0.
+ */
+static int reply_delete(const struct lbmap *m, const struct lb_cfg *cfg,
+			const struct lb_flow_key *k, const struct lb_flow *f)
+{
+	struct lb_flow_key rk;
+	struct lb_rflow rv;
+
+	if (!reply_key(m, cfg, k, f, &rk) || lbmap_rflow_get(m, &rk, &rv))
+		return 0;
+	if (memcmp(rv.client, k->src, sizeof(rv.client)) ||
+	    rv.client_port != k->sport || rv.vip_port != k->dport)
+		return 0;
+	return !bpf_map_delete_elem(m->fd[LBMAP_RFLOWS], &rk);
+}
+
+/* Deletes @n keys of lb_flows; keys already gone are skipped. Returns the
+ * number deleted, or -errno.
+ */
+static long flows_delete(const struct lbmap *m, struct lb_flow_key *keys,
+			 uint32_t n)
+{
+	uint32_t done = 0, c;
+	long deleted = 0;
+
+	while (done < n) {
+		c = n - done;
+		if (!bpf_map_delete_batch(m->fd[LBMAP_FLOWS], keys + done, &c,
+					  NULL)) {
+			deleted += c;
+			break;
+		}
+		if (errno != ENOENT)
+			return -errno;
+		/* c deleted, then keys[done + c] was not there */
+		deleted += c;
+		done += c + 1;
+	}
+	return deleted;
+}
+
+int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
+		 struct flow_gc_stats *st)
+{
+	uint32_t now_tick = (uint32_t)(now_ns >> LB_TICK_SHIFT), n, i, nd;
+	union { uint32_t u32; struct lb_flow_key k; } token;
+	struct lb_flow_key *keys = NULL, *dels = NULL;
+	struct lb_flow *vals = NULL;
+	bool last = false;
+	struct lb_cfg cfg;
+	void *in = NULL;
+	long got;
+	int err;
+
+	if (!batch)
+		batch = 4096;
+	err = lbmap_cfg_get(m, &cfg);
+	if (err)
+		return err;
+	keys = calloc(batch, sizeof(*keys));
+	dels = calloc(batch, sizeof(*dels));
+	vals = calloc(batch, sizeof(*vals));
+	if (!keys || !dels || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!last) {
+		n = batch;
+		if (bpf_map_lookup_batch(m->fd[LBMAP_FLOWS], in, &token, keys,
+					 vals, &n, NULL)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			last = true;	/* n holds the final entries */
+		}
+		in = &token;
+		st->scanned += n;
+		for (i = 0, nd = 0; i < n; i++) {
+			if (!flow_expired(m, &cfg, &keys[i], &vals[i], now_tick))
+				continue;
+			st->expired++;
+			/* the reply entry first, while the flow entry
+			 * still says which one it is */
+			st->replies += reply_delete(m, &cfg, &keys[i], &vals[i]);
+			dels[nd++] = keys[i];
+		}
+		got = nd ? flows_delete(m, dels, nd) : 0;
+		if (got < 0) {
+			err = (int)got;
+			goto out;
+		}
+		st->deleted += got;
+	}
+out:
+	free(keys);
+	free(dels);
+	free(vals);
+	return err;
+}

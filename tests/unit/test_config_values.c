@@ -150,6 +150,7 @@ static void test_show_json(void **state)
 	dp = jnode_get(c, "dataplane");
 	assert_string_equal(jnode_str(dp, "forwarding"), "nat");
 	assert_string_equal(jnode_str(dp, "pinDir"), "/sys/fs/bpf/sluice");
+	assert_string_equal(jnode_str(dp, "flowGcInterval"), "10s");
 	assert_int_equal(jnode_get(dp, "interfaces")->n_kids, 2);
 	assert_string_equal(jnode_str(jnode_get(dp, "interfaces")->kids[1], "mode"),
 			    "native");
@@ -192,10 +193,37 @@ static void test_dataplane_hook(void **state)
 	config_free(cfg);
 }
 
+/* dataplane.flowGcInterval: 10s when absent, 0 turns the GC off, a
+ * negative or malformed value is an error at its place.
+ */
+static void test_dataplane_flow_gc(void **state)
+{
+	struct config *cfg = cfgt_load("dataplane:\n  interfaces: [veth0]\n");
+
+	assert_int_equal(cfg->n_errors, 0);
+	assert_int_equal(cfg->dataplane.flow_gc_interval, 10000000000ll);
+	config_free(cfg);
+	cfg = cfgt_load("dataplane:\n  flowGcInterval: 0\n");
+	assert_int_equal(cfg->n_errors, 0);
+	assert_int_equal(cfg->dataplane.flow_gc_interval, 0);
+	config_free(cfg);
+	cfg = cfgt_load("dataplane:\n  flowGcInterval: 1.5s\n");
+	assert_int_equal(cfg->n_errors, 0);
+	assert_int_equal(cfg->dataplane.flow_gc_interval, 1500000000ll);
+	config_free(cfg);
+	cfg = cfgt_load("dataplane:\n  interfaces: [veth0]\n  flowGcInterval: -3s\n");
+	assert_int_equal(cfg->n_errors, 1);
+	assert_non_null(strstr(cfg->diags[0].msg, "\"-3s\""));
+	assert_int_equal(cfg->diags[0].pos.line, 3);
+	assert_int_equal(cfg->diags[0].pos.col, 19);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_dataplane_flow_gc),
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_cookie_names),
 		cmocka_unit_test(test_show_json),

@@ -128,6 +128,32 @@ static int dec_hook(struct decoder *d, yaml_node_t *node, void *dst)
 	return 0;
 }
 
+/* dataplane.flowGcInterval: 0 (no GC) or a positive duration */
+static int dec_gc_interval(struct decoder *d, yaml_node_t *node, void *dst)
+{
+	const char *v = dec_scalar(d, node, "a duration");
+	int64_t ns;
+
+	if (!v)
+		return -1;
+	if (config_parse_duration(v, NSEC_PER_SEC, &ns) < 0 || ns < 0) {
+		dec_diag(d, CFG_ERROR, node,
+			 "invalid flow GC interval \"%s\" (0 turns the GC off; else a duration such as \"10s\")",
+			 v);
+		return -1;
+	}
+	*(int64_t *)dst = ns;
+	return 0;
+}
+
+static void render_duration(struct json_writer *w, const void *dst)
+{
+	char buf[32];
+
+	config_format_duration(*(const int64_t *)dst, buf, sizeof(buf));
+	jsonw_string(w, buf);
+}
+
 static void render_hook(struct json_writer *w, const void *dst)
 {
 	jsonw_string(w, config_hook_name(*(const enum cfg_hook *)dst));
@@ -377,6 +403,8 @@ static const struct field dp_fields[] = {
 	F("snat", FT_STRLIST, struct cfg_dataplane, snat),
 	F("pinDir", FT_STRING, struct cfg_dataplane, pin_dir),
 	F("flowTableSize", FT_INT64, struct cfg_dataplane, flow_table_size),
+	FC("flowGcInterval", struct cfg_dataplane, flow_gc_interval, dec_gc_interval,
+	   render_duration, OFF(struct cfg_dataplane, flow_gc_set)),
 	END
 };
 static const struct schema schema_dataplane = {

@@ -115,6 +115,8 @@ struct cfg_dataplane {
 	struct cfg_strlist snat;	/* source addresses for fullnat */
 	char *pin_dir;			/* default /sys/fs/bpf/sluice */
 	uint32_t flow_table_size;	/* default 1048576 */
+	int64_t flow_gc_interval;	/* ns between flow GC passes; 0: off */
+	bool flow_gc_set;		/* flowGcInterval given (default 10s) */
 };
 
 struct cfg_metrics {

@@ -186,6 +186,8 @@ static void check_static(struct config *cfg)
 		dp->pin_dir = strdup("/sys/fs/bpf/sluice");
 	if (!dp->flow_table_size)
 		dp->flow_table_size = 1 << 20;
+	if (!dp->flow_gc_set)
+		dp->flow_gc_interval = 10 * NSEC_PER_SEC;
 	for (i = 0; i < dp->n_ifaces; i++)
 		if (!dp->ifaces[i].name || !*dp->ifaces[i].name)
 			err_at(cfg, &dp->ifaces[i].pos, "dataplane.interfaces",

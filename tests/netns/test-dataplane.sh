@@ -32,6 +32,7 @@ entryPoints:
 dataplane:
   hook: xdp
   interfaces: [lc, lb1, lb2, lb3]
+  flowGcInterval: ${GC_INTERVAL:-10s}
 tcp:
   routers:
     web:
@@ -309,6 +310,36 @@ test_drain() {
 	fi
 }
 
+# The flow table GC (dataplane.flowGcInterval, 500ms from a reload):
+# idle UDP flows go once their VIP's udp timeout (3s) has passed, their
+# reply entries with them; the held TCP connection's flow stays, on its
+# backend.
+test_flow_gc() {
+	local held n i st
+	held=$(hold_ping)
+	GC_INTERVAL=500ms write_config 3 2 1
+	dp_sluice daemon reload >/dev/null || { fail flow_gc "reload failed"; return; }
+	dp_client udp 10.0.0.11 53 10 26000 >/dev/null
+	n=$(dp_sluice -j flow show 10.0.0.11:53/udp | jq 'length')
+	[ "$n" -ge 10 ] || { fail flow_gc "udp flows before the GC: $n"; return; }
+	for i in $(seq 50); do
+		n=$(dp_sluice -j flow show 10.0.0.11:53/udp | jq 'length')
+		[ "$n" = 0 ] && break
+		sleep 0.2
+	done
+	st=$(dp_sluice -j daemon status)
+	if [ "$n" = 0 ] && [ "$(hold_ping)" = "$held" ] &&
+	   dp_sluice -j flow show 10.0.0.10:80/tcp |
+	   jq -e 'any(.[]; .state == "established")' >/dev/null &&
+	   jq -e '.subsystems.dataplane.flow_gc |
+		  .interval == "500ms" and .deleted >= 10 and
+		  .replies_deleted >= 10 and .passes > 0' <<<"$st" >/dev/null; then
+		pass flow_gc
+	else
+		fail flow_gc "udp flows left $n, held $held; $(jq -c .subsystems.dataplane.flow_gc <<<"$st")"
+	fi
+}
+
 test_backend_down() {
 	local out st
 	# UDP flows of be2 move, TCP connections avoid it
@@ -413,6 +444,7 @@ hold_start
 test_reload_keeps_flows
 test_restart_keeps_flows
 test_drain
+test_flow_gc
 test_backend_down
 test_tcp_reset
 test_health_check

@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "dp_apply.h"
+#include "dp_gc.h"
 #include "dp_steer.h"
 #include "health.h"
 #include "json_writer.h"
@@ -484,6 +485,7 @@ static void dp_free(struct dataplane *dp)
 
 	if (!dp)
 		return;
+	dp_gc_stop(dp->gc);	/* it reads the maps */
 	if (dp->subscribed)
 		health_unsubscribe(dp->a->health, health_changed, dp);
 	l4plan_free(dp->applied);
@@ -553,6 +555,11 @@ static int dp_start(struct agent *a)
 	}
 	if (!err && a->ctl)
 		err = ctl_register(a->ctl, "server set", ctl_server_set, dp);
+	if (!err) {
+		dp->gc = dp_gc_start(&dp->maps, cfg->dataplane.flow_gc_interval);
+		if (!dp->gc)
+			err = -errno;
+	}
 	if (err) {
 		pr_err("dataplane: start failed: %s", strerror(-err));
 		goto out_free;
@@ -594,6 +601,7 @@ static int dp_reload(struct agent *a, const struct config *next)
 		err = ifaces_sync(dp, next);
 	if (!err)
 		err = plan_and_apply(dp, next);
+	dp_gc_set_interval(dp->gc, next->dataplane.flow_gc_interval);
 	return err;
 }
 
@@ -616,6 +624,8 @@ static void dp_status(struct agent *a, struct json_writer *w)
 		jsonw_bool_field(w, "reused_pins", dp->reused);
 		jsonw_u64_field(w, "vips", dp->applied ? dp->applied->n_vips : 0);
 		jsonw_bool_field(w, "steering", dp->steer);
+		jsonw_name(w, "flow_gc");
+		dp_gc_status(dp->gc, w);
 		jsonw_name(w, "interfaces");
 		jsonw_start_array(w);
 		for (i = 0; i < dp->n_ifaces; i++) {

@@ -76,6 +76,7 @@ struct dataplane {
 	size_t n_ifaces;
 	bool reused;
 	bool steer;			/* sk_lookup link attached (dp_steer.c) */
+	struct dp_gc *gc;		/* flow table GC thread (dp_gc.c) */
 };
 
 #endif /* LB_AGENT_DP_TYPES_H */

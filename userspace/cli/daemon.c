@@ -54,9 +54,18 @@ static int daemon_status(int argc, char **argv)
 	for (i = 0; subs && i < subs->n_kids; i++) {
 		const struct jnode *s = subs->kids[i];
 
+		const struct jnode *gc = jnode_get(s, "flow_gc");
+
 		printf("  %-10s %s\n", s->key,
 		       s->type == JNODE_SCALAR ? s->text :
 		       jnode_str(s, "state") ? jnode_str(s, "state") : "");
+		if (gc)
+			printf("  %-10s flow GC every %s: %s passes, %s flows and %s reply entries deleted\n",
+			       "", jnode_str(gc, "interval"),
+			       jnode_str(gc, "passes") ? jnode_str(gc, "passes") : "0",
+			       jnode_str(gc, "deleted") ? jnode_str(gc, "deleted") : "0",
+			       jnode_str(gc, "replies_deleted") ?
+			       jnode_str(gc, "replies_deleted") : "0");
 	}
 	jnode_free(r);
 	return EXIT_OK;

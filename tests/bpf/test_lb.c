@@ -1426,6 +1426,69 @@ static void test_flow_gc(void **state)
 	assert_int_equal(lbmap_rflow_get(&maps, &rk_udp, &rv), 0);
 }
 
+/* Why fullnat needs the GC: a reply entry holds its SNAT port until it is
+ * deleted, and the LRU evicts only when the whole table is full, so the
+ * ports towards one backend run out long before (here the range is one
+ * port). A flow that has aged out still blocks its port; after a GC pass
+ * a new client gets it.
+ */
+static void test_flow_gc_frees_snat_ports(void **state)
+{
+	struct pkt_spec a = UDP4(CLIENT4, "10.0.0.7", 43001, 53, 20);
+	struct pkt_spec b = UDP4("192.0.2.11", "10.0.0.7", 43002, 53, 20);
+	uint64_t g0[LB_STAT_NR], g1[LB_STAT_NR];
+	struct flow_gc_stats st = {};
+	struct lb_cfg cfg, cfg0;
+	struct lb_vip_key vk;
+	struct lb_vip v, v0;
+	struct pkt in, out;
+	struct pkt_view view;
+	struct timespec ts;
+	__be32 va[4] = {};
+	int verdict;
+
+	backend_write(&backends[2], true);
+	vip_write(&vips[6]);
+	assert_int_equal(lbmap_cfg_get(&maps, &cfg0), 0);
+	cfg = cfg0;
+	cfg.snat_port_lo = cfg.snat_port_hi = 20999;
+	assert_int_equal(lbmap_cfg_set(&maps, &cfg), 0);
+
+	pkt_build(&in, &a);
+	verdict = run_pkt(&in, if_client, &out);
+	assert_true(verdict == XDP_REDIRECT || verdict == XDP_PASS);
+	pkt_view(&in, out.b, out.len, &view);
+	assert_int_equal(view.sport, 20999);
+	/* another client: all tries find the port taken */
+	pkt_build(&in, &b);
+	lbmap_stats_get(&maps, g0);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_DROP);
+	lbmap_stats_get(&maps, g1);
+	assert_int_equal(g1[LB_DROP_SNAT_PORTS] - g0[LB_DROP_SNAT_PORTS], 1);
+
+	/* a's flow ages out (its VIP's udp timeout: 1 ns); its port stays
+	 * taken until a GC pass */
+	fill_addr(AF_INET, "10.0.0.7", va);
+	lbmap_vip_key(&vk, AF_INET, va, 53, IPPROTO_UDP);
+	assert_int_equal(lbmap_vip_get(&maps, &vk, &v0), 0);
+	v = v0;
+	v.udp_timeout_ns = 1;
+	assert_int_equal(lbmap_vip_set(&maps, &vk, &v), 0);
+	usleep(5000);
+	assert_int_equal(run_pkt(&in, if_client, &out), XDP_DROP);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	assert_int_equal(flow_gc_pass(&maps, ts.tv_sec * 1000000000ull + ts.tv_nsec,
+				      0, &st), 0);
+	assert_true(st.replies >= 1);
+	verdict = run_pkt(&in, if_client, &out);
+	assert_int_equal(lbmap_vip_set(&maps, &vk, &v0), 0);
+	assert_int_equal(lbmap_cfg_set(&maps, &cfg0), 0);
+	assert_true(verdict == XDP_REDIRECT || verdict == XDP_PASS);
+	pkt_view(&in, out.b, out.len, &view);
+	assert_int_equal(view.sport, 20999);
+	assert_string_equal(view.src, "10.1.0.254");
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tail[] = {
@@ -1437,6 +1500,7 @@ int main(void)
 		cmocka_unit_test(test_sk_lookup_steers),
 		cmocka_unit_test(test_sk_lookup_wildcard),
 		cmocka_unit_test(test_flow_gc),
+		cmocka_unit_test(test_flow_gc_frees_snat_ports),
 	};
 	static const struct CMUnitTest icmp[] = {
 		cmocka_unit_test(test_icmp_v4_fullnat_tcp),

@@ -9,6 +9,7 @@
  * BENCH_SCALE_NO_FLOWS=1 skips the flow-table rows.
  */
 #include "xdp_env.h"
+#include "flow_gc.h"
 
 static uint64_t ring_memlock(uint32_t vip_id)
 {
@@ -108,6 +109,45 @@ static void p_est_any(struct pkt *p, unsigned int i)
 	tcp4(p, src, "10.0.0.1", 1024 + (x & 63), 80, 0x10);
 }
 
+/* The flow GC (userspace/lib/flow_gc.c) over the @n flows of
+ * flows_fill(): a pass that finds none expired (the scan alone), then
+ * one with every flow expired (lb_cfg's established timeout set to 1 ns):
+ * the scan, a reply entry checked and deleted per flow, the flows
+ * deleted in batches; both counts checked.
+ */
+static int gc_rows(uint32_t n, const char *param)
+{
+	struct flow_gc_stats st = {};
+	struct lb_cfg cfg;
+	double t0;
+
+	t0 = now_ns();
+	if (flow_gc_pass(&maps, (uint64_t)t0, 0, &st) || st.expired) {
+		fprintf(stderr, "bench_scale: flow GC scan failed\n");
+		return -1;
+	}
+	row("scale", "flows", "gc_scan_ms", param, (now_ns() - t0) / 1e6, "ms",
+	    "flow_gc_pass(), no flow expired: the scan (lookup batches of 4096)");
+	if (lbmap_cfg_get(&maps, &cfg))
+		return -1;
+	cfg.tcp_est_timeout_ns = 1;
+	if (lbmap_cfg_set(&maps, &cfg))
+		return -1;
+	usleep(3000);
+	memset(&st, 0, sizeof(st));
+	t0 = now_ns();
+	if (flow_gc_pass(&maps, (uint64_t)t0, 0, &st) || st.deleted != n ||
+	    st.replies != n) {
+		fprintf(stderr, "bench_scale: flow GC deleted %llu flows, %llu replies of %u\n",
+			(unsigned long long)st.deleted, (unsigned long long)st.replies, n);
+		return -1;
+	}
+	row("scale", "flows", "gc_delete_ms", param, (now_ns() - t0) / 1e6, "ms",
+	    "flow_gc_pass(), every flow expired: the scan, each reply entry looked "
+	    "up and deleted, the flows deleted in batches (all of them, checked)");
+	return 0;
+}
+
 static int scale_flows(int runs)
 {
 	static const uint32_t ns[] = { 1, 1000, 10000, 100000, 1000000 };
@@ -151,6 +191,8 @@ static int scale_flows(int runs)
 		row("scale", "flows", "est_ns_per_pkt", param,
 		    time_single(&r, p_est_any, runs) - empty, "ns",
 		    "single runs over random existing flows, median minus empty");
+		if (gc_rows(ns[i], param))
+			return 1;
 		lb_down();
 	}
 	free(ring);

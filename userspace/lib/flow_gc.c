@@ -56,26 +56,45 @@ static bool flow_expired(const struct lbmap *m, const struct lb_cfg *cfg,
 	       (uint32_t)(now_tick - f->last_tick) > (limit >> LB_TICK_SHIFT);
 }
 
+/* Backends read once per pass (an expired flow needs its backend's
+ * address; thousands of flows share a few backends).
+ */
+struct be_cache {
+	struct lb_backend be[LB_MAX_BACKENDS];
+	uint8_t state[LB_MAX_BACKENDS];	/* 0 unread, 1 read, 2 absent */
+};
+
+static const struct lb_backend *be_get(const struct lbmap *m,
+				       struct be_cache *c, uint32_t id)
+{
+	if (id >= LB_MAX_BACKENDS)
+		return NULL;
+	if (!c->state[id])
+		c->state[id] = lbmap_backend_get(m, id, &c->be[id]) ? 2 : 1;
+	return c->state[id] == 1 ? &c->be[id] : NULL;
+}
+
 /* The key of the reply entry flow @k, @f owns into @rk (bpf/lb.bpf.c
  * lb_forward() writes it); false when it has none (steered, stateless
  * nat replies find no entry and are skipped by the caller) or it cannot
  * be named (the backend id was reused, no SNAT address).
  */
-static bool reply_key(const struct lbmap *m, const struct lb_cfg *cfg,
-		      const struct lb_flow_key *k, const struct lb_flow *f,
-		      struct lb_flow_key *rk)
+static bool reply_key(const struct lbmap *m, struct be_cache *bc,
+		      const struct lb_cfg *cfg, const struct lb_flow_key *k,
+		      const struct lb_flow *f, struct lb_flow_key *rk)
 {
+	const struct lb_backend *be;
 	const struct lb_iface *eg;
-	struct lb_backend be;
 
 	if (f->flags & LB_VIP_F_LOCAL)
 		return false;
-	if (lbmap_backend_get(m, f->backend_id, &be) ||
-	    (uint16_t)be.gen != f->backend_gen || be.family != k->family)
+	be = be_get(m, bc, f->backend_id);
+	if (!be || (uint16_t)be->gen != f->backend_gen ||
+	    be->family != k->family)
 		return false;
 	memset(rk, 0, sizeof(*rk));
-	memcpy(rk->src, be.addr, sizeof(rk->src));
-	rk->sport = be.port;
+	memcpy(rk->src, be->addr, sizeof(rk->src));
+	rk->sport = be->port;
 	rk->proto = k->proto;
 	rk->family = k->family;
 	if (!(f->flags & LB_VIP_F_FULLNAT)) {
@@ -84,7 +103,7 @@ static bool reply_key(const struct lbmap *m, const struct lb_cfg *cfg,
 		return true;
 	}
 	/* lb_snat_addr(): the egress interface's, else the configured one */
-	eg = &be.route.egress;
+	eg = &be->route.egress;
 	if (k->family == LB_AF_INET) {
 		rk->dst[0] = eg->snat4 ? eg->snat4 : cfg->snat4;
 	} else if (eg->snat6[0] | eg->snat6[1] | eg->snat6[2] | eg->snat6[3]) {
@@ -97,20 +116,26 @@ static bool reply_key(const struct lbmap *m, const struct lb_cfg *cfg,
 }
 
 /* Deletes the reply entry of expired flow @k, @f if it still translates
- * to that flow's client and VIP port. Returns 1 when deleted, else 0.
+ * to that flow's client and VIP port (one syscall: taken out, put back
+ * in the rare case it belongs to another flow now). Returns 1 when
+ * deleted, else 0.
  */
-static int reply_delete(const struct lbmap *m, const struct lb_cfg *cfg,
-			const struct lb_flow_key *k, const struct lb_flow *f)
+static int reply_delete(const struct lbmap *m, struct be_cache *bc,
+			const struct lb_cfg *cfg, const struct lb_flow_key *k,
+			const struct lb_flow *f)
 {
+	int fd = m->fd[LBMAP_RFLOWS];
 	struct lb_flow_key rk;
 	struct lb_rflow rv;
 
-	if (!reply_key(m, cfg, k, f, &rk) || lbmap_rflow_get(m, &rk, &rv))
+	if (!reply_key(m, bc, cfg, k, f, &rk) ||
+	    bpf_map_lookup_and_delete_elem(fd, &rk, &rv))
 		return 0;
-	if (memcmp(rv.client, k->src, sizeof(rv.client)) ||
-	    rv.client_port != k->sport || rv.vip_port != k->dport)
-		return 0;
-	return !bpf_map_delete_elem(m->fd[LBMAP_RFLOWS], &rk);
+	if (!memcmp(rv.client, k->src, sizeof(rv.client)) &&
+	    rv.client_port == k->sport && rv.vip_port == k->dport)
+		return 1;
+	bpf_map_update_elem(fd, &rk, &rv, BPF_NOEXIST);
+	return 0;
 }
 
 /* Deletes @n keys of lb_flows; keys already gone are skipped. Returns the
@@ -145,6 +170,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 	union { uint32_t u32; struct lb_flow_key k; } token;
 	struct lb_flow_key *keys = NULL, *dels = NULL;
 	struct lb_flow *vals = NULL;
+	struct be_cache *bc = NULL;
 	bool last = false;
 	struct lb_cfg cfg;
 	void *in = NULL;
@@ -159,7 +185,8 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 	keys = calloc(batch, sizeof(*keys));
 	dels = calloc(batch, sizeof(*dels));
 	vals = calloc(batch, sizeof(*vals));
-	if (!keys || !dels || !vals) {
+	bc = calloc(1, sizeof(*bc));
+	if (!keys || !dels || !vals || !bc) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -181,7 +208,8 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 			st->expired++;
 			/* the reply entry first, while the flow entry
 			 * still says which one it is */
-			st->replies += reply_delete(m, &cfg, &keys[i], &vals[i]);
+			st->replies += reply_delete(m, bc, &cfg, &keys[i],
+						    &vals[i]);
 			dels[nd++] = keys[i];
 		}
 		got = nd ? flows_delete(m, dels, nd) : 0;
@@ -192,6 +220,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		st->deleted += got;
 	}
 out:
+	free(bc);
 	free(keys);
 	free(dels);
 	free(vals);

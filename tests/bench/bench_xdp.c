@@ -649,11 +649,14 @@ static int flows_free(int fd, uint32_t n)
 	uint32_t token, got, done = 0;
 
 	while (done < n) {
-		got = CHUNK < n - done ? CHUNK : n - done;
+		/* a whole chunk: fewer may not hold the first bucket */
+		got = CHUNK;
 		/* from the first bucket each time: what was there is gone */
 		if (bpf_map_lookup_batch(fd, NULL, &token, keys, vals, &got, NULL) &&
 		    errno != ENOENT)
 			return -1;
+		if (got > n - done)
+			got = n - done;
 		if (!got || bpf_map_delete_batch(fd, keys, &got, NULL))
 			return -1;
 		done += got;

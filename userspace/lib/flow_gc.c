@@ -163,6 +163,31 @@ static long flows_delete(const struct lbmap *m, struct lb_flow_key *keys,
 	return deleted;
 }
 
+/* Doubles the three per-batch arrays. Returns 0 or -ENOMEM (the arrays
+ * stay valid for the caller to free).
+ */
+static int grow(struct lb_flow_key **keys, struct lb_flow_key **dels,
+		struct lb_flow **vals, uint32_t *batch)
+{
+	uint32_t n = *batch * 2;
+	void *p;
+
+	p = realloc(*keys, n * sizeof(**keys));
+	if (!p)
+		return -ENOMEM;
+	*keys = p;
+	p = realloc(*dels, n * sizeof(**dels));
+	if (!p)
+		return -ENOMEM;
+	*dels = p;
+	p = realloc(*vals, n * sizeof(**vals));
+	if (!p)
+		return -ENOMEM;
+	*vals = p;
+	*batch = n;
+	return 0;
+}
+
 int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		 struct flow_gc_stats *st)
 {
@@ -194,6 +219,13 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		n = batch;
 		if (bpf_map_lookup_batch(m->fd[LBMAP_FLOWS], in, &token, keys,
 					 vals, &n, NULL)) {
+			if (errno == ENOSPC) {
+				/* the next bucket holds more than @batch */
+				err = grow(&keys, &dels, &vals, &batch);
+				if (err)
+					goto out;
+				continue;
+			}
 			if (errno != ENOENT) {
 				err = -errno;
 				goto out;

@@ -75,9 +75,9 @@ static const struct lb_backend *be_get(const struct lbmap *m,
 }
 
 /* The key of the reply entry flow @k, @f owns into @rk (bpf/lb.bpf.c
- * lb_forward() writes it); false when it has none (steered, stateless
- * nat replies find no entry and are skipped by the caller) or it cannot
- * be named (the backend id was reused, no SNAT address).
+ * writes it with the flow); false when it has none (steered, stateless
+ * nat replies) or it cannot be named (the backend id was reused, no SNAT
+ * address).
  */
 static bool reply_key(const struct lbmap *m, struct be_cache *bc,
 		      const struct lb_cfg *cfg, const struct lb_flow_key *k,
@@ -98,6 +98,9 @@ static bool reply_key(const struct lbmap *m, struct be_cache *bc,
 	rk->proto = k->proto;
 	rk->family = k->family;
 	if (!(f->flags & LB_VIP_F_FULLNAT)) {
+		/* stateless replies (lb_rvips): the flow wrote none */
+		if (be->flags & LB_BE_F_RVIP)
+			return false;
 		memcpy(rk->dst, k->src, sizeof(rk->dst));
 		rk->dport = k->sport;
 		return true;
@@ -115,42 +118,18 @@ static bool reply_key(const struct lbmap *m, struct be_cache *bc,
 	return rk->dst[0] | rk->dst[1] | rk->dst[2] | rk->dst[3];
 }
 
-/* Deletes the reply entry of expired flow @k, @f if it still translates
- * to that flow's client and VIP port (one syscall: taken out, put back
- * in the rare case it belongs to another flow now). Returns 1 when
- * deleted, else 0.
+/* Deletes @n keys of map @id (lb_flows or lb_rflows); keys already gone
+ * are skipped. Returns the number deleted, or -errno.
  */
-static int reply_delete(const struct lbmap *m, struct be_cache *bc,
-			const struct lb_cfg *cfg, const struct lb_flow_key *k,
-			const struct lb_flow *f)
-{
-	int fd = m->fd[LBMAP_RFLOWS];
-	struct lb_flow_key rk;
-	struct lb_rflow rv;
-
-	if (!reply_key(m, bc, cfg, k, f, &rk) ||
-	    bpf_map_lookup_and_delete_elem(fd, &rk, &rv))
-		return 0;
-	if (!memcmp(rv.client, k->src, sizeof(rv.client)) &&
-	    rv.client_port == k->sport && rv.vip_port == k->dport)
-		return 1;
-	bpf_map_update_elem(fd, &rk, &rv, BPF_NOEXIST);
-	return 0;
-}
-
-/* Deletes @n keys of lb_flows; keys already gone are skipped. Returns the
- * number deleted, or -errno.
- */
-static long flows_delete(const struct lbmap *m, struct lb_flow_key *keys,
-			 uint32_t n)
+static long keys_delete(const struct lbmap *m, enum lbmap_id id,
+			struct lb_flow_key *keys, uint32_t n)
 {
 	uint32_t done = 0, c;
 	long deleted = 0;
 
 	while (done < n) {
 		c = n - done;
-		if (!bpf_map_delete_batch(m->fd[LBMAP_FLOWS], keys + done, &c,
-					  NULL)) {
+		if (!bpf_map_delete_batch(m->fd[id], keys + done, &c, NULL)) {
 			deleted += c;
 			break;
 		}
@@ -163,15 +142,20 @@ static long flows_delete(const struct lbmap *m, struct lb_flow_key *keys,
 	return deleted;
 }
 
-/* Doubles the three per-batch arrays. Returns 0 or -ENOMEM (the arrays
+/* Doubles the per-batch arrays. Returns 0 or -ENOMEM (the arrays
  * stay valid for the caller to free).
  */
 static int grow(struct lb_flow_key **keys, struct lb_flow_key **dels,
-		struct lb_flow **vals, uint32_t *batch)
+		struct lb_flow_key **rdels, struct lb_flow **vals,
+		uint32_t *batch)
 {
 	uint32_t n = *batch * 2;
 	void *p;
 
+	p = realloc(*rdels, n * sizeof(**rdels));
+	if (!p)
+		return -ENOMEM;
+	*rdels = p;
 	p = realloc(*keys, n * sizeof(**keys));
 	if (!p)
 		return -ENOMEM;
@@ -191,9 +175,9 @@ static int grow(struct lb_flow_key **keys, struct lb_flow_key **dels,
 int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		 struct flow_gc_stats *st)
 {
-	uint32_t now_tick = (uint32_t)(now_ns >> LB_TICK_SHIFT), n, i, nd;
+	uint32_t now_tick = (uint32_t)(now_ns >> LB_TICK_SHIFT), n, i, nd, nr;
 	union { uint32_t u32; struct lb_flow_key k; } token;
-	struct lb_flow_key *keys = NULL, *dels = NULL;
+	struct lb_flow_key *keys = NULL, *dels = NULL, *rdels = NULL;
 	struct lb_flow *vals = NULL;
 	struct be_cache *bc = NULL;
 	bool last = false;
@@ -209,9 +193,10 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		return err;
 	keys = calloc(batch, sizeof(*keys));
 	dels = calloc(batch, sizeof(*dels));
+	rdels = calloc(batch, sizeof(*rdels));
 	vals = calloc(batch, sizeof(*vals));
 	bc = calloc(1, sizeof(*bc));
-	if (!keys || !dels || !vals || !bc) {
+	if (!keys || !dels || !rdels || !vals || !bc) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -221,7 +206,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 					 vals, &n, NULL)) {
 			if (errno == ENOSPC) {
 				/* the next bucket holds more than @batch */
-				err = grow(&keys, &dels, &vals, &batch);
+				err = grow(&keys, &dels, &rdels, &vals, &batch);
 				if (err)
 					goto out;
 				continue;
@@ -234,17 +219,22 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		}
 		in = &token;
 		st->scanned += n;
-		for (i = 0, nd = 0; i < n; i++) {
+		for (i = 0, nd = 0, nr = 0; i < n; i++) {
 			if (!flow_expired(m, &cfg, &keys[i], &vals[i], now_tick))
 				continue;
 			st->expired++;
-			/* the reply entry first, while the flow entry
-			 * still says which one it is */
-			st->replies += reply_delete(m, bc, &cfg, &keys[i],
-						    &vals[i]);
 			dels[nd++] = keys[i];
+			if (reply_key(m, bc, &cfg, &keys[i], &vals[i], &rdels[nr]))
+				nr++;
 		}
-		got = nd ? flows_delete(m, dels, nd) : 0;
+		/* the reply entries first, then the flows */
+		got = nr ? keys_delete(m, LBMAP_RFLOWS, rdels, nr) : 0;
+		if (got < 0) {
+			err = (int)got;
+			goto out;
+		}
+		st->replies += got;
+		got = nd ? keys_delete(m, LBMAP_FLOWS, dels, nd) : 0;
 		if (got < 0) {
 			err = (int)got;
 			goto out;
@@ -253,6 +243,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 	}
 out:
 	free(bc);
+	free(rdels);
 	free(keys);
 	free(dels);
 	free(vals);

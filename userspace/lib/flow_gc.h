@@ -23,14 +23,18 @@ struct flow_gc_stats {
 /* One pass over @m's flow table as of @now_ns (CLOCK_MONOTONIC, the clock
  * of bpf_ktime_get_coarse_ns()). TCP flows age by lb_cfg's timeouts, UDP
  * flows by their VIP's udp timeout (a UDP flow whose VIP is gone is
- * expired). An expired flow's reply entry goes first, and only when it
- * still translates to that flow's client: per-flow nat replies are keyed
- * by the backend and the client, fullnat replies by the backend and the
- * SNAT address and port (the address of the backend's cached route, else
- * lb_cfg's). Entries the data plane refreshes or replaces during the pass
- * may be deleted with the rest; the data plane makes them again on the
- * flow's next packet, as after an eviction. Reads @batch entries per
- * syscall (0: 4096). Adds to *@st. Returns 0 or -errno.
+ * expired). The reply entries of a batch's expired flows go first, then
+ * the flows, each in delete batches: per-flow nat replies are keyed by
+ * the backend and the client, fullnat replies by the backend and the SNAT
+ * address and port (the address of the backend's cached route, else
+ * lb_cfg's). Entries the data plane refreshes or takes over during the
+ * pass (a flow's next packet; the same client address and port reaching
+ * the same backend through another VIP, which shares the reply key) may
+ * be deleted with the rest: the data plane makes a flow again on its next
+ * packet, as after an eviction, and an established flow puts back a
+ * missing reply entry within a second. Reads @batch entries per syscall
+ * (0: 4096; grown when a bucket holds more). Adds to *@st. Returns 0 or
+ * -errno.
  */
 int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		 struct flow_gc_stats *st);

@@ -143,8 +143,8 @@ static int gc_rows(uint32_t n, const char *param)
 		return -1;
 	}
 	row("scale", "flows", "gc_delete_ms", param, (now_ns() - t0) / 1e6, "ms",
-	    "flow_gc_pass(), every flow expired: the scan, each reply entry looked "
-	    "up and deleted, the flows deleted in batches (all of them, checked)");
+	    "flow_gc_pass(), every flow expired: the scan, the reply entries and "
+	    "the flows deleted in batches (all of them, checked)");
 	return 0;
 }
 

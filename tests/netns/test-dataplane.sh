@@ -333,7 +333,8 @@ test_flow_gc() {
 	   jq -e 'any(.[]; .state == "established")' >/dev/null &&
 	   jq -e '.subsystems.dataplane.flow_gc |
 		  .interval == "500ms" and .deleted >= 10 and
-		  .replies_deleted >= 10 and .passes > 0' <<<"$st" >/dev/null; then
+		  .replies_deleted >= 10 and .passes > 0' <<<"$st" >/dev/null &&
+	   dp_sluice daemon status | grep -q "flow GC every 500ms: [0-9]* passes"; then
 		pass flow_gc
 	else
 		fail flow_gc "udp flows left $n, held $held; $(jq -c .subsystems.dataplane.flow_gc <<<"$st")"

@@ -27,6 +27,23 @@ static void field(const struct jnode *r, const char *key, const char *fmt)
 		printf(fmt, v);
 }
 
+/* The data plane's flow GC line (dp_gc_status() of the agent). */
+static void print_flow_gc(const struct jnode *gc)
+{
+	const char *iv = jnode_str(gc, "interval");
+	const char *passes = jnode_str(gc, "passes");
+	const char *flows = jnode_str(gc, "deleted");
+	const char *replies = jnode_str(gc, "replies_deleted");
+
+	if (!iv || !strcmp(iv, "off")) {
+		printf("  %-10s flow GC off\n", "");
+		return;
+	}
+	printf("  %-10s flow GC every %s: %s passes, %s flows and %s reply entries deleted\n",
+	       "", iv, passes ? passes : "0", flows ? flows : "0",
+	       replies ? replies : "0");
+}
+
 static int daemon_status(int argc, char **argv)
 {
 	const struct jnode *subs;
@@ -53,19 +70,13 @@ static int daemon_status(int argc, char **argv)
 	subs = jnode_get(r, "subsystems");
 	for (i = 0; subs && i < subs->n_kids; i++) {
 		const struct jnode *s = subs->kids[i];
-
 		const struct jnode *gc = jnode_get(s, "flow_gc");
 
 		printf("  %-10s %s\n", s->key,
 		       s->type == JNODE_SCALAR ? s->text :
 		       jnode_str(s, "state") ? jnode_str(s, "state") : "");
 		if (gc)
-			printf("  %-10s flow GC every %s: %s passes, %s flows and %s reply entries deleted\n",
-			       "", jnode_str(gc, "interval"),
-			       jnode_str(gc, "passes") ? jnode_str(gc, "passes") : "0",
-			       jnode_str(gc, "deleted") ? jnode_str(gc, "deleted") : "0",
-			       jnode_str(gc, "replies_deleted") ?
-			       jnode_str(gc, "replies_deleted") : "0");
+			print_flow_gc(gc);
 	}
 	jnode_free(r);
 	return EXIT_OK;

@@ -142,33 +142,39 @@ static long keys_delete(const struct lbmap *m, enum lbmap_id id,
 	return deleted;
 }
 
-/* Doubles the per-batch arrays. Returns 0 or -ENOMEM (the arrays
- * stay valid for the caller to free).
+/* The arrays of one batch of @cap flows: what a lookup batch returns, the
+ * expired flows' keys and their reply entries' keys.
  */
-static int grow(struct lb_flow_key **keys, struct lb_flow_key **dels,
-		struct lb_flow_key **rdels, struct lb_flow **vals,
-		uint32_t *batch)
-{
-	uint32_t n = *batch * 2;
-	void *p;
+struct gc_buf {
+	uint32_t cap;
+	struct lb_flow_key *keys, *dels, *rdels;
+	struct lb_flow *vals;
+};
 
-	p = realloc(*rdels, n * sizeof(**rdels));
-	if (!p)
+static void buf_free(struct gc_buf *b)
+{
+	free(b->keys);
+	free(b->dels);
+	free(b->rdels);
+	free(b->vals);
+	memset(b, 0, sizeof(*b));
+}
+
+/* (Re)allocates @b for @cap flows; the contents are not kept. Returns 0
+ * or -ENOMEM.
+ */
+static int buf_alloc(struct gc_buf *b, uint32_t cap)
+{
+	buf_free(b);
+	b->keys = calloc(cap, sizeof(*b->keys));
+	b->dels = calloc(cap, sizeof(*b->dels));
+	b->rdels = calloc(cap, sizeof(*b->rdels));
+	b->vals = calloc(cap, sizeof(*b->vals));
+	if (!b->keys || !b->dels || !b->rdels || !b->vals) {
+		buf_free(b);
 		return -ENOMEM;
-	*rdels = p;
-	p = realloc(*keys, n * sizeof(**keys));
-	if (!p)
-		return -ENOMEM;
-	*keys = p;
-	p = realloc(*dels, n * sizeof(**dels));
-	if (!p)
-		return -ENOMEM;
-	*dels = p;
-	p = realloc(*vals, n * sizeof(**vals));
-	if (!p)
-		return -ENOMEM;
-	*vals = p;
-	*batch = n;
+	}
+	b->cap = cap;
 	return 0;
 }
 
@@ -177,36 +183,31 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 {
 	uint32_t now_tick = (uint32_t)(now_ns >> LB_TICK_SHIFT), n, i, nd, nr;
 	union { uint32_t u32; struct lb_flow_key k; } token;
-	struct lb_flow_key *keys = NULL, *dels = NULL, *rdels = NULL;
-	struct lb_flow *vals = NULL;
-	struct be_cache *bc = NULL;
+	struct gc_buf b = {};
+	struct be_cache *bc;
 	bool last = false;
 	struct lb_cfg cfg;
 	void *in = NULL;
 	long got;
 	int err;
 
-	if (!batch)
-		batch = 4096;
 	err = lbmap_cfg_get(m, &cfg);
 	if (err)
 		return err;
-	keys = calloc(batch, sizeof(*keys));
-	dels = calloc(batch, sizeof(*dels));
-	rdels = calloc(batch, sizeof(*rdels));
-	vals = calloc(batch, sizeof(*vals));
 	bc = calloc(1, sizeof(*bc));
-	if (!keys || !dels || !rdels || !vals || !bc) {
-		err = -ENOMEM;
+	if (!bc)
+		return -ENOMEM;
+	err = buf_alloc(&b, batch ? batch : 4096);
+	if (err)
 		goto out;
-	}
 	while (!last) {
-		n = batch;
-		if (bpf_map_lookup_batch(m->fd[LBMAP_FLOWS], in, &token, keys,
-					 vals, &n, NULL)) {
+		n = b.cap;
+		if (bpf_map_lookup_batch(m->fd[LBMAP_FLOWS], in, &token, b.keys,
+					 b.vals, &n, NULL)) {
 			if (errno == ENOSPC) {
-				/* the next bucket holds more than @batch */
-				err = grow(&keys, &dels, &rdels, &vals, &batch);
+				/* the next bucket holds more than b.cap:
+				 * read it again into bigger arrays */
+				err = buf_alloc(&b, b.cap * 2);
 				if (err)
 					goto out;
 				continue;
@@ -220,21 +221,23 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		in = &token;
 		st->scanned += n;
 		for (i = 0, nd = 0, nr = 0; i < n; i++) {
-			if (!flow_expired(m, &cfg, &keys[i], &vals[i], now_tick))
+			if (!flow_expired(m, &cfg, &b.keys[i], &b.vals[i],
+					  now_tick))
 				continue;
 			st->expired++;
-			dels[nd++] = keys[i];
-			if (reply_key(m, bc, &cfg, &keys[i], &vals[i], &rdels[nr]))
+			b.dels[nd++] = b.keys[i];
+			if (reply_key(m, bc, &cfg, &b.keys[i], &b.vals[i],
+				      &b.rdels[nr]))
 				nr++;
 		}
 		/* the reply entries first, then the flows */
-		got = nr ? keys_delete(m, LBMAP_RFLOWS, rdels, nr) : 0;
+		got = nr ? keys_delete(m, LBMAP_RFLOWS, b.rdels, nr) : 0;
 		if (got < 0) {
 			err = (int)got;
 			goto out;
 		}
 		st->replies += got;
-		got = nd ? keys_delete(m, LBMAP_FLOWS, dels, nd) : 0;
+		got = nd ? keys_delete(m, LBMAP_FLOWS, b.dels, nd) : 0;
 		if (got < 0) {
 			err = (int)got;
 			goto out;
@@ -242,10 +245,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		st->deleted += got;
 	}
 out:
+	buf_free(&b);
 	free(bc);
-	free(rdels);
-	free(keys);
-	free(dels);
-	free(vals);
 	return err;
 }

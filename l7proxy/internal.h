@@ -89,7 +89,7 @@ struct l7proxy {
 	const struct health_state *health;	/* borrowed; may be NULL */
 	struct l7_limits lim;
 	char hostname[256];		/* X-Forwarded-Server */
-	int64_t poll_spin_ns;		/* worker_main(); 0: one poll */
+	int poll_spin_us;		/* worker_main(); 0: one poll */
 	FILE *access_log;		/* NULL: off */
 	pthread_mutex_t log_lock;
 	atomic_uint_fast64_t requests;	/* access-log request count */

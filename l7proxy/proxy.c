@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -108,9 +107,9 @@ struct l7proxy *l7proxy_new(const struct config *cfg,
 				 opts->idle_timeout_ms : 180000;
 	p->lim.buf_high = 256 * 1024;
 	if (!opts || !opts->poll_spin_us)
-		p->poll_spin_ns = 20 * 1000;
+		p->poll_spin_us = 20;
 	else if (opts->poll_spin_us > 0)
-		p->poll_spin_ns = (int64_t)opts->poll_spin_us * 1000;
+		p->poll_spin_us = opts->poll_spin_us;
 	if (gethostname(p->hostname, sizeof(p->hostname) - 1) ||
 	    !p->hostname[0])
 		strcpy(p->hostname, "localhost");
@@ -286,41 +285,33 @@ static int listen_used(struct l7proxy *p, const struct l7_graph *g,
 	return 0;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int64_t spin_ns = w->p->poll_spin_ns, until = 0;
+	uint64_t spin_us = w->p->poll_spin_us, until = 0;
 	bool wrote = false;
 
 	/* One pass: every ready socket's callbacks, then the writes they
 	 * held (relay_defer()). After a pass that wrote, the worker polls
-	 * without sleeping for up to poll_spin_ns (20 us), yielding the CPU
+	 * without sleeping for up to poll_spin_us (20), yielding the CPU
 	 * between polls, and only then waits: the answers to what it wrote
 	 * (a backend's response, the client's next request) are usually a
 	 * few microseconds away, and a worker that sleeps for them makes
 	 * each sender pay a wake-up (an IPI on a VM) and breaks everyone's
 	 * batches into ones and twos; sched_yield() lets the processes on
 	 * this CPU produce them. An idle worker does not spin: the window
-	 * opens only after writing. Measured (docs/l7proxy.md, "Polling"):
-	 * small keep-alive requests +12 %, sleeps per request 0.3-0.5 ->
-	 * 0.02-0.05; at one connection latency -20 % for up to 20 us of CPU
-	 * per request. */
+	 * opens only after writing. Measured (docs/l7proxy.md, after "Reads
+	 * first, then writes"): small keep-alive requests +12 %, sleeps per
+	 * request 0.3-0.6 -> 0.02-0.05; at one connection latency -20 % for
+	 * up to 20 us of CPU per request. */
 	do {
 		int how = EVLOOP_ONCE;
 
 		if (wrote) {
-			until = mono_ns() + spin_ns;
+			until = l7_now_us() + spin_us;
 			how = EVLOOP_NONBLOCK;
 		} else if (until) {
-			if (mono_ns() < until) {
+			if (l7_now_us() < until) {
 				sched_yield();
 				how = EVLOOP_NONBLOCK;
 			} else {

@@ -1,5 +1,7 @@
 /* Flow table garbage collection (see flow_gc.h). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,32 +10,80 @@
 
 #include "flow_gc.h"
 
-/* The UDP timeout of the VIP of @k (its address, else its port's wildcard
- * VIP, as the data plane looks it up) into *@limit; -ENOENT without one.
+/* The UDP VIPs' timeouts, read once per pass (the first UDP flow it
+ * meets) and sorted by key: a pass over many UDP flows makes no syscall
+ * per flow.
  */
-static int udp_limit(const struct lbmap *m, const struct lb_flow_key *k,
-		     uint64_t *limit)
-{
-	struct lb_vip_key vk = {};
-	struct lb_vip v;
+struct vip_to {
+	struct lb_vip_key k;
+	uint64_t udp_timeout_ns;
+};
 
-	memcpy(vk.addr, k->dst, sizeof(vk.addr));
-	vk.port = k->dport;
-	vk.proto = k->proto;
-	vk.family = k->family;
-	if (lbmap_vip_get(m, &vk, &v)) {
-		memset(vk.addr, 0, sizeof(vk.addr));
-		if (lbmap_vip_get(m, &vk, &v))
-			return -ENOENT;
+struct vip_table {
+	struct vip_to *v;
+	size_t n, cap;
+	bool read;
+	int err;		/* reading failed: -errno */
+};
+
+static int vt_add(const struct lb_vip_key *k, const struct lb_vip *v,
+		  void *arg)
+{
+	struct vip_table *t = arg;
+	void *p;
+
+	if (k->proto != IPPROTO_UDP)
+		return 0;
+	if (t->n == t->cap) {
+		p = realloc(t->v, (t->cap ? t->cap * 2 : 64) * sizeof(*t->v));
+		if (!p)
+			return -ENOMEM;
+		t->v = p;
+		t->cap = t->cap ? t->cap * 2 : 64;
 	}
-	*limit = v.udp_timeout_ns;
+	t->v[t->n].k = *k;
+	t->v[t->n++].udp_timeout_ns = v->udp_timeout_ns;
+	return 0;
+}
+
+static int vt_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct lb_vip_key));
+}
+
+/* The UDP timeout of the VIP of @k (its address, else its port's wildcard
+ * VIP, as the data plane looks it up) into *@limit; -ENOENT without one,
+ * -ENOMEM when the table cannot be read.
+ */
+static int udp_limit(const struct lbmap *m, struct vip_table *t,
+		     const struct lb_flow_key *k, uint64_t *limit)
+{
+	const struct vip_to *hit;
+	struct lb_vip_key vk;
+
+	if (!t->read) {
+		t->read = true;
+		t->err = lbmap_vip_foreach(m, vt_add, t);
+		qsort(t->v, t->n, sizeof(*t->v), vt_cmp);
+	}
+	if (t->err)
+		return t->err;
+	lbmap_vip_key(&vk, k->family, k->dst, ntohs(k->dport), k->proto);
+	hit = t->n ? bsearch(&vk, t->v, t->n, sizeof(*t->v), vt_cmp) : NULL;
+	if (!hit) {
+		memset(vk.addr, 0, sizeof(vk.addr));
+		hit = t->n ? bsearch(&vk, t->v, t->n, sizeof(*t->v), vt_cmp) : NULL;
+	}
+	if (!hit)
+		return -ENOENT;
+	*limit = hit->udp_timeout_ns;
 	return 0;
 }
 
 /* lb_flow_expired() of the data plane, at @now_tick. */
-static bool flow_expired(const struct lbmap *m, const struct lb_cfg *cfg,
-			 const struct lb_flow_key *k, const struct lb_flow *f,
-			 uint32_t now_tick)
+static bool flow_expired(const struct lbmap *m, struct vip_table *vt,
+			 const struct lb_cfg *cfg, const struct lb_flow_key *k,
+			 const struct lb_flow *f, uint32_t now_tick)
 {
 	uint64_t limit;
 
@@ -48,9 +98,16 @@ static bool flow_expired(const struct lbmap *m, const struct lb_cfg *cfg,
 		limit = cfg->tcp_closing_timeout_ns;
 		break;
 	default:
-		/* without its VIP no packet reaches the flow */
-		if (udp_limit(m, k, &limit))
+		/* without its VIP no packet reaches the flow; a table
+		 * that could not be read expires nothing */
+		switch (udp_limit(m, vt, k, &limit)) {
+		case 0:
+			break;
+		case -ENOENT:
 			return true;
+		default:
+			return false;
+		}
 	}
 	return limit &&
 	       (uint32_t)(now_tick - f->last_tick) > (limit >> LB_TICK_SHIFT);
@@ -183,6 +240,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 {
 	uint32_t now_tick = (uint32_t)(now_ns >> LB_TICK_SHIFT), n, i, nd, nr;
 	union { uint32_t u32; struct lb_flow_key k; } token;
+	struct vip_table vt = {};
 	struct gc_buf b = {};
 	struct be_cache *bc;
 	bool last = false;
@@ -221,7 +279,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 		in = &token;
 		st->scanned += n;
 		for (i = 0, nd = 0, nr = 0; i < n; i++) {
-			if (!flow_expired(m, &cfg, &b.keys[i], &b.vals[i],
+			if (!flow_expired(m, &vt, &cfg, &b.keys[i], &b.vals[i],
 					  now_tick))
 				continue;
 			st->expired++;
@@ -246,6 +304,7 @@ int flow_gc_pass(const struct lbmap *m, uint64_t now_ns, uint32_t batch,
 	}
 out:
 	buf_free(&b);
+	free(vt.v);
 	free(bc);
 	return err;
 }
